@@ -1,0 +1,28 @@
+/* cli.h -- the subcommands main() dispatches to. Each returns the process
+ * exit code: 0 ok, 1 runtime failure, 2 usage, 3 --fail-on matched. */
+#ifndef RA_CLI_H
+#define RA_CLI_H
+
+#include "common/ra.h"
+
+enum { RA_EXIT_OK = 0, RA_EXIT_FAIL = 1, RA_EXIT_USAGE = 2, RA_EXIT_FOUND = 3 };
+
+int cmd_ingest(int argc, char **argv);
+int cmd_formats(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
+/* "relayaudit: <msg>" on stderr. */
+void ra_die_msg(const char *fmt, ...) RA_PRINTF(1, 2);
+/* A usage error: the message, then "try 'relayaudit CMD --help'"; returns 2. */
+int ra_usage_error(const char *cmd, const char *fmt, ...) RA_PRINTF(2, 3);
+/* Exit code for an RA_E* code. */
+int ra_exit_for(int code);
+/* gateway, proxy or map to RA_SRC_*; -1 when unknown. */
+int ra_parse_source(const char *s, unsigned *out);
+/* Note callback printing to stderr. */
+void ra_note_stderr(void *ctx, const char *msg);
+
+#endif

@@ -1,0 +1,270 @@
+/* cmd_query.c -- `relayaudit query`: read-only ad-hoc SQL.
+ *
+ * The database is opened read-only, every statement must satisfy
+ * sqlite3_stmt_readonly, and an authorizer denies ATTACH, DETACH and PRAGMA
+ * assignments, so no query can change anything.
+ */
+#include "cli/cli.h"
+#include "ingest/writer.h"
+
+#include <getopt.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char help[] =
+    "usage: relayaudit query [--db F] [--format table|csv|json] SQL\n"
+    "\n"
+    "Runs read-only SQL against the database; statements that would write\n"
+    "are refused (exit 2). The tables are described in the README.\n"
+    "\n"
+    "  --db F        database [relayaudit.db]\n"
+    "  --format FMT  table, csv or json [table]\n";
+
+static int
+authorize(void *ctx, int action, const char *a, const char *b, const char *c,
+          const char *d)
+{
+    (void)ctx, (void)a, (void)c, (void)d;
+    if (action == SQLITE_ATTACH || action == SQLITE_DETACH)
+        return SQLITE_DENY;
+    if (action == SQLITE_PRAGMA && b)
+        return SQLITE_DENY; /* PRAGMA x = value */
+    return SQLITE_OK;
+}
+
+enum qfmt { Q_TABLE, Q_CSV, Q_JSON };
+
+static void
+csv_cell(const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"')
+            putchar('"');
+        putchar(*s);
+    }
+    putchar('"');
+}
+
+#define TABLE_SAMPLE 1000
+
+/* Print the rows of st; table output measures the first TABLE_SAMPLE rows
+ * for column widths, then streams. */
+static int
+print_rows(sqlite3 *db, sqlite3_stmt *st, enum qfmt fmt, int *first_json)
+{
+    int ncol = sqlite3_column_count(st);
+    int rc;
+    struct ra_buf out = RA_BUF_INIT;
+
+    if (ncol == 0) {
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            ;
+        return rc == SQLITE_DONE ? 0 : -1;
+    }
+    if (fmt == Q_CSV) {
+        for (int i = 0; i < ncol; i++) {
+            if (i)
+                putchar(',');
+            csv_cell(sqlite3_column_name(st, i));
+        }
+        putchar('\n');
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            for (int i = 0; i < ncol; i++) {
+                const unsigned char *v = sqlite3_column_text(st, i);
+                if (i)
+                    putchar(',');
+                if (v)
+                    csv_cell((const char *)v);
+            }
+            putchar('\n');
+        }
+        return rc == SQLITE_DONE ? 0 : -1;
+    }
+    if (fmt == Q_JSON) {
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            ra_buf_reset(&out);
+            ra_buf_adds(&out, *first_json ? "\n  {" : ",\n  {");
+            *first_json = 0;
+            for (int i = 0; i < ncol; i++) {
+                const char *name = sqlite3_column_name(st, i);
+                if (i)
+                    ra_buf_adds(&out, ", ");
+                ra_buf_add_json_str(&out, name, strlen(name));
+                ra_buf_adds(&out, ": ");
+                switch (sqlite3_column_type(st, i)) {
+                case SQLITE_NULL:
+                    ra_buf_adds(&out, "null");
+                    break;
+                case SQLITE_INTEGER:
+                    ra_buf_addf(&out, "%lld",
+                                (long long)sqlite3_column_int64(st, i));
+                    break;
+                case SQLITE_FLOAT:
+                    ra_buf_addf(&out, "%.17g", sqlite3_column_double(st, i));
+                    break;
+                default: {
+                    const char *v = (const char *)sqlite3_column_text(st, i);
+                    ra_buf_add_json_str(&out, v,
+                                        (size_t)sqlite3_column_bytes(st, i));
+                }
+                }
+            }
+            ra_buf_addc(&out, '}');
+            fwrite(out.data, 1, out.len, stdout);
+        }
+        ra_buf_release(&out);
+        return rc == SQLITE_DONE ? 0 : -1;
+    }
+    /* table */
+    size_t *w = calloc((size_t)ncol, sizeof *w);
+    char **cells = NULL;
+    size_t nrows = 0, cap = 0;
+    int done = 0;
+    for (int i = 0; i < ncol; i++)
+        w[i] = strlen(sqlite3_column_name(st, i));
+    while (nrows < TABLE_SAMPLE && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((nrows + 1) * (size_t)ncol > cap) {
+            cap = cap ? cap * 2 : (size_t)ncol * 64;
+            cells = xrealloc(cells, cap * sizeof *cells);
+        }
+        for (int i = 0; i < ncol; i++) {
+            const unsigned char *v = sqlite3_column_text(st, i);
+            char *s = xstrdup(v ? (const char *)v : "NULL");
+            size_t l = strlen(s);
+            if (l > w[i])
+                w[i] = l;
+            cells[nrows * (size_t)ncol + (size_t)i] = s;
+        }
+        nrows++;
+    }
+    if (nrows < TABLE_SAMPLE)
+        done = 1;
+    for (int i = 0; i < ncol; i++)
+        printf("%s%-*s", i ? "  " : "", i == ncol - 1 ? 0 : (int)w[i],
+               sqlite3_column_name(st, i));
+    putchar('\n');
+    for (int i = 0; i < ncol; i++) {
+        printf("%s", i ? "  " : "");
+        for (size_t k = 0; k < w[i]; k++)
+            putchar('-');
+    }
+    putchar('\n');
+    for (size_t r = 0; r < nrows; r++) {
+        for (int i = 0; i < ncol; i++) {
+            char *s = cells[r * (size_t)ncol + (size_t)i];
+            printf("%s%-*s", i ? "  " : "", i == ncol - 1 ? 0 : (int)w[i], s);
+            free(s);
+        }
+        putchar('\n');
+    }
+    free(cells);
+    if (!done)
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            for (int i = 0; i < ncol; i++) {
+                const unsigned char *v = sqlite3_column_text(st, i);
+                printf("%s%-*s", i ? "  " : "",
+                       i == ncol - 1 ? 0 : (int)w[i],
+                       v ? (const char *)v : "NULL");
+            }
+            putchar('\n');
+        }
+    free(w);
+    (void)db;
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+cmd_query(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db_path = "relayaudit.db";
+    enum qfmt fmt = Q_TABLE;
+    struct ra_err err = {0};
+    sqlite3 *db = NULL;
+    int c, rc = RA_EXIT_OK, first_json = 1;
+
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            db_path = optarg;
+            break;
+        case 'f':
+            if (!strcmp(optarg, "table"))
+                fmt = Q_TABLE;
+            else if (!strcmp(optarg, "csv"))
+                fmt = Q_CSV;
+            else if (!strcmp(optarg, "json"))
+                fmt = Q_JSON;
+            else
+                return ra_usage_error("query", "unknown format '%s'", optarg);
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return RA_EXIT_OK;
+        default:
+            return ra_usage_error("query", "unknown option '%s'",
+                                  argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return ra_usage_error("query", "give exactly one SQL argument");
+    if (ra_db_open(db_path, 1, &db, &err)) {
+        ra_die_msg("%s", err.msg);
+        return RA_EXIT_FAIL;
+    }
+    sqlite3_set_authorizer(db, authorize, NULL);
+    const char *sql = argv[optind];
+    if (fmt == Q_JSON)
+        fputs("[", stdout);
+    while (sql && *sql) {
+        sqlite3_stmt *st = NULL;
+        const char *tail;
+        int prc = sqlite3_prepare_v2(db, sql, -1, &st, &tail);
+        if (prc == SQLITE_AUTH) {
+            ra_die_msg("query: refused: only read-only statements are "
+                       "allowed (no ATTACH, DETACH or PRAGMA assignment)");
+            rc = RA_EXIT_USAGE;
+            break;
+        }
+        if (prc != SQLITE_OK) {
+            ra_die_msg("query: %s", sqlite3_errmsg(db));
+            rc = RA_EXIT_FAIL;
+            break;
+        }
+        sql = tail;
+        if (!st)
+            continue; /* whitespace or a comment */
+        if (!sqlite3_stmt_readonly(st)) {
+            ra_die_msg("query: refused: the statement would write; query is "
+                       "read-only");
+            sqlite3_finalize(st);
+            rc = RA_EXIT_USAGE;
+            break;
+        }
+        if (print_rows(db, st, fmt, &first_json) != 0) {
+            ra_die_msg("query: %s", sqlite3_errmsg(db));
+            rc = RA_EXIT_FAIL;
+        }
+        sqlite3_finalize(st);
+        if (rc)
+            break;
+    }
+    if (fmt == Q_JSON)
+        fputs(first_json ? "]\n" : "\n]\n", stdout);
+    sqlite3_close(db);
+    return rc;
+}

@@ -1,0 +1,442 @@
+/* ra.c -- errors, allocation wrappers, growable buffers, the arena and a few
+ * number, time and file helpers every module needs.
+ *
+ * SHA-256 comes from nettle; nothing here reimplements a library.
+ */
+#include "common/ra.h"
+
+#include <errno.h>
+#include <math.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int
+ra_err_set(struct ra_err *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err) {
+        err->code = code;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+static void
+oom(void)
+{
+    fputs("relayaudit: out of memory\n", stderr);
+    exit(1);
+}
+
+void *
+xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom();
+    return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+    char *p = xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+static void
+buf_grow(struct ra_buf *b, size_t extra)
+{
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap *= 2;
+    b->data = xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+void
+ra_buf_add(struct ra_buf *b, const void *p, size_t n)
+{
+    buf_grow(b, n);
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void
+ra_buf_adds(struct ra_buf *b, const char *s)
+{
+    ra_buf_add(b, s, strlen(s));
+}
+
+void
+ra_buf_addc(struct ra_buf *b, char c)
+{
+    ra_buf_add(b, &c, 1);
+}
+
+void
+ra_buf_addf(struct ra_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n <= 0)
+        return;
+    buf_grow(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void
+ra_buf_reset(struct ra_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+void
+ra_buf_release(struct ra_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+    size_t need;
+    uint32_t cp;
+
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF)
+        need = 2, cp = p[0] & 0x1Fu;
+    else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+        need = 3, cp = p[0] & 0x0Fu;
+    else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+        need = 4, cp = p[0] & 0x07u;
+    else
+        return 0;
+    if (n < need)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3Fu);
+    }
+    if ((need == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (need == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return need;
+}
+
+void
+ra_buf_add_json_str(struct ra_buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    ra_buf_addc(b, '"');
+    while (i < n) {
+        unsigned char c = p[i];
+        size_t l;
+        if (c == '"' || c == '\\') {
+            ra_buf_addc(b, '\\');
+            ra_buf_addc(b, (char)c);
+            i++;
+        } else if (c < 0x20) {
+            ra_buf_addf(b, "\\u%04x", c);
+            i++;
+        } else if ((l = utf8_len(p + i, n - i)) == 0) {
+            /* Not UTF-8: keep the byte, visibly escaped. */
+            ra_buf_addf(b, "\\\\x%02x", c);
+            i++;
+        } else {
+            ra_buf_add(b, p + i, l);
+            i += l;
+        }
+    }
+    ra_buf_addc(b, '"');
+}
+
+struct arena_block {
+    struct arena_block *next;
+    size_t used, cap;
+    max_align_t data[];
+};
+
+struct ra_arena {
+    struct arena_block *head;
+};
+
+struct ra_arena *
+ra_arena_new(void)
+{
+    return xcalloc(1, sizeof(struct ra_arena));
+}
+
+void *
+ra_arena_alloc(struct ra_arena *a, size_t n)
+{
+    struct arena_block *b = a->head;
+    n = (n + 15) & ~(size_t)15;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > 16384 ? n : 16384;
+        b = xmalloc(sizeof *b + cap);
+        b->used = 0;
+        b->cap = cap;
+        b->next = a->head;
+        a->head = b;
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+char *
+ra_arena_strndup(struct ra_arena *a, const char *s, size_t n)
+{
+    char *p = ra_arena_alloc(a, n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+void
+ra_arena_reset(struct ra_arena *a)
+{
+    /* Keep the newest block (usually the only one) to avoid churn. */
+    struct arena_block *b = a->head;
+    if (!b)
+        return;
+    struct arena_block *rest = b->next;
+    while (rest) {
+        struct arena_block *n = rest->next;
+        free(rest);
+        rest = n;
+    }
+    b->next = NULL;
+    b->used = 0;
+}
+
+void
+ra_arena_free(struct ra_arena *a)
+{
+    if (!a)
+        return;
+    ra_arena_reset(a);
+    free(a->head);
+    free(a);
+}
+
+void
+ra_sha256_hex(const void *p, size_t n, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    struct sha256_ctx ctx;
+    uint8_t d[SHA256_DIGEST_SIZE];
+
+    sha256_init(&ctx);
+    sha256_update(&ctx, n, p);
+    sha256_digest(&ctx, sizeof d, d);
+    for (size_t i = 0; i < sizeof d; i++) {
+        out[2 * i] = hex[d[i] >> 4];
+        out[2 * i + 1] = hex[d[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+int
+ra_parse_i64(const char *p, size_t n, int64_t *out)
+{
+    char tmp[32], *end;
+    long long v;
+
+    while (n && (*p == ' ' || *p == '\t'))
+        p++, n--;
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n >= sizeof tmp)
+        return -1;
+    memcpy(tmp, p, n);
+    tmp[n] = '\0';
+    if (!(tmp[0] == '-' || tmp[0] == '+' || (tmp[0] >= '0' && tmp[0] <= '9')))
+        return -1;
+    errno = 0;
+    v = strtoll(tmp, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = (int64_t)v;
+    return 0;
+}
+
+int
+ra_parse_f64(const char *p, size_t n, double *out)
+{
+    char tmp[64], *end;
+    double v;
+
+    while (n && (*p == ' ' || *p == '\t'))
+        p++, n--;
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n >= sizeof tmp)
+        return -1;
+    memcpy(tmp, p, n);
+    tmp[n] = '\0';
+    if (!(tmp[0] == '-' || tmp[0] == '+' || tmp[0] == '.' ||
+          (tmp[0] >= '0' && tmp[0] <= '9')))
+        return -1;
+    errno = 0;
+    v = strtod(tmp, &end);
+    if (errno || *end || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int
+ra_parse_duration(const char *s, int64_t *ms)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || end == s || v < 0 || !isfinite(v))
+        return -1;
+    double mul;
+    if (!strcmp(end, "") || !strcmp(end, "s"))
+        mul = 1000;
+    else if (!strcmp(end, "ms"))
+        mul = 1;
+    else if (!strcmp(end, "m"))
+        mul = 60000;
+    else if (!strcmp(end, "h"))
+        mul = 3600000;
+    else if (!strcmp(end, "d"))
+        mul = 86400000;
+    else
+        return -1;
+    if (v * mul > 9e15)
+        return -1;
+    *ms = (int64_t)llround(v * mul);
+    return 0;
+}
+
+void
+ra_format_ts(int64_t ms, char *out, size_t outsz)
+{
+    int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    int frac = (int)(ms - secs * 1000);
+    time_t t = (time_t)secs;
+    struct tm tm;
+
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(out, outsz, "%lld", (long long)ms);
+        return;
+    }
+    if (frac)
+        snprintf(out, outsz, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec, frac);
+    else
+        snprintf(out, outsz, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec);
+}
+
+char *
+ra_read_small_file(const char *path, size_t *len, struct ra_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    struct ra_buf b = RA_BUF_INIT;
+    char chunk[8192];
+    size_t n;
+
+    if (!f) {
+        ra_err_set(err, RA_EIO, "cannot open '%s': %s", path,
+                   strerror(errno));
+        return NULL;
+    }
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        ra_buf_add(&b, chunk, n);
+        if (b.len > (16u << 20)) {
+            ra_err_set(err, RA_ECONFIG, "'%s' is too large", path);
+            goto fail;
+        }
+    }
+    if (ferror(f)) {
+        ra_err_set(err, RA_EIO, "cannot read '%s': %s", path,
+                   strerror(errno));
+        goto fail;
+    }
+    fclose(f);
+    ra_buf_add(&b, "", 0);
+    if (len)
+        *len = b.len;
+    return b.data;
+
+fail:
+    fclose(f);
+    ra_buf_release(&b);
+    return NULL;
+}
+
+const char *
+ra_datadir(void)
+{
+    const char *d = getenv("RELAYAUDIT_DATADIR");
+    if (d && *d)
+        return d;
+#ifdef RA_DATADIR
+    return RA_DATADIR;
+#else
+    return ".";
+#endif
+}

@@ -1,0 +1,101 @@
+/* ra.h -- what every relayaudit module shares: errors, allocation, buffers.
+ *
+ * Library code never prints and never exits; it returns an RA_E* code and
+ * fills a struct ra_err that main.c turns into a message and an exit code.
+ * The one exception is running out of memory: the x* wrappers print
+ * "relayaudit: out of memory" and exit 1, as tmux and git do.
+ */
+#ifndef RA_H
+#define RA_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RA_VERSION "0.1.0"
+
+#if defined(__GNUC__)
+#define RA_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define RA_WUR __attribute__((warn_unused_result))
+#else
+#define RA_PRINTF(a, b)
+#define RA_WUR
+#endif
+
+enum {
+    RA_OK = 0,
+    RA_EIO = -1,     /* a file or stream could not be read or written */
+    RA_EPARSE = -2,  /* input does not fit (a record-level failure) */
+    RA_EDB = -3,     /* SQLite said no */
+    RA_ECONFIG = -4, /* a definition file or option is wrong */
+    RA_EUSAGE = -5,  /* the command line is wrong */
+};
+
+struct ra_err {
+    int code;
+    char msg[512];
+};
+
+/* Set err (when not NULL) and return code, so callers write
+ * `return ra_err_set(err, RA_EIO, "cannot open '%s'", path);`. */
+int ra_err_set(struct ra_err *err, int code, const char *fmt, ...)
+    RA_PRINTF(3, 4);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* A growable byte buffer. `data` is always NUL-terminated once anything was
+ * added; len excludes the NUL. ra_buf_release leaves it empty and reusable. */
+struct ra_buf {
+    char *data;
+    size_t len, cap;
+};
+#define RA_BUF_INIT {NULL, 0, 0}
+void ra_buf_add(struct ra_buf *b, const void *p, size_t n);
+void ra_buf_adds(struct ra_buf *b, const char *s);
+void ra_buf_addc(struct ra_buf *b, char c);
+void ra_buf_addf(struct ra_buf *b, const char *fmt, ...) RA_PRINTF(2, 3);
+void ra_buf_reset(struct ra_buf *b); /* len = 0, keeps the storage */
+void ra_buf_release(struct ra_buf *b);
+/* JSON string literal of p[0..n), quotes included; invalid UTF-8 and control
+ * bytes are escaped as \u00XX so the output is always valid JSON. */
+void ra_buf_add_json_str(struct ra_buf *b, const char *p, size_t n);
+
+/* A bump allocator for per-record scratch: everything is freed at once by
+ * ra_arena_reset. Memory stays bounded by the largest record seen. */
+struct ra_arena;
+struct ra_arena *ra_arena_new(void);
+void *ra_arena_alloc(struct ra_arena *a, size_t n);
+char *ra_arena_strndup(struct ra_arena *a, const char *s, size_t n);
+void ra_arena_reset(struct ra_arena *a);
+void ra_arena_free(struct ra_arena *a);
+
+/* SHA-256 of p[0..n) as 64 lower-case hex digits plus NUL in out. */
+void ra_sha256_hex(const void *p, size_t n, char out[65]);
+
+/* Parse a base-10 int64 from exactly p[0..n) (surrounding spaces allowed).
+ * Returns 0 and sets *out, or -1 when it is not a number or out of range. */
+int ra_parse_i64(const char *p, size_t n, int64_t *out);
+/* The same for a double (finite only). */
+int ra_parse_f64(const char *p, size_t n, double *out);
+
+/* Durations for thresholds: "90s", "15m", "1h", "2d", "500ms" or seconds.
+ * Returns 0 and sets *ms, or -1. */
+int ra_parse_duration(const char *s, int64_t *ms);
+
+/* Format UTC milliseconds as ISO-8601 "2026-11-24T10:15:02.113Z" (the
+ * fraction only when non-zero) into out (at least 32 bytes). */
+void ra_format_ts(int64_t ms, char *out, size_t outsz);
+
+/* Read a whole small file (definitions, SQL). Caller owns; free with free.
+ * Returns NULL and fills err when it cannot be read. */
+char *ra_read_small_file(const char *path, size_t *len, struct ra_err *err);
+
+/* The directory holding schemas/ and analyze/sql/: $RELAYAUDIT_DATADIR, else
+ * the one compiled in. Borrowed, static. */
+const char *ra_datadir(void);
+
+#endif

@@ -1,0 +1,150 @@
+/* format.h -- format definitions (schemas/formats/NAME.fmt) and the parser
+ * that runs one of them over records.
+ *
+ * A definition names its source and engine (regex | csv | json), how to
+ * recognise non-record lines, and for each canonical field an expression:
+ *
+ *     field ts     = $end | ts | minus $elapsed
+ *     field caller = $metadata.user_api_key_alias || $user || $end_user
+ *     field status = when $type = 5 then $other.status_code || when $type = 2 then 200
+ *
+ * `$path` reads a regex group, a CSV column or a JSON path; a path that goes
+ * through a string holding JSON text parses it. The language is described
+ * in docs/formats.md. Nothing about a particular format is written in C.
+ */
+#ifndef RA_FORMAT_H
+#define RA_FORMAT_H
+
+#include "common/ra.h"
+#include "ingest/fields.h"
+
+struct cJSON;
+
+enum ra_engine { RA_ENG_REGEX, RA_ENG_CSV, RA_ENG_JSON };
+
+enum ra_vtype { RA_V_ABSENT, RA_V_STR, RA_V_INT, RA_V_REAL, RA_V_JSON };
+
+/* A value during evaluation. Strings are borrowed from the line, the
+ * parser's scratch arena or a JSON node; all valid until the next record. */
+struct ra_val {
+    enum ra_vtype t;
+    const char *s;
+    size_t n;
+    int64_t i;
+    double d;
+    const struct cJSON *j;
+};
+
+/* A reference `$first.rest.of.path`, resolved by the engine: `slot` is a
+ * regex group number or a CSV column (-1 when unknown). */
+struct ra_ref {
+    char *first;
+    int slot;
+    size_t idx; /* position in ra_format.refs */
+    char **rest;
+    size_t nrest;
+};
+
+struct ra_expr;
+struct ra_cond;
+
+struct ra_format {
+    char *name, *describe, *path;
+    enum ra_source source;
+    enum ra_engine engine;
+    int local_time; /* zone-less times are in --tz, not UTC */
+    char **examples;
+    size_t nexamples;
+    char *regex;                 /* regex engine: the record pattern */
+    void *re;                    /* pcre2_code * */
+    void **skips;                /* pcre2_code *: known non-record lines */
+    size_t nskips;
+    char **skip_src;
+    char **columns;              /* csv: explicit columns (else header row) */
+    size_t ncolumns;
+    struct ra_cond *filter;      /* rows that fail it are skipped */
+    char *filter_src;
+    struct ra_expr *field[RA_F_COUNT];
+    char *field_src[RA_F_COUNT];
+    int require[RA_F_COUNT];
+    char **urules; /* username rules this format opts into */
+    size_t nurules;
+    struct ra_ref **refs; /* every $ref, so engines can resolve slots */
+    size_t nrefs;
+};
+
+/* Load every *.fmt file of dir into *list (appended; a later file of the
+ * same name replaces an earlier one). Returns 0 or RA_ECONFIG with the file
+ * and line in err. */
+int ra_formats_load_dir(struct ra_format ***list, size_t *n, const char *dir,
+                        struct ra_err *err) RA_WUR;
+/* Load one definition from path. Caller owns; free with ra_format_free. */
+struct ra_format *ra_format_load(const char *path, struct ra_err *err);
+void ra_format_free(struct ra_format *f);
+void ra_formats_free(struct ra_format **list, size_t n);
+
+/* The built-in formats ($datadir/schemas/formats) plus those of extra_dir
+ * (--formats-dir or $RELAYAUDIT_FORMATS_DIR), which may override them. */
+int ra_formats_load_all(struct ra_format ***list, size_t *n,
+                        const char *extra_dir, struct ra_err *err) RA_WUR;
+struct ra_format *ra_formats_find(struct ra_format **list, size_t n,
+                                  const char *name);
+
+/* Time context for timestamps that lack a year or a zone. */
+struct ra_timectx {
+    int year;        /* --year, or 0 */
+    int mtime_year;  /* the file's mtime year (when --year is not given) */
+    int ref_month;   /* 1..12: month of the file's mtime (year inference) */
+    int tz_fixed;    /* 1: tz_offset_min applies; 0: tz_name (or UTC) */
+    int tz_offset_min;
+    const char *tz_name; /* IANA name, or NULL for UTC */
+    int used_year;   /* set when a timestamp needed the year */
+};
+
+/* A parser: one format applied to one stream. */
+struct ra_parser;
+
+struct ra_parser *ra_parser_new(struct ra_format *f, struct ra_timectx *tc);
+void ra_parser_free(struct ra_parser *p);
+
+enum ra_parse_rc {
+    RA_REC = 0,   /* a record: read fields with ra_parser_field */
+    RA_REJECT,    /* does not fit: *reason says why */
+    RA_SKIP,      /* a known non-record line (skip pattern, filter) */
+    RA_HEADER,    /* a CSV header row: neither record nor skipped */
+};
+
+/* Parse one record (a line, or a CSV record with its quoted newlines).
+ * *reason is a static string on RA_REJECT. */
+enum ra_parse_rc ra_parser_parse(struct ra_parser *p, const char *rec,
+                                 size_t len, const char **reason);
+/* Evaluate the canonical field f for the current record into *out.
+ * Returns 0, or -1 with *reason when a value is malformed. */
+int ra_parser_field(struct ra_parser *p, enum ra_field f, struct ra_val *out,
+                    const char **reason);
+/* Scratch memory valid until the next record. */
+struct ra_arena *ra_parser_arena(struct ra_parser *p);
+
+/* Timestamps (normalize.c): parse s[0..n) in any form of FORMATS.md (or with
+ * the strptime-style fmt when not NULL) into UTC ms. 0 or -1. */
+int ra_parse_ts(const char *s, size_t n, const char *fmt, int local,
+                struct ra_timectx *tc, int64_t *ms);
+
+/* Engine entry points (parse_regex.c, parse_csv.c, parse_json.c). */
+struct ra_engine_ops {
+    int (*compile)(struct ra_format *f, struct ra_err *err);
+    void *(*open)(struct ra_format *f);
+    enum ra_parse_rc (*parse)(void *st, struct ra_format *f, const char *rec,
+                              size_t len, const char **reason);
+    /* The value of ref->first for the current record. */
+    void (*get)(void *st, const struct ra_ref *ref, struct ra_val *out);
+    void (*close)(void *st);
+};
+extern const struct ra_engine_ops ra_engine_regex, ra_engine_csv,
+    ra_engine_json;
+
+/* Value helpers shared by the engines. */
+void ra_val_str(struct ra_val *v, const char *s, size_t n);
+void ra_val_json(struct ra_val *v, const struct cJSON *j);
+
+#endif

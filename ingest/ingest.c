@@ -1,0 +1,934 @@
+/* ingest.c -- the ingest pipeline for a list of paths.
+ *
+ * For each file: the ledger decides what is new (by content, not by name),
+ * the format is the one given, the one the ledger knows, or the best fit on
+ * the file's first lines; then every record goes reader -> parser ->
+ * normalizer -> writer, committed in batches together with the ledger
+ * position. Bad lines are rejects, counted and kept; a broken file is
+ * reported and the run goes on with the next one.
+ */
+#include "ingest/ingest.h"
+#include "ingest/format.h"
+#include "ingest/normalize.h"
+#include "ingest/reader.h"
+#include "ingest/walk.h"
+#include "ingest/writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RA_FP_PREFIX 65536
+#define RA_BATCH 50000
+#define RA_SHOW_REJECTS 10
+
+struct ctx {
+    const struct ra_ingest_opts *o;
+    struct ra_format **fmts;
+    size_t nfmts;
+    struct ra_norm *norm;
+    struct ra_writer *w;
+    struct ra_timectx tzbase;
+};
+
+static void
+note(struct ctx *c, const char *fmt, ...) RA_PRINTF(2, 3);
+
+static void
+note(struct ctx *c, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    if (!c->o->note)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    c->o->note(c->o->note_ctx, msg);
+}
+
+static double
+now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int
+ra_tz_parse(const char *tz, struct ra_timectx *tc)
+{
+    tc->tz_fixed = 1;
+    tc->tz_offset_min = 0;
+    tc->tz_name = NULL;
+    if (!tz || !strcmp(tz, "UTC") || !strcmp(tz, "Z"))
+        return 0;
+    if (tz[0] == '+' || tz[0] == '-') {
+        int h, m = 0;
+        char extra;
+        if ((sscanf(tz + 1, "%2d:%2d%c", &h, &m, &extra) == 2 ||
+             (strlen(tz) == 5 && sscanf(tz + 1, "%2d%2d%c", &h, &m, &extra) ==
+                                     2) ||
+             (strlen(tz) == 3 && sscanf(tz + 1, "%2d%c", &h, &extra) == 1)) &&
+            h <= 14 && m < 60) {
+            tc->tz_offset_min = (tz[0] == '-' ? -1 : 1) * (h * 60 + m);
+            return 0;
+        }
+        return -1;
+    }
+    /* An IANA name must exist in the zone database. */
+    struct ra_buf p = RA_BUF_INIT;
+    struct stat st;
+    ra_buf_addf(&p, "/usr/share/zoneinfo/%s", tz);
+    int ok = !strstr(tz, "..") && stat(p.data, &st) == 0 &&
+             S_ISREG(st.st_mode);
+    ra_buf_release(&p);
+    if (!ok)
+        return -1;
+    setenv("TZ", tz, 1);
+    tzset();
+    tc->tz_fixed = 0;
+    tc->tz_name = tz;
+    return 0;
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+/* s[0..n) as stored text: valid UTF-8 is kept, other bytes become \xHH. */
+static void
+out_text(struct ra_arena *a, struct ra_out *o, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (unsigned char)s[i] < 0x80)
+        i++;
+    o->t = RA_O_TEXT;
+    if (i == n) {
+        o->s = s;
+        o->n = n;
+        return;
+    }
+    struct ra_buf r = RA_BUF_INIT;
+    for (i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t l = 0;
+        if (c < 0x80)
+            l = 1;
+        else if (c >= 0xC2 && c <= 0xDF)
+            l = 2;
+        else if (c >= 0xE0 && c <= 0xEF)
+            l = 3;
+        else if (c >= 0xF0 && c <= 0xF4)
+            l = 4;
+        int ok = l > 0 && i + l <= n;
+        for (size_t k = 1; ok && k < l; k++)
+            ok = ((unsigned char)s[i + k] & 0xC0) == 0x80;
+        if (ok && l == 3) {
+            unsigned c1 = (unsigned char)s[i + 1];
+            ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
+        }
+        if (ok && l == 4) {
+            unsigned c1 = (unsigned char)s[i + 1];
+            ok = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+        }
+        if (ok) {
+            ra_buf_add(&r, s + i, l);
+            i += l;
+        } else {
+            ra_buf_addf(&r, "\\x%02x", c);
+            i++;
+        }
+    }
+    o->s = ra_arena_strndup(a, r.data, r.len);
+    o->n = r.len;
+    ra_buf_release(&r);
+}
+
+static int
+is_hex64(const char *s, size_t n)
+{
+    if (n != 64)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+              (s[i] >= 'A' && s[i] <= 'F')))
+            return 0;
+    return 1;
+}
+
+/* Text form of a parsed value (numbers printed into the arena). */
+static int
+val_text(struct ra_arena *a, const struct ra_val *v, const char **s,
+         size_t *n)
+{
+    char tmp[40];
+    int k;
+    if (v->t == RA_V_STR) {
+        *s = v->s;
+        *n = v->n;
+        return 0;
+    }
+    if (v->t == RA_V_INT)
+        k = snprintf(tmp, sizeof tmp, "%lld", (long long)v->i);
+    else if (v->t == RA_V_REAL)
+        k = snprintf(tmp, sizeof tmp, "%.17g", v->d);
+    else
+        return -1;
+    *s = ra_arena_strndup(a, tmp, (size_t)k);
+    *n = (size_t)k;
+    return 0;
+}
+
+struct record {
+    struct ra_out out[RA_F_COUNT];
+    char fp_in[17], fp_out[17];
+    int has_fp_in, has_fp_out;
+};
+
+/* Evaluate and normalize every field of the current record. Returns 0, or
+ * -1 with *reason (a static string or one in the arena) to reject it. */
+static int
+build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
+             struct record *r, const char **reason)
+{
+    struct ra_arena *a = ra_parser_arena(p);
+    const char *ua = NULL;
+    size_t ualen = 0;
+
+    memset(r, 0, sizeof *r);
+    for (int i = 0; i < RA_F_COUNT; i++) {
+        struct ra_val v;
+        struct ra_out *o = &r->out[i];
+        const char *why = NULL;
+        const char *s;
+        size_t n;
+
+        if (!(ra_field_info[i].sources & f->source))
+            continue;
+        if (ra_parser_field(p, (enum ra_field)i, &v, &why) != 0)
+            goto bad;
+        if (v.t == RA_V_ABSENT)
+            continue;
+        switch (ra_field_info[i].type) {
+        case RA_T_TS:
+            if (v.t == RA_V_INT) {
+                o->i = v.i;
+            } else if (v.t != RA_V_STR ||
+                       ra_parse_ts(v.s, v.n, NULL, f->local_time,
+                                   &c->tzbase, &o->i) != 0) {
+                why = "bad timestamp";
+                goto bad;
+            }
+            o->t = RA_O_INT;
+            break;
+        case RA_T_INT:
+            if (v.t == RA_V_INT) {
+                o->i = v.i;
+            } else if (v.t == RA_V_REAL) {
+                o->i = (int64_t)v.d;
+            } else if (v.t != RA_V_STR || ra_parse_i64(v.s, v.n, &o->i)) {
+                double d;
+                if (v.t != RA_V_STR || ra_parse_f64(v.s, v.n, &d) ||
+                    d > 9e18 || d < -9e18) {
+                    why = "not an integer";
+                    goto bad;
+                }
+                o->i = (int64_t)d;
+            }
+            o->t = RA_O_INT;
+            break;
+        case RA_T_REAL:
+            if (v.t == RA_V_INT)
+                o->d = (double)v.i;
+            else if (v.t == RA_V_REAL)
+                o->d = v.d;
+            else if (v.t != RA_V_STR || ra_parse_f64(v.s, v.n, &o->d)) {
+                why = "not a number";
+                goto bad;
+            }
+            o->t = RA_O_REAL;
+            break;
+        case RA_T_KEY: {
+            char *h;
+            if (val_text(a, &v, &s, &n) != 0)
+                break;
+            h = ra_arena_alloc(a, 65);
+            if (is_hex64(s, n)) {
+                for (size_t k = 0; k < 64; k++)
+                    h[k] = (char)(s[k] >= 'A' && s[k] <= 'F' ? s[k] + 32
+                                                             : s[k]);
+                h[64] = '\0';
+            } else {
+                ra_sha256_hex(s, n, h);
+            }
+            o->t = RA_O_TEXT;
+            o->s = h;
+            o->n = 64;
+            break;
+        }
+        case RA_T_HDRS: {
+            const char *json, *u;
+            size_t jl, ul;
+            char *fp = i == RA_F_HEADERS_IN ? r->fp_in : r->fp_out;
+            if (ra_headers_normalize(c->norm, a, &v, &json, &jl, fp, &u,
+                                     &ul) != 0) {
+                why = "headers are not an object or a list of pairs";
+                goto bad;
+            }
+            out_text(a, o, json, jl);
+            if (i == RA_F_HEADERS_IN) {
+                r->has_fp_in = 1;
+                ua = u, ualen = ul;
+            } else {
+                r->has_fp_out = 1;
+            }
+            break;
+        }
+        default: /* text kinds */
+            if (val_text(a, &v, &s, &n) != 0) {
+                why = "expected text, got a JSON object";
+                goto bad;
+            }
+            s = ra_redact(c->norm, a, s, n, &n);
+            if (ra_field_info[i].type == RA_T_LOWER) {
+                char *l = ra_arena_strndup(a, s, n);
+                for (size_t k = 0; k < n; k++)
+                    if (l[k] >= 'A' && l[k] <= 'Z')
+                        l[k] = (char)(l[k] + 32);
+                s = l;
+            }
+            if (ra_field_info[i].type == RA_T_MSG && n > 512) {
+                n = 512; /* cut at a character boundary */
+                while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+                    n--;
+            }
+            if (i == RA_F_PROXY_USER) {
+                /* user:password -- the password never goes further. */
+                const char *colon = memchr(s, ':', n);
+                if (colon)
+                    n = (size_t)(colon - s);
+            }
+            out_text(a, o, s, n);
+            break;
+        }
+        continue;
+bad:
+        {
+            size_t l = strlen(ra_field_info[i].name) + strlen(why) + 3;
+            char *m = ra_arena_alloc(a, l);
+            snprintf(m, l, "%s: %s", ra_field_info[i].name, why);
+            *reason = m;
+        }
+        return -1;
+    }
+    if (f->source == RA_SRC_GATEWAY && r->out[RA_F_USER_AGENT].t == RA_O_NULL &&
+        ua)
+        out_text(a, &r->out[RA_F_USER_AGENT], ua, ualen);
+    if (f->source == RA_SRC_PROXY && r->out[RA_F_PROXY_USER].t == RA_O_TEXT) {
+        const char *ss, *cc, *rule;
+        size_t sl, cl;
+        ra_username_parse(c->norm, a, r->out[RA_F_PROXY_USER].s,
+                          r->out[RA_F_PROXY_USER].n, f->urules, f->nurules,
+                          &ss, &sl, &cc, &cl, &rule);
+        if (ss && r->out[RA_F_EGRESS_SESSION].t == RA_O_NULL)
+            out_text(a, &r->out[RA_F_EGRESS_SESSION], ss, sl);
+        if (cc && r->out[RA_F_COUNTRY].t == RA_O_NULL) {
+            char *l = ra_arena_strndup(a, cc, cl);
+            for (size_t k = 0; k < cl; k++)
+                if (l[k] >= 'A' && l[k] <= 'Z')
+                    l[k] = (char)(l[k] + 32);
+            out_text(a, &r->out[RA_F_COUNTRY], l, cl);
+        }
+    }
+    for (int i = 0; i < RA_F_COUNT; i++)
+        if (f->require[i] && r->out[i].t == RA_O_NULL) {
+            size_t l = strlen(ra_field_info[i].name) + 16;
+            char *m = ra_arena_alloc(a, l);
+            snprintf(m, l, "missing %s", ra_field_info[i].name);
+            *reason = m;
+            return -1;
+        }
+    if ((f->source & (RA_SRC_GATEWAY | RA_SRC_PROXY)) &&
+        r->out[RA_F_TS].t == RA_O_NULL) {
+        *reason = "missing ts";
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- format choice ------------------------------------------------------ */
+
+struct fit {
+    struct ra_format *f;
+    int records, rejects, filled;
+};
+
+/* How well f reads the first lines of prefix. */
+static void
+try_format(struct ctx *c, struct ra_format *f, const char *p, size_t n,
+           struct fit *fit)
+{
+    struct ra_timectx tc = c->tzbase;
+    struct ra_parser *ps = ra_parser_new(f, &tc);
+    struct ra_reader *r = ra_reader_open_mem(p, n, 1u << 20);
+    struct ra_line l;
+    struct ra_err e = {0};
+    int lines = 0;
+    struct ra_buf rec = RA_BUF_INIT;
+
+    memset(fit, 0, sizeof *fit);
+    fit->f = f;
+    while (lines < 200 && ra_reader_next(r, &l, &e) == 1) {
+        const char *reason;
+        struct record out;
+        lines++;
+        if (!l.terminated && n == RA_FP_PREFIX)
+            break; /* cut by the prefix, not by the file */
+        ra_buf_reset(&rec);
+        ra_buf_add(&rec, l.p, l.len);
+        enum ra_parse_rc rc = ra_parser_parse(ps, rec.data, rec.len, &reason);
+        if (rc == RA_REC) {
+            if (build_record(c, ps, f, &out, &reason) == 0) {
+                fit->records++;
+                for (int i = 0; i < RA_F_COUNT; i++)
+                    fit->filled += out.out[i].t != RA_O_NULL;
+            } else {
+                fit->rejects++;
+            }
+        } else if (rc == RA_REJECT) {
+            fit->rejects++;
+        }
+    }
+    ra_buf_release(&rec);
+    ra_reader_close(r);
+    ra_parser_free(ps);
+}
+
+static struct ra_format *
+detect(struct ctx *c, const char *path, const char *p, size_t n,
+       struct ra_err *err)
+{
+    struct fit best = {0}, second = {0};
+    struct ra_buf cands = RA_BUF_INIT;
+    struct fit *all = xcalloc(c->nfmts + 1, sizeof *all);
+    size_t nall = 0;
+
+    for (size_t i = 0; i < c->nfmts; i++) {
+        struct ra_format *f = c->fmts[i];
+        if (c->o->source && f->source != c->o->source)
+            continue;
+        if (!c->o->source && f->source == RA_SRC_MAP)
+            continue; /* a map is always named with --source map */
+        struct fit fit;
+        try_format(c, f, p, n, &fit);
+        all[nall++] = fit;
+        /* Rank: match rate, then fields filled per record. */
+        double rate = fit.records ? (double)fit.records /
+                                        (fit.records + fit.rejects)
+                                  : 0;
+        double brate = best.records ? (double)best.records /
+                                          (best.records + best.rejects)
+                                    : 0;
+        double fill = fit.records ? (double)fit.filled / fit.records : 0;
+        double bfill = best.records ? (double)best.filled / best.records : 0;
+        if (!best.f || rate > brate || (rate == brate && fill > bfill)) {
+            second = best;
+            best = fit;
+        } else {
+            double srate = second.records ? (double)second.records /
+                                                (second.records +
+                                                 second.rejects)
+                                          : 0;
+            double sfill = second.records ? (double)second.filled /
+                                                second.records
+                                          : 0;
+            if (!second.f || rate > srate || (rate == srate && fill > sfill))
+                second = fit;
+        }
+    }
+    double brate = best.records ? (double)best.records /
+                                      (best.records + best.rejects)
+                                : 0;
+    double srate = second.records ? (double)second.records /
+                                        (second.records + second.rejects)
+                                  : 0;
+    int tie = second.f && brate == srate && best.records &&
+              best.filled * second.records == second.filled * best.records;
+    if (best.f && brate >= 0.5 && !tie) {
+        free(all);
+        return best.f;
+    }
+    for (size_t i = 0; i < nall; i++) {
+        struct fit *x = &all[i];
+        if (!x->records)
+            continue;
+        ra_buf_addf(&cands, "%s%s %.0f%%", cands.len ? ", " : "", x->f->name,
+                    100.0 * x->records / (x->records + x->rejects));
+    }
+    if (n == 0)
+        ra_err_set(err, RA_EPARSE, "'%s' is empty: no format to detect",
+                   path);
+    else if (tie)
+        ra_err_set(err, RA_EPARSE, "'%s': %s and %s fit equally well; choose "
+                                   "one with --format (matches: %s)",
+                   path, best.f->name, second.f->name, cands.data);
+    else
+        ra_err_set(err, RA_EPARSE, "'%s': no known format fits; give "
+                                   "--format (best matches: %s)",
+                   path, cands.len ? cands.data : "none");
+    ra_buf_release(&cands);
+    free(all);
+    return NULL;
+}
+
+/* ---- one file ----------------------------------------------------------- */
+
+static int
+quotes_odd(const char *p, size_t n)
+{
+    size_t q = 0;
+    for (size_t i = 0; i < n; i++)
+        q += p[i] == '"';
+    return (int)(q & 1);
+}
+
+struct filestate {
+    const char *path; /* display name */
+    struct ra_format *f;
+    struct ra_parser *ps;
+    struct ra_ledger l;
+    int64_t new_records, new_rejected, new_skipped, shown;
+    int is_plain; /* a regular uncompressed file: tails wait for growth */
+};
+
+static int
+reject(struct ctx *c, struct filestate *fs, int64_t line_no,
+       const char *reason, const char *p, size_t n, struct ra_err *err)
+{
+    struct ra_arena *a = ra_parser_arena(fs->ps);
+    size_t rn;
+    const char *red = ra_redact(c->norm, a, p, n, &rn);
+    struct ra_out ex;
+    if (rn > 200) {
+        rn = 200;
+        while (rn > 0 && ((unsigned char)red[rn] & 0xC0) == 0x80)
+            rn--;
+    }
+    out_text(a, &ex, red, rn);
+    fs->l.rejected++;
+    fs->new_rejected++;
+    if (fs->shown++ < RA_SHOW_REJECTS)
+        note(c, "%s:%lld: %s", fs->path, (long long)line_no, reason);
+    return ra_writer_reject(c->w, fs->path, line_no, reason, ex.s, ex.n, err);
+}
+
+/* One record (a line or a CSV record). Returns 0 or a fatal RA_EDB. With
+ * tail set, the record's row id is stored for a later replacement, and a
+ * record that does not parse is left unread rather than rejected. */
+static int
+handle(struct ctx *c, struct filestate *fs, int64_t line_no, const char *p,
+       size_t n, int tail, int *left_unread, struct ra_err *err)
+{
+    const char *reason = NULL;
+    struct record r;
+    enum ra_parse_rc rc = ra_parser_parse(fs->ps, p, n, &reason);
+
+    if (rc == RA_SKIP) {
+        fs->l.skipped++;
+        fs->new_skipped++;
+        return 0;
+    }
+    if (rc == RA_HEADER)
+        return 0;
+    if (rc == RA_REC && build_record(c, fs->ps, fs->f, &r, &reason) == 0) {
+        int64_t id;
+        if (ra_writer_record(c->w, fs->f->source, line_no, r.out,
+                             r.has_fp_in ? r.fp_in : NULL,
+                             r.has_fp_out ? r.fp_out : NULL, &id, err))
+            return RA_EDB;
+        fs->l.records++;
+        fs->new_records++;
+        if (tail) {
+            fs->l.tail_id = id;
+            snprintf(fs->l.tail_table, sizeof fs->l.tail_table, "%s",
+                     fs->f->source == RA_SRC_GATEWAY ? "gateway_events"
+                     : fs->f->source == RA_SRC_PROXY ? "proxy_events"
+                                                     : "map");
+        }
+        return 0;
+    }
+    if (tail) {
+        *left_unread = 1;
+        return 0;
+    }
+    return reject(c, fs, line_no, reason, p, n, err) ? RA_EDB : 0;
+}
+
+static int
+process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
+             struct ra_err *err)
+{
+    const struct ra_ingest_opts *o = c->o;
+    int is_stdin = !strcmp(path, "-");
+    struct stat st;
+    struct ra_reader *r = NULL;
+    struct filestate fs;
+    struct ra_timectx tc = c->tzbase;
+    struct ra_fileinfo fi;
+    struct ra_buf rec = RA_BUF_INIT;
+    const char *prefix;
+    long plen;
+    int rc = 0, found = 0, broken = 0;
+    struct ra_err rerr = {0};
+    double t0 = now_s();
+    int64_t lines = 0;
+
+    memset(&fs, 0, sizeof fs);
+    memset(&fi, 0, sizeof fi);
+    fs.path = is_stdin ? "(stdin)" : path;
+    if (!is_stdin) {
+        if (stat(path, &st) != 0) {
+            note(c, "cannot open '%s'", path);
+            t->failed++;
+            return RA_EIO;
+        }
+        if (o->source != RA_SRC_MAP &&
+            ra_ledger_unchanged(c->w, path, (int64_t)st.st_dev,
+                                (int64_t)st.st_ino, (int64_t)st.st_size,
+                                (int64_t)st.st_mtime)) {
+            note(c, "'%s': unchanged since it was read; nothing new", path);
+            t->skipped_files++;
+            return 0;
+        }
+        struct tm tm;
+        time_t mt = st.st_mtime;
+        if (gmtime_r(&mt, &tm)) {
+            tc.mtime_year = tm.tm_year + 1900;
+            tc.ref_month = tm.tm_mon + 1;
+        }
+    }
+    if (ra_reader_open(&r, path, o->max_line, err) != 0) {
+        note(c, "%s", err->msg);
+        t->failed++;
+        return RA_EIO;
+    }
+    plen = ra_reader_peek(r, RA_FP_PREFIX, &prefix, err);
+    fs.is_plain = !is_stdin && !ra_reader_is_gzip(r) && S_ISREG(st.st_mode);
+
+    if (!is_stdin) {
+        found = ra_ledger_find(c->w, prefix, (size_t)plen, &fs.l, err);
+        if (found < 0) {
+            rc = RA_EDB;
+            goto out;
+        }
+    }
+    /* The format: given, known from the ledger, or detected. */
+    if (o->format && strcmp(o->format, "auto")) {
+        fs.f = ra_formats_find(c->fmts, c->nfmts, o->format);
+    } else if (found) {
+        fs.f = ra_formats_find(c->fmts, c->nfmts, fs.l.format);
+    }
+    if (!fs.f) {
+        struct ra_err derr = {0};
+        fs.f = detect(c, fs.path, prefix, (size_t)plen, &derr);
+        if (!fs.f) {
+            note(c, "%s", derr.msg);
+            t->failed++;
+            rc = RA_EIO;
+            goto out;
+        }
+        note(c, "'%s': format %s (detected)", fs.path, fs.f->name);
+    }
+    if (fs.f->source == RA_SRC_MAP) {
+        found = 0; /* a map is always loaded whole */
+        memset(&fs.l, 0, sizeof fs.l);
+    }
+    if (found) {
+        fs.l.complete = 0;
+    }
+    fi.path = path;
+    fi.format = fs.f->name;
+    fi.source = fs.f->source;
+    fi.gzip = ra_reader_is_gzip(r);
+    fi.prefix = prefix;
+    fi.plen = (size_t)plen;
+    if (!is_stdin) {
+        fi.dev = (int64_t)st.st_dev;
+        fi.inode = (int64_t)st.st_ino;
+        fi.size = (int64_t)st.st_size;
+        fi.mtime = (int64_t)st.st_mtime;
+    }
+    if (!found)
+        memset(&fs.l, 0, sizeof fs.l);
+    if (ra_writer_begin_file(c->w, is_stdin ? NULL : &fi, &fs.l, err)) {
+        rc = RA_EDB;
+        goto out;
+    }
+    if (fs.f->source == RA_SRC_MAP && ra_writer_clear_map(c->w, err)) {
+        rc = RA_EDB;
+        goto out;
+    }
+    if (found) {
+        if (fs.l.tail_id) {
+            /* The last line had no newline: it is read again now. */
+            if (ra_writer_delete(c->w, fs.l.tail_table, fs.l.tail_id, err)) {
+                rc = RA_EDB;
+                goto out;
+            }
+            fs.l.records--;
+            fs.l.tail_id = 0;
+        }
+        if (ra_reader_skip(r, (uint64_t)fs.l.offset, &rerr) != 0) {
+            note(c, "%s", rerr.msg);
+            broken = 1;
+        } else if (fs.l.offset) {
+            note(c, "'%s': known as '%s', resuming at line %lld", fs.path,
+                 fs.l.path, (long long)fs.l.line_no + 1);
+        }
+    }
+    fs.ps = ra_parser_new(fs.f, &tc);
+
+    int64_t line_no = fs.l.line_no;
+    struct ra_line l;
+    int got;
+    while (!broken && (got = ra_reader_next(r, &l, &rerr)) != 0) {
+        if (got < 0) {
+            note(c, "%s", rerr.msg);
+            broken = 1;
+            break;
+        }
+        line_no++;
+        lines++;
+        int64_t rec_line = line_no;
+        if (l.too_long) {
+            if (reject(c, &fs, line_no, "too_long", l.p, l.len, err)) {
+                rc = RA_EDB;
+                goto out;
+            }
+        } else {
+            const char *p = l.p;
+            size_t n = l.len;
+            int terminated = l.terminated;
+            uint64_t end = l.end;
+            if (fs.f->engine == RA_ENG_CSV && quotes_odd(l.p, l.len)) {
+                /* A quoted newline: the record goes on. */
+                ra_buf_reset(&rec);
+                ra_buf_add(&rec, l.p, l.len);
+                while (quotes_odd(rec.data, rec.len) &&
+                       rec.len <= o->max_line) {
+                    got = ra_reader_next(r, &l, &rerr);
+                    if (got <= 0)
+                        break;
+                    line_no++;
+                    lines++;
+                    ra_buf_addc(&rec, '\n');
+                    ra_buf_add(&rec, l.p, l.len);
+                    terminated = l.terminated;
+                    end = l.end;
+                }
+                p = rec.data;
+                n = rec.len;
+                if (got < 0) {
+                    note(c, "%s", rerr.msg);
+                    broken = 1;
+                }
+            }
+            /* A plain file's last line without a newline may still be
+             * being written: it is taken only as a replaceable tail. */
+            int tail = !terminated && fs.is_plain, unread = 0;
+            if (handle(c, &fs, rec_line, p, n, tail, &unread, err)) {
+                rc = RA_EDB;
+                goto out;
+            }
+            if (tail) {
+                /* Ledger stays before this line; it is read again once the
+                 * file grows (and its record then replaced). */
+                fs.l.size_read = (int64_t)end;
+                line_no = rec_line - 1;
+                if (unread)
+                    note(c, "'%s': last line has no newline and does not "
+                            "parse yet; left for the next run",
+                         fs.path);
+                continue;
+            }
+            fs.l.offset = (int64_t)end;
+            fs.l.size_read = (int64_t)end;
+        }
+        fs.l.line_no = line_no;
+        if (ra_writer_pending(c->w) >= RA_BATCH &&
+            fs.f->source != RA_SRC_MAP) {
+            if (ra_writer_commit(c->w, &fs.l, NULL, 1, err)) {
+                rc = RA_EDB;
+                goto out;
+            }
+        }
+    }
+    fs.l.complete = !broken;
+    if (ra_writer_commit(c->w, &fs.l, broken ? rerr.msg : NULL, 0, err)) {
+        rc = RA_EDB;
+        goto out;
+    }
+    if (broken) {
+        t->failed++;
+        rc = RA_EIO;
+    }
+    {
+        double dt = now_s() - t0;
+        char year[64] = "";
+        if (tc.used_year && !o->year)
+            snprintf(year, sizeof year, ", year %d from the file's mtime",
+                     tc.used_year);
+        else if (tc.used_year)
+            snprintf(year, sizeof year, ", year %d", tc.used_year);
+        if (fs.shown > RA_SHOW_REJECTS)
+            note(c, "%s: %lld more rejected lines not shown", fs.path,
+                 (long long)(fs.shown - RA_SHOW_REJECTS));
+        note(c,
+             "'%s': %s, %lld records, %lld rejected, %lld skipped, %.2f s "
+             "(%.0f lines/s)%s%s",
+             fs.path, fs.f->name, (long long)fs.new_records,
+             (long long)fs.new_rejected, (long long)fs.new_skipped, dt,
+             dt > 0 ? (double)lines / dt : 0.0, year,
+             broken ? ", INCOMPLETE" : "");
+    }
+    t->files++;
+    t->records += fs.new_records;
+    t->rejected += fs.new_rejected;
+    t->skipped += fs.new_skipped;
+    if (o->format && strcmp(o->format, "auto") && fs.new_records == 0 &&
+        fs.new_rejected > 0 && rc == 0) {
+        note(c, "'%s' is not in format %s: %lld lines rejected, none read",
+             fs.path, fs.f->name, (long long)fs.new_rejected);
+        t->failed++;
+        rc = RA_EIO;
+    }
+
+out:
+    if (rc == RA_EDB)
+        ra_writer_rollback(c->w);
+    ra_buf_release(&rec);
+    ra_parser_free(fs.ps);
+    ra_reader_close(r);
+    return rc;
+}
+
+int
+ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
+              size_t npaths, struct ra_ingest_totals *t, struct ra_err *err)
+{
+    struct ctx c;
+    struct ra_walk w;
+    int rc = 0;
+
+    memset(&c, 0, sizeof c);
+    memset(t, 0, sizeof *t);
+    c.o = o;
+    c.tzbase.year = o->year;
+    if (ra_tz_parse(o->tz, &c.tzbase) != 0)
+        return ra_err_set(err, RA_EUSAGE, "unknown time zone '%s'", o->tz);
+    if (ra_formats_load_all(&c.fmts, &c.nfmts, o->formats_dir, err))
+        return RA_ECONFIG;
+    if (o->format && strcmp(o->format, "auto")) {
+        struct ra_format *f = ra_formats_find(c.fmts, c.nfmts, o->format);
+        if (!f) {
+            rc = ra_err_set(err, RA_EUSAGE, "unknown format '%s' (see "
+                                            "'relayaudit formats')",
+                            o->format);
+            goto out;
+        }
+        if (o->source && f->source != o->source) {
+            rc = ra_err_set(err, RA_EUSAGE, "format %s is a %s format, not "
+                                            "%s",
+                            f->name, ra_source_name(f->source),
+                            ra_source_name((enum ra_source)o->source));
+            goto out;
+        }
+    }
+    if (!(c.norm = ra_norm_load(err))) {
+        rc = RA_ECONFIG;
+        goto out;
+    }
+    if (!(c.w = ra_writer_open(o->db_path, err))) {
+        rc = RA_EDB;
+        goto out;
+    }
+    ra_walk_paths(&w, paths, npaths);
+    for (size_t i = 0; i < w.nwarn; i++)
+        note(&c, "%s", w.warnings[i]);
+    for (size_t i = 0; i < w.n && rc != RA_EDB; i++) {
+        if (w.items[i].error) {
+            note(&c, "%s", w.items[i].error);
+            t->failed++;
+            rc = RA_EIO;
+            continue;
+        }
+        int frc = process_file(&c, w.items[i].path, t, err);
+        if (frc == RA_EDB)
+            rc = RA_EDB;
+        else if (frc)
+            rc = RA_EIO;
+    }
+    ra_walk_release(&w);
+out:
+    ra_writer_close(c.w);
+    ra_norm_free(c.norm);
+    ra_formats_free(c.fmts, c.nfmts);
+    return rc;
+}
+
+int
+ra_ingest_preview(struct ra_format *f, const char *header, const char *line,
+                  struct ra_buf *out, struct ra_err *err)
+{
+    struct ctx c;
+    struct ra_ingest_opts o = {0};
+    struct record r;
+    const char *reason = "does not parse";
+    int rc = -1;
+
+    memset(&c, 0, sizeof c);
+    c.o = &o;
+    ra_tz_parse(NULL, &c.tzbase);
+    c.tzbase.year = 2026;
+    if (!(c.norm = ra_norm_load(err)))
+        return -1;
+    struct ra_parser *p = ra_parser_new(f, &c.tzbase);
+    if (header)
+        (void)ra_parser_parse(p, header, strlen(header), &reason);
+    enum ra_parse_rc prc = ra_parser_parse(p, line, strlen(line), &reason);
+    if (prc == RA_SKIP) {
+        ra_buf_adds(out, "(a known non-record line: skipped)\n");
+        rc = 0;
+    } else if (prc == RA_REC && build_record(&c, p, f, &r, &reason) == 0) {
+        for (int i = 0; i < RA_F_COUNT; i++) {
+            const struct ra_out *v = &r.out[i];
+            if (!(ra_field_info[i].sources & f->source) || v->t == RA_O_NULL)
+                continue;
+            ra_buf_addf(out, "  %-15s ", ra_field_info[i].name);
+            if (v->t == RA_O_INT && ra_field_info[i].type == RA_T_TS) {
+                char ts[40];
+                ra_format_ts(v->i, ts, sizeof ts);
+                ra_buf_addf(out, "%s (%lld)", ts, (long long)v->i);
+            } else if (v->t == RA_O_INT) {
+                ra_buf_addf(out, "%lld", (long long)v->i);
+            } else if (v->t == RA_O_REAL) {
+                ra_buf_addf(out, "%g", v->d);
+            } else {
+                ra_buf_add(out, v->s, v->n);
+            }
+            ra_buf_addc(out, '\n');
+        }
+        if (r.has_fp_in)
+            ra_buf_addf(out, "  %-15s %s\n", "hdr_in_fp", r.fp_in);
+        if (r.has_fp_out)
+            ra_buf_addf(out, "  %-15s %s\n", "hdr_out_fp", r.fp_out);
+        rc = 0;
+    } else {
+        ra_buf_addf(out, "  rejected: %s\n", reason);
+    }
+    ra_parser_free(p);
+    ra_norm_free(c.norm);
+    return rc;
+}

@@ -1,0 +1,608 @@
+/* normalize.c -- secrets, headers and proxy usernames, driven by the rules
+ * in schemas/ (redact.rules, headers.conf, usernames.rules).
+ *
+ * Invariant: no text leaves this module with a secret in it. Redaction runs
+ * before any truncation, so a cut can never expose half a key.
+ */
+#include "ingest/normalize.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <cjson/cJSON.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct redact_rule {
+    char *hint; /* a literal (any case) the text must hold for the rule */
+    size_t hintlen;
+    pcre2_code *re;
+    int secret_group; /* replace only this group, or the match if < 0 */
+};
+
+struct uname_rule {
+    char *name;
+    int optin, qualify;
+    pcre2_code *re;
+    int g_session, g_country, g_user;
+    char *session_key;
+    char **country_keys;
+    size_t ncountry;
+};
+
+struct strlist {
+    char **v;
+    size_t n;
+};
+
+struct ra_norm {
+    struct redact_rule *redact;
+    size_t nredact;
+    struct strlist volatile_h, variant_h, identity_h, credential_h;
+    struct uname_rule *uname;
+    size_t nuname;
+    pcre2_match_data *md;
+};
+
+static void
+strlist_push(struct strlist *l, const char *s)
+{
+    l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+    l->v[l->n++] = xstrdup(s);
+}
+
+static int
+strlist_has(const struct strlist *l, const char *s, size_t n)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strlen(l->v[i]) == n && !strncasecmp(l->v[i], s, n))
+            return 1;
+    return 0;
+}
+
+static void
+strlist_free(struct strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+}
+
+static pcre2_code *
+compile(const char *src, struct ra_err *err)
+{
+    int ec;
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, 0,
+                                   &ec, &off, NULL);
+    if (!re) {
+        PCRE2_UCHAR msg[128];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        ra_err_set(err, RA_ECONFIG, "bad pattern at offset %zu: %s",
+                   (size_t)off, msg);
+        return NULL;
+    }
+    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    return re;
+}
+
+/* Calls fn(ctx, key, rest) for each non-comment line of a rules file. */
+static int
+each_line(const char *file, int (*fn)(struct ra_norm *, char *, char *,
+                                      struct ra_err *),
+          struct ra_norm *n, struct ra_err *err)
+{
+    struct ra_buf path = RA_BUF_INIT;
+    ra_buf_addf(&path, "%s/schemas/%s", ra_datadir(), file);
+    char *text = ra_read_small_file(path.data, NULL, err);
+    int lineno = 0, rc = 0;
+    if (!text) {
+        ra_buf_release(&path);
+        return RA_ECONFIG;
+    }
+    for (char *line = text, *next; line && rc == 0; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        lineno++;
+        while (*line == ' ' || *line == '\t')
+            line++;
+        size_t l = strlen(line);
+        while (l && (line[l - 1] == ' ' || line[l - 1] == '\r'))
+            line[--l] = '\0';
+        if (!*line || *line == '#')
+            continue;
+        char *rest = line;
+        while (*rest && *rest != ' ' && *rest != '\t')
+            rest++;
+        if (*rest)
+            *rest++ = '\0';
+        while (*rest == ' ' || *rest == '\t')
+            rest++;
+        rc = fn(n, line, rest, err);
+        if (rc) {
+            char msg[sizeof err->msg];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            ra_err_set(err, RA_ECONFIG, "%s:%d: %s", path.data, lineno, msg);
+        }
+    }
+    free(text);
+    ra_buf_release(&path);
+    return rc;
+}
+
+static int
+on_redact(struct ra_norm *n, char *key, char *rest, struct ra_err *err)
+{
+    if (strcmp(key, "redact"))
+        return ra_err_set(err, RA_ECONFIG, "expected 'redact HINT REGEX'");
+    char *re = rest;
+    while (*re && *re != ' ' && *re != '\t')
+        re++;
+    if (!*re)
+        return ra_err_set(err, RA_ECONFIG, "expected 'redact HINT REGEX'");
+    *re++ = '\0';
+    while (*re == ' ' || *re == '\t')
+        re++;
+    struct redact_rule r = {0};
+    r.re = compile(re, err);
+    if (!r.re)
+        return RA_ECONFIG;
+    r.hint = xstrdup(rest);
+    r.hintlen = strlen(rest);
+    r.secret_group =
+        pcre2_substring_number_from_name(r.re, (PCRE2_SPTR) "secret");
+    n->redact = xrealloc(n->redact, (n->nredact + 1) * sizeof *n->redact);
+    n->redact[n->nredact++] = r;
+    return 0;
+}
+
+static int
+on_headers(struct ra_norm *n, char *key, char *rest, struct ra_err *err)
+{
+    struct strlist *l = !strcmp(key, "volatile")     ? &n->volatile_h
+                        : !strcmp(key, "variant")    ? &n->variant_h
+                        : !strcmp(key, "identity")   ? &n->identity_h
+                        : !strcmp(key, "credential") ? &n->credential_h
+                                                     : NULL;
+    if (!l)
+        return ra_err_set(err, RA_ECONFIG, "unknown list '%s'", key);
+    for (char *s = strtok(rest, " \t,"); s; s = strtok(NULL, " \t,"))
+        strlist_push(l, s);
+    return 0;
+}
+
+static int
+on_uname(struct ra_norm *n, char *key, char *rest, struct ra_err *err)
+{
+    struct uname_rule r = {0};
+    if (strcmp(key, "rule"))
+        return ra_err_set(err, RA_ECONFIG, "expected 'rule NAME ...'");
+    for (char *s = strtok(rest, " \t"); s; s = strtok(NULL, " \t")) {
+        if (!r.name)
+            r.name = xstrdup(s);
+        else if (!strcmp(s, "optin"))
+            r.optin = 1;
+        else if (!strcmp(s, "qualify"))
+            r.qualify = 1;
+        else if (!strncmp(s, "match=", 6)) {
+            if (!(r.re = compile(s + 6, err)))
+                goto fail;
+        } else if (!strncmp(s, "session=", 8))
+            r.session_key = xstrdup(s + 8);
+        else if (!strncmp(s, "country=", 8)) {
+            for (char *c = s + 8; c;) {
+                char *comma = strchr(c, ',');
+                if (comma)
+                    *comma = '\0';
+                r.country_keys = xrealloc(r.country_keys,
+                                          (r.ncountry + 1) * sizeof(char *));
+                r.country_keys[r.ncountry++] = xstrdup(c);
+                c = comma ? comma + 1 : NULL;
+            }
+        } else {
+            ra_err_set(err, RA_ECONFIG, "unknown rule option '%s'", s);
+            goto fail;
+        }
+    }
+    if (!r.name || !r.re) {
+        ra_err_set(err, RA_ECONFIG, "a rule needs a name and match=");
+        goto fail;
+    }
+    r.g_session = pcre2_substring_number_from_name(r.re, (PCRE2_SPTR) "session");
+    r.g_country = pcre2_substring_number_from_name(r.re, (PCRE2_SPTR) "country");
+    r.g_user = pcre2_substring_number_from_name(r.re, (PCRE2_SPTR) "user");
+    n->uname = xrealloc(n->uname, (n->nuname + 1) * sizeof *n->uname);
+    n->uname[n->nuname++] = r;
+    return 0;
+
+fail:
+    free(r.name);
+    free(r.session_key);
+    for (size_t i = 0; i < r.ncountry; i++)
+        free(r.country_keys[i]);
+    free(r.country_keys);
+    pcre2_code_free(r.re);
+    return RA_ECONFIG;
+}
+
+struct ra_norm *
+ra_norm_load(struct ra_err *err)
+{
+    struct ra_norm *n = xcalloc(1, sizeof *n);
+    if (each_line("redact.rules", on_redact, n, err) ||
+        each_line("headers.conf", on_headers, n, err) ||
+        each_line("usernames.rules", on_uname, n, err)) {
+        ra_norm_free(n);
+        return NULL;
+    }
+    n->md = pcre2_match_data_create(32, NULL);
+    return n;
+}
+
+void
+ra_norm_free(struct ra_norm *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->nredact; i++) {
+        free(n->redact[i].hint);
+        pcre2_code_free(n->redact[i].re);
+    }
+    free(n->redact);
+    for (size_t i = 0; i < n->nuname; i++) {
+        struct uname_rule *r = &n->uname[i];
+        free(r->name);
+        free(r->session_key);
+        for (size_t k = 0; k < r->ncountry; k++)
+            free(r->country_keys[k]);
+        free(r->country_keys);
+        pcre2_code_free(r->re);
+    }
+    free(n->uname);
+    strlist_free(&n->volatile_h);
+    strlist_free(&n->variant_h);
+    strlist_free(&n->identity_h);
+    strlist_free(&n->credential_h);
+    pcre2_match_data_free(n->md);
+    free(n);
+}
+
+static int
+has_hint(const char *s, size_t n, const char *hint, size_t hn)
+{
+    if (hn == 0)
+        return 1;
+    for (size_t i = 0; i + hn <= n; i++)
+        if (!strncasecmp(s + i, hint, hn))
+            return 1;
+    return 0;
+}
+
+const char *
+ra_redact(struct ra_norm *n, struct ra_arena *a, const char *s, size_t len,
+          size_t *outlen)
+{
+    static const char mark[] = "[redacted]";
+    struct ra_buf cur = RA_BUF_INIT;
+    const char *text = s;
+    size_t tlen = len;
+
+    for (size_t r = 0; r < n->nredact; r++) {
+        struct redact_rule *rule = &n->redact[r];
+        if (!has_hint(text, tlen, rule->hint, rule->hintlen))
+            continue;
+        struct ra_buf out = RA_BUF_INIT;
+        size_t pos = 0;
+        int changed = 0;
+        while (pos <= tlen) {
+            int rc = pcre2_match(rule->re, (PCRE2_SPTR)text, tlen, pos, 0,
+                                 n->md, NULL);
+            if (rc < 0)
+                break;
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(n->md);
+            int g = rule->secret_group > 0 && rule->secret_group < rc &&
+                            ov[2 * rule->secret_group] != PCRE2_UNSET
+                        ? rule->secret_group
+                        : 0;
+            size_t s0 = ov[2 * g], s1 = ov[2 * g + 1];
+            if (s1 == s0 || (s1 - s0 == sizeof mark - 1 &&
+                             !memcmp(text + s0, mark, s1 - s0))) {
+                /* Empty, or already redacted: move on. */
+                pos = ov[1] > pos ? ov[1] : pos + 1;
+                continue;
+            }
+            ra_buf_add(&out, text + pos, s0 - pos);
+            ra_buf_add(&out, mark, sizeof mark - 1);
+            pos = s1;
+            changed = 1;
+            if (ov[1] > s1) {
+                ra_buf_add(&out, text + s1, ov[1] - s1);
+                pos = ov[1];
+            }
+        }
+        if (!changed) {
+            ra_buf_release(&out);
+            continue;
+        }
+        if (pos < tlen)
+            ra_buf_add(&out, text + pos, tlen - pos);
+        ra_buf_release(&cur);
+        cur = out;
+        text = cur.data;
+        tlen = cur.len;
+    }
+    if (text == s) {
+        *outlen = len;
+        return s;
+    }
+    const char *res = ra_arena_strndup(a, text, tlen);
+    *outlen = tlen;
+    ra_buf_release(&cur);
+    return res;
+}
+
+/* ---- headers ----------------------------------------------------------- */
+
+struct hdr {
+    char *name; /* lower-case */
+    const char *value;
+    size_t vlen;
+};
+
+static void
+finish_fp(struct ra_norm *n, struct hdr *h, size_t count, char fp[17],
+          struct ra_buf *fpbuf)
+{
+    char scheme[32] = "";
+    size_t kept = 0;
+
+    ra_buf_reset(fpbuf);
+    for (size_t i = 0; i < count; i++) {
+        size_t nl = strlen(h[i].name);
+        if (strlist_has(&n->volatile_h, h[i].name, nl))
+            continue;
+        if (kept++)
+            ra_buf_addc(fpbuf, '\n');
+        ra_buf_add(fpbuf, h[i].name, nl);
+    }
+    ra_buf_adds(fpbuf, "\n--\n");
+    kept = 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t nl = strlen(h[i].name);
+        if (!scheme[0] && h[i].value && !strcmp(h[i].name, "authorization")) {
+            size_t k = 0;
+            while (k < h[i].vlen && k < sizeof scheme - 1 &&
+                   h[i].value[k] != ' ') {
+                char c = h[i].value[k];
+                scheme[k++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            }
+            scheme[k] = '\0';
+        } else if (!scheme[0] && !strcmp(h[i].name, "x-api-key")) {
+            strcpy(scheme, "x-api-key");
+        }
+        if (!strlist_has(&n->variant_h, h[i].name, nl) ||
+            strlist_has(&n->credential_h, h[i].name, nl) || !h[i].value)
+            continue;
+        if (kept++)
+            ra_buf_addc(fpbuf, '\n');
+        ra_buf_addf(fpbuf, "%s=", h[i].name);
+        ra_buf_add(fpbuf, h[i].value, h[i].vlen);
+    }
+    ra_buf_addf(fpbuf, "\nauth=%s", scheme);
+    char full[65];
+    ra_sha256_hex(fpbuf->data, fpbuf->len, full);
+    memcpy(fp, full, 16);
+    fp[16] = '\0';
+}
+
+void
+ra_headers_fingerprint(struct ra_norm *n, const char *const *names,
+                       const char *const *values, size_t count, char fp[17])
+{
+    struct hdr *h = xcalloc(count + 1, sizeof *h);
+    struct ra_buf b = RA_BUF_INIT;
+    for (size_t i = 0; i < count; i++) {
+        h[i].name = xstrdup(names[i]);
+        for (char *c = h[i].name; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c + 32);
+        h[i].value = values[i];
+        h[i].vlen = values[i] ? strlen(values[i]) : 0;
+    }
+    finish_fp(n, h, count, fp, &b);
+    for (size_t i = 0; i < count; i++)
+        free(h[i].name);
+    free(h);
+    ra_buf_release(&b);
+}
+
+int
+ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
+                     const struct ra_val *v, const char **json, size_t *jlen,
+                     char fp[17], const char **ua, size_t *ualen)
+{
+    cJSON *owned = NULL;
+    const cJSON *root;
+    struct hdr *h = NULL;
+    size_t count = 0, cap = 0;
+    struct ra_buf b = RA_BUF_INIT;
+    int rc = -1;
+
+    *ua = NULL;
+    *ualen = 0;
+    if (v->t == RA_V_JSON)
+        root = v->j;
+    else if (v->t == RA_V_STR)
+        root = owned = cJSON_ParseWithLength(v->s, v->n);
+    else
+        return -1;
+    if (!root || (!cJSON_IsObject(root) && !cJSON_IsArray(root)))
+        goto out;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, root)
+    {
+        const char *name, *val = NULL;
+        if (cJSON_IsObject(root)) {
+            name = it->string;
+            if (cJSON_IsString(it))
+                val = it->valuestring;
+        } else {
+            const cJSON *k = cJSON_GetArrayItem(it, 0);
+            const cJSON *x = cJSON_GetArrayItem(it, 1);
+            if (!cJSON_IsArray(it) || !cJSON_IsString(k))
+                goto out;
+            name = k->valuestring;
+            if (cJSON_IsString(x))
+                val = x->valuestring;
+        }
+        if (!name)
+            goto out;
+        if (count == cap) {
+            cap = cap ? cap * 2 : 16;
+            h = xrealloc(h, cap * sizeof *h);
+        }
+        size_t nl = strlen(name);
+        h[count].name = ra_arena_strndup(a, name, nl);
+        for (char *c = h[count].name; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c + 32);
+        h[count].value = NULL;
+        h[count].vlen = 0;
+        if (val) {
+            if (strlist_has(&n->credential_h, name, nl)) {
+                /* Only the scheme word survives, for the fingerprint. */
+                const char *sp = strchr(val, ' ');
+                size_t k = sp ? (size_t)(sp - val) : strlen(val);
+                h[count].value = ra_arena_strndup(a, val, k);
+                h[count].vlen = k;
+            } else {
+                h[count].value = ra_redact(n, a, val, strlen(val),
+                                           &h[count].vlen);
+            }
+        }
+        count++;
+    }
+    /* The stored form: [[name, value-or-null], ...], variant values only. */
+    ra_buf_addc(&b, '[');
+    for (size_t i = 0; i < count; i++) {
+        size_t nl = strlen(h[i].name);
+        int keep = h[i].value && strlist_has(&n->variant_h, h[i].name, nl) &&
+                   !strlist_has(&n->credential_h, h[i].name, nl);
+        if (i)
+            ra_buf_addc(&b, ',');
+        ra_buf_addc(&b, '[');
+        ra_buf_add_json_str(&b, h[i].name, nl);
+        ra_buf_addc(&b, ',');
+        if (keep)
+            ra_buf_add_json_str(&b, h[i].value, h[i].vlen);
+        else
+            ra_buf_adds(&b, "null");
+        ra_buf_addc(&b, ']');
+        if (!strcmp(h[i].name, "user-agent") && h[i].value) {
+            *ua = h[i].value;
+            *ualen = h[i].vlen;
+        }
+    }
+    ra_buf_addc(&b, ']');
+    *json = ra_arena_strndup(a, b.data, b.len);
+    *jlen = b.len;
+    finish_fp(n, h, count, fp, &b);
+    rc = 0;
+out:
+    free(h);
+    ra_buf_release(&b);
+    cJSON_Delete(owned);
+    return rc;
+}
+
+/* ---- usernames ------------------------------------------------------- */
+
+/* The value after the `-key-` token of a dash-separated username. */
+static int
+key_value(const char *s, size_t n, const char *key, const char **v,
+          size_t *vl)
+{
+    size_t kl = strlen(key), i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && s[j] != '-')
+            j++;
+        if (j - i == kl && !strncasecmp(s + i, key, kl) && j < n) {
+            size_t k = j + 1, e = k;
+            while (e < n && s[e] != '-')
+                e++;
+            if (e > k) {
+                *v = s + k;
+                *vl = e - k;
+                return 1;
+            }
+        }
+        i = j + 1;
+    }
+    return 0;
+}
+
+void
+ra_username_parse(struct ra_norm *n, struct ra_arena *a, const char *user,
+                  size_t len, char *const *rules, size_t nrules,
+                  const char **session, size_t *slen, const char **country,
+                  size_t *clen, const char **rule_name)
+{
+    *session = *country = NULL;
+    *slen = *clen = 0;
+    if (rule_name)
+        *rule_name = NULL;
+    for (size_t r = 0; r < n->nuname; r++) {
+        struct uname_rule *u = &n->uname[r];
+        if (u->optin) {
+            size_t k;
+            for (k = 0; k < nrules; k++)
+                if (!strcmp(rules[k], u->name))
+                    break;
+            if (k == nrules)
+                continue;
+        }
+        int rc = pcre2_match(u->re, (PCRE2_SPTR)user, len, 0, 0, n->md, NULL);
+        if (rc < 0)
+            continue;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(n->md);
+        const char *uname = user;
+        size_t ulen = 0;
+        while (ulen < len && user[ulen] != '-')
+            ulen++;
+#define GROUP(g, p, l)                                                       \
+    if ((g) > 0 && (g) < rc && ov[2 * (g)] != PCRE2_UNSET &&                 \
+        ov[2 * (g) + 1] > ov[2 * (g)]) {                                     \
+        p = user + ov[2 * (g)];                                              \
+        l = ov[2 * (g) + 1] - ov[2 * (g)];                                   \
+    }
+        GROUP(u->g_user, uname, ulen);
+        GROUP(u->g_session, *session, *slen);
+        GROUP(u->g_country, *country, *clen);
+#undef GROUP
+        if (!*session && u->session_key)
+            key_value(user, len, u->session_key, session, slen);
+        for (size_t k = 0; !*country && k < u->ncountry; k++)
+            key_value(user, len, u->country_keys[k], country, clen);
+        if (*session && u->qualify) {
+            char *q = ra_arena_alloc(a, ulen + 1 + *slen + 1);
+            memcpy(q, uname, ulen);
+            q[ulen] = '-';
+            memcpy(q + ulen + 1, *session, *slen);
+            *slen += ulen + 1;
+            *session = q;
+        }
+        if (rule_name)
+            *rule_name = u->name;
+        return;
+    }
+}
+
+size_t
+ra_norm_identity_headers(struct ra_norm *n, const char *const **out)
+{
+    *out = (const char *const *)n->identity_h.v;
+    return n->identity_h.n;
+}

@@ -1,0 +1,101 @@
+/* parse_regex.c -- the regex engine: one PCRE2 pattern with named groups
+ * per format, compiled once with JIT; match data is reused for every line.
+ * `$name` in a field expression is the named group (or `$3`, a number).
+ */
+#include "ingest/format.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct regex_state {
+    pcre2_match_data *md;
+    const char *line;
+    PCRE2_SIZE *ov;
+    int rc;
+};
+
+static int
+regex_compile(struct ra_format *f, struct ra_err *err)
+{
+    int ec;
+    PCRE2_SIZE off;
+
+    f->re = pcre2_compile((PCRE2_SPTR)f->regex, PCRE2_ZERO_TERMINATED, 0, &ec,
+                          &off, NULL);
+    if (!f->re) {
+        PCRE2_UCHAR msg[128];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        return ra_err_set(err, RA_ECONFIG, "bad regex at offset %zu: %s",
+                          (size_t)off, msg);
+    }
+    pcre2_jit_compile(f->re, PCRE2_JIT_COMPLETE);
+    for (size_t i = 0; i < f->nrefs; i++) {
+        struct ra_ref *r = f->refs[i];
+        int64_t k;
+        if (ra_parse_i64(r->first, strlen(r->first), &k) == 0)
+            r->slot = (int)k;
+        else
+            r->slot = pcre2_substring_number_from_name(f->re,
+                                                       (PCRE2_SPTR)r->first);
+        if (r->slot < 0)
+            return ra_err_set(err, RA_ECONFIG, "no group named '%s' in the "
+                                               "regex",
+                              r->first);
+    }
+    return 0;
+}
+
+static void *
+regex_open(struct ra_format *f)
+{
+    struct regex_state *s = xcalloc(1, sizeof *s);
+    s->md = pcre2_match_data_create_from_pattern(f->re, NULL);
+    s->ov = pcre2_get_ovector_pointer(s->md);
+    return s;
+}
+
+static enum ra_parse_rc
+regex_parse(void *st, struct ra_format *f, const char *rec, size_t len,
+            const char **reason)
+{
+    struct regex_state *s = st;
+    s->line = rec;
+    s->rc = pcre2_match(f->re, (PCRE2_SPTR)rec, len, 0, 0, s->md, NULL);
+    if (s->rc > 0)
+        return RA_REC;
+    for (size_t i = 0; i < f->nskips; i++)
+        if (pcre2_match(f->skips[i], (PCRE2_SPTR)rec, len, 0, 0, s->md,
+                        NULL) >= 0)
+            return RA_SKIP;
+    *reason = s->rc == PCRE2_ERROR_NOMATCH ? "does not match the format"
+                                           : "regex error";
+    return RA_REJECT;
+}
+
+static void
+regex_get(void *st, const struct ra_ref *ref, struct ra_val *out)
+{
+    struct regex_state *s = st;
+    int g = ref->slot;
+    if (g < 0 || g >= s->rc || s->ov[2 * g] == PCRE2_UNSET) {
+        out->t = RA_V_ABSENT;
+        return;
+    }
+    ra_val_str(out, s->line + s->ov[2 * g], s->ov[2 * g + 1] - s->ov[2 * g]);
+}
+
+static void
+regex_close(void *st)
+{
+    struct regex_state *s = st;
+    if (!s)
+        return;
+    pcre2_match_data_free(s->md);
+    free(s);
+}
+
+const struct ra_engine_ops ra_engine_regex = {
+    regex_compile, regex_open, regex_parse, regex_get, regex_close,
+};

@@ -1,0 +1,654 @@
+/* parser.c -- runs one format definition over records: the engine splits a
+ * record into named values, then each field's expression is evaluated.
+ *
+ * Evaluation allocates nothing per field on the common path: values are
+ * slices of the record; only operations that build new text (urldecode,
+ * cat, numbers turned into text) use the per-record arena.
+ */
+#include "ingest/expr.h"
+#include "ingest/format.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct json_cache {
+    const char *src; /* the text that was parsed */
+    cJSON *root;
+};
+
+struct ra_parser {
+    struct ra_format *f;
+    const struct ra_engine_ops *ops;
+    void *st;
+    struct ra_timectx *tc;
+    struct ra_arena *arena;
+    struct json_cache *jc;
+    size_t njc, capjc;
+    pcre2_match_data *md; /* for `re` operations */
+};
+
+void
+ra_val_str(struct ra_val *v, const char *s, size_t n)
+{
+    if (n == 0 || (n == 1 && s[0] == '-')) {
+        v->t = RA_V_ABSENT;
+        return;
+    }
+    v->t = RA_V_STR;
+    v->s = s;
+    v->n = n;
+}
+
+void
+ra_val_json(struct ra_val *v, const struct cJSON *j)
+{
+    if (!j || cJSON_IsNull(j)) {
+        v->t = RA_V_ABSENT;
+    } else if (cJSON_IsString(j)) {
+        ra_val_str(v, j->valuestring, strlen(j->valuestring));
+    } else if (cJSON_IsBool(j)) {
+        v->t = RA_V_INT;
+        v->i = cJSON_IsTrue(j);
+    } else if (cJSON_IsNumber(j)) {
+        double d = j->valuedouble;
+        if (d == floor(d) && fabs(d) < 9.2e18) {
+            v->t = RA_V_INT;
+            v->i = (int64_t)d;
+        } else {
+            v->t = RA_V_REAL;
+            v->d = d;
+        }
+    } else {
+        v->t = RA_V_JSON;
+        v->j = j;
+    }
+}
+
+static const struct ra_engine_ops *
+ops_for(enum ra_engine e)
+{
+    return e == RA_ENG_REGEX ? &ra_engine_regex
+           : e == RA_ENG_CSV ? &ra_engine_csv
+                             : &ra_engine_json;
+}
+
+struct ra_parser *
+ra_parser_new(struct ra_format *f, struct ra_timectx *tc)
+{
+    struct ra_parser *p = xcalloc(1, sizeof *p);
+    p->f = f;
+    p->ops = ops_for(f->engine);
+    p->st = p->ops->open(f);
+    p->tc = tc;
+    p->arena = ra_arena_new();
+    p->md = pcre2_match_data_create(16, NULL);
+    return p;
+}
+
+static void
+clear_record(struct ra_parser *p)
+{
+    for (size_t i = 0; i < p->njc; i++)
+        cJSON_Delete(p->jc[i].root);
+    p->njc = 0;
+    ra_arena_reset(p->arena);
+}
+
+void
+ra_parser_free(struct ra_parser *p)
+{
+    if (!p)
+        return;
+    clear_record(p);
+    free(p->jc);
+    p->ops->close(p->st);
+    ra_arena_free(p->arena);
+    pcre2_match_data_free(p->md);
+    free(p);
+}
+
+struct ra_arena *
+ra_parser_arena(struct ra_parser *p)
+{
+    return p->arena;
+}
+
+/* The text form of v (numbers printed into the arena). */
+static int
+as_text(struct ra_parser *p, const struct ra_val *v, const char **s,
+        size_t *n)
+{
+    char tmp[40];
+    int k;
+
+    switch (v->t) {
+    case RA_V_STR:
+        *s = v->s;
+        *n = v->n;
+        return 0;
+    case RA_V_INT:
+        k = snprintf(tmp, sizeof tmp, "%lld", (long long)v->i);
+        break;
+    case RA_V_REAL:
+        k = snprintf(tmp, sizeof tmp, "%.17g", v->d);
+        break;
+    case RA_V_JSON: {
+        char *j = cJSON_PrintUnformatted(v->j);
+        if (!j)
+            return -1;
+        *n = strlen(j);
+        *s = ra_arena_strndup(p->arena, j, *n);
+        cJSON_free(j);
+        return 0;
+    }
+    default:
+        return -1;
+    }
+    *s = ra_arena_strndup(p->arena, tmp, (size_t)k);
+    *n = (size_t)k;
+    return 0;
+}
+
+static int
+as_number(const struct ra_val *v, double *d, int *is_int, int64_t *i)
+{
+    switch (v->t) {
+    case RA_V_INT:
+        *i = v->i;
+        *d = (double)v->i;
+        *is_int = 1;
+        return 0;
+    case RA_V_REAL:
+        *d = v->d;
+        *is_int = 0;
+        return 0;
+    case RA_V_STR:
+        if (ra_parse_i64(v->s, v->n, i) == 0) {
+            *d = (double)*i;
+            *is_int = 1;
+            return 0;
+        }
+        *is_int = 0;
+        return ra_parse_f64(v->s, v->n, d);
+    default:
+        return -1;
+    }
+}
+
+/* Parse s[0..n) as JSON, once per record per source text. */
+static const cJSON *
+parse_json_text(struct ra_parser *p, const char *s, size_t n)
+{
+    for (size_t i = 0; i < p->njc; i++)
+        if (p->jc[i].src == s)
+            return p->jc[i].root;
+    cJSON *root = cJSON_ParseWithLength(s, n);
+    if (!root)
+        return NULL;
+    if (p->njc == p->capjc) {
+        p->capjc = p->capjc ? p->capjc * 2 : 4;
+        p->jc = xrealloc(p->jc, p->capjc * sizeof *p->jc);
+    }
+    p->jc[p->njc].src = s;
+    p->jc[p->njc++].root = root;
+    return root;
+}
+
+static void
+get_ref(struct ra_parser *p, const struct ra_ref *r, struct ra_val *out)
+{
+    p->ops->get(p->st, r, out);
+    for (size_t i = 0; i < r->nrest && out->t != RA_V_ABSENT; i++) {
+        const cJSON *node = NULL;
+        if (out->t == RA_V_STR)
+            node = parse_json_text(p, out->s, out->n);
+        else if (out->t == RA_V_JSON)
+            node = out->j;
+        if (!node) {
+            out->t = RA_V_ABSENT;
+            break;
+        }
+        if (cJSON_IsObject(node)) {
+            node = cJSON_GetObjectItemCaseSensitive(node, r->rest[i]);
+        } else if (cJSON_IsArray(node)) {
+            int64_t k;
+            node = ra_parse_i64(r->rest[i], strlen(r->rest[i]), &k) == 0 &&
+                           k >= 0 && k < 1000000
+                       ? cJSON_GetArrayItem(node, (int)k)
+                       : NULL;
+        } else {
+            node = NULL;
+        }
+        ra_val_json(out, node);
+    }
+}
+
+static void
+eval_term(struct ra_parser *p, const struct ra_term *t, struct ra_val *out)
+{
+    if (t->kind == RA_TERM_REF)
+        get_ref(p, t->ref, out);
+    else
+        ra_val_str(out, t->lit, t->litn);
+}
+
+static int
+cond_true(struct ra_parser *p, const struct ra_cond *c)
+{
+    struct ra_val v;
+    const char *s;
+    size_t n;
+    int hit = 0;
+
+    eval_term(p, &c->lhs, &v);
+    if (c->nvals == 0)
+        return v.t != RA_V_ABSENT;
+    if (v.t != RA_V_ABSENT && as_text(p, &v, &s, &n) == 0)
+        for (size_t i = 0; i < c->nvals && !hit; i++)
+            hit = strlen(c->vals[i]) == n && !memcmp(c->vals[i], s, n);
+    return c->neg ? !hit : hit;
+}
+
+static int
+hexval(int c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* Host or port of a URL, "host:port", "[v6]:port" or a bare host. */
+static void
+split_hostport(const char *s, size_t n, const char **hs, size_t *hn,
+               const char **ps, size_t *pn, int *default_port)
+{
+    const char *end = s + n, *h = s;
+    const char *sep = NULL;
+    *default_port = 0;
+    for (const char *q = s; q + 2 < end; q++)
+        if (q[0] == ':' && q[1] == '/' && q[2] == '/') {
+            sep = q;
+            break;
+        }
+    if (sep) {
+        *default_port = (sep - s == 5 && !memcmp(s, "https", 5))  ? 443
+                        : (sep - s == 4 && !memcmp(s, "http", 4)) ? 80
+                                                                  : 0;
+        h = sep + 3;
+        const char *slash = memchr(h, '/', (size_t)(end - h));
+        const char *q = memchr(h, '?', (size_t)(end - h));
+        if (q && (!slash || q < slash))
+            slash = q;
+        if (slash)
+            end = slash;
+        /* user:pass@ is never part of the host */
+        const char *at = NULL;
+        for (const char *x = h; x < end; x++)
+            if (*x == '@')
+                at = x;
+        if (at)
+            h = at + 1;
+    } else if (n && s[0] == '/') {
+        *hs = NULL, *hn = 0, *ps = NULL, *pn = 0;
+        return;
+    }
+    *ps = NULL;
+    *pn = 0;
+    if (h < end && *h == '[') {
+        const char *rb = memchr(h, ']', (size_t)(end - h));
+        if (rb) {
+            *hs = h + 1;
+            *hn = (size_t)(rb - h - 1);
+            if (rb + 1 < end && rb[1] == ':') {
+                *ps = rb + 2;
+                *pn = (size_t)(end - rb - 2);
+            }
+            return;
+        }
+    }
+    const char *colon = memchr(h, ':', (size_t)(end - h));
+    /* A bare IPv6 address has several colons and no port. */
+    if (colon && memchr(colon + 1, ':', (size_t)(end - colon - 1)))
+        colon = NULL;
+    *hs = h;
+    *hn = colon ? (size_t)(colon - h) : (size_t)(end - h);
+    if (colon) {
+        *ps = colon + 1;
+        *pn = (size_t)(end - colon - 1);
+    }
+}
+
+static const char *
+find_sub(const char *s, size_t n, const char *sep, size_t sn)
+{
+    if (sn == 0 || sn > n)
+        return NULL;
+    for (size_t i = 0; i + sn <= n; i++)
+        if (!memcmp(s + i, sep, sn))
+            return s + i;
+    return NULL;
+}
+
+static void
+trim(const char **s, size_t *n)
+{
+    while (*n && (**s == ' ' || **s == '\t'))
+        (*s)++, (*n)--;
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+        (*n)--;
+}
+
+/* Durations as Proxifier and friends write them: "<1 sec", "05:03",
+ * "01:02:03", "1.5s", "200ms", "12". */
+static int
+parse_dur(const char *s, size_t n, int64_t *ms)
+{
+    char tmp[64];
+    if (n >= sizeof tmp)
+        return -1;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    if (tmp[0] == '<')
+        return *ms = 0, 0;
+    int a, b, c;
+    char extra;
+    if (sscanf(tmp, "%d:%d:%d%c", &a, &b, &c, &extra) == 3)
+        return *ms = ((int64_t)a * 3600 + b * 60 + c) * 1000, 0;
+    if (sscanf(tmp, "%d:%d%c", &a, &b, &extra) == 2)
+        return *ms = ((int64_t)a * 60 + b) * 1000, 0;
+    return ra_parse_duration(tmp, ms);
+}
+
+static int
+apply_op(struct ra_parser *p, const struct ra_op *op, struct ra_val *v,
+         const char **reason)
+{
+    const char *s;
+    size_t n;
+    double d;
+    int is_int;
+    int64_t i;
+
+    switch (op->code) {
+    case RA_OP_INT:
+        if (as_number(v, &d, &is_int, &i) != 0)
+            return *reason = "not an integer", -1;
+        v->t = RA_V_INT;
+        v->i = is_int ? i : (int64_t)llround(d);
+        return 0;
+    case RA_OP_NUM:
+        if (as_number(v, &d, &is_int, &i) != 0)
+            return *reason = "not a number", -1;
+        if (is_int)
+            v->t = RA_V_INT, v->i = i;
+        else
+            v->t = RA_V_REAL, v->d = d;
+        return 0;
+    case RA_OP_TS: {
+        int64_t ms;
+        if (v->t == RA_V_STR) {
+            const char *fmt = op->nargs ? op->args[0].lit : NULL;
+            if (ra_parse_ts(v->s, v->n, fmt, p->f->local_time, p->tc, &ms))
+                return *reason = "bad timestamp", -1;
+        } else if (as_number(v, &d, &is_int, &i) == 0) {
+            double a = fabs(d);
+            ms = a < 1e11   ? (int64_t)llround(d * 1000)
+                 : a < 1e14 ? (int64_t)llround(d)
+                 : a < 1e17 ? (int64_t)llround(d / 1000)
+                            : (int64_t)llround(d / 1e6);
+        } else {
+            return *reason = "bad timestamp", -1;
+        }
+        v->t = RA_V_INT;
+        v->i = ms;
+        return 0;
+    }
+    case RA_OP_MS:
+    case RA_OP_MUL:
+    case RA_OP_DIV:
+        if (as_number(v, &d, &is_int, &i) != 0)
+            return *reason = "not a number", -1;
+        d = op->code == RA_OP_MS    ? d * 1000
+            : op->code == RA_OP_MUL ? d * op->k
+                                    : d / op->k;
+        if (d == floor(d) && fabs(d) < 9e18)
+            v->t = RA_V_INT, v->i = (int64_t)d;
+        else
+            v->t = RA_V_REAL, v->d = d;
+        return 0;
+    case RA_OP_MINUS:
+    case RA_OP_PLUS: {
+        struct ra_val a;
+        double d2;
+        int64_t i2;
+        int is2;
+        eval_term(p, &op->args[0], &a);
+        if (a.t == RA_V_ABSENT)
+            return 0;
+        if (as_number(v, &d, &is_int, &i) != 0 ||
+            as_number(&a, &d2, &is2, &i2) != 0)
+            return *reason = "not a number", -1;
+        if (is_int && is2) {
+            v->t = RA_V_INT;
+            v->i = op->code == RA_OP_MINUS ? i - i2 : i + i2;
+        } else {
+            v->t = RA_V_REAL;
+            v->d = op->code == RA_OP_MINUS ? d - d2 : d + d2;
+        }
+        return 0;
+    }
+    case RA_OP_MAP:
+    case RA_OP_ABSENT:
+        if (as_text(p, v, &s, &n) != 0)
+            return 0;
+        for (size_t k = 0; k < op->nargs; k++) {
+            const char *a = op->args[k].lit;
+            if (!a)
+                continue;
+            if (op->code == RA_OP_ABSENT) {
+                if (op->args[k].litn == n && !memcmp(a, s, n))
+                    return v->t = RA_V_ABSENT, 0;
+                continue;
+            }
+            const char *eq = strchr(a, '=');
+            if (!eq)
+                continue;
+            size_t kl = (size_t)(eq - a);
+            if ((kl == n && !memcmp(a, s, n)) || (kl == 1 && a[0] == '*')) {
+                ra_val_str(v, eq + 1, strlen(eq + 1));
+                return 0;
+            }
+        }
+        return 0;
+    case RA_OP_URLDECODE: {
+        if (as_text(p, v, &s, &n) != 0)
+            return 0;
+        if (!memchr(s, '%', n))
+            return 0;
+        char *o = ra_arena_alloc(p->arena, n + 1), *q = o;
+        for (size_t k = 0; k < n; k++) {
+            int h1, h2;
+            if (s[k] == '%' && k + 2 < n && (h1 = hexval(s[k + 1])) >= 0 &&
+                (h2 = hexval(s[k + 2])) >= 0) {
+                *q++ = (char)(h1 * 16 + h2);
+                k += 2;
+            } else {
+                *q++ = s[k];
+            }
+        }
+        ra_val_str(v, o, (size_t)(q - o));
+        return 0;
+    }
+    case RA_OP_LOWER:
+    case RA_OP_UPPER: {
+        if (as_text(p, v, &s, &n) != 0)
+            return 0;
+        char *o = ra_arena_alloc(p->arena, n + 1);
+        for (size_t k = 0; k < n; k++) {
+            char c = s[k];
+            if (op->code == RA_OP_LOWER && c >= 'A' && c <= 'Z')
+                c = (char)(c + 32);
+            if (op->code == RA_OP_UPPER && c >= 'a' && c <= 'z')
+                c = (char)(c - 32);
+            o[k] = c;
+        }
+        ra_val_str(v, o, n);
+        return 0;
+    }
+    case RA_OP_TRIM:
+    case RA_OP_UNQUOTE:
+        if (as_text(p, v, &s, &n) != 0)
+            return 0;
+        trim(&s, &n);
+        if (op->code == RA_OP_UNQUOTE && n >= 2 && s[0] == '"' &&
+            s[n - 1] == '"')
+            s++, n -= 2;
+        ra_val_str(v, s, n);
+        return 0;
+    case RA_OP_HOST:
+    case RA_OP_PORT: {
+        const char *hs, *ps;
+        size_t hn, pn;
+        int defport;
+        if (as_text(p, v, &s, &n) != 0)
+            return 0;
+        split_hostport(s, n, &hs, &hn, &ps, &pn, &defport);
+        if (op->code == RA_OP_HOST) {
+            if (hs)
+                ra_val_str(v, hs, hn);
+            else
+                v->t = RA_V_ABSENT;
+        } else if (ps && ra_parse_i64(ps, pn, &i) == 0) {
+            v->t = RA_V_INT;
+            v->i = i;
+        } else if (defport) {
+            v->t = RA_V_INT;
+            v->i = defport;
+        } else {
+            v->t = RA_V_ABSENT;
+        }
+        return 0;
+    }
+    case RA_OP_FIRST:
+    case RA_OP_LAST:
+    case RA_OP_BEFORE:
+    case RA_OP_AFTER: {
+        const char *sep = op->nargs ? op->args[0].lit : ",";
+        size_t sn = op->nargs ? op->args[0].litn : 1;
+        const char *hit = NULL;
+        if (as_text(p, v, &s, &n) != 0)
+            return 0;
+        if (op->code == RA_OP_LAST) {
+            for (const char *q = s; (q = find_sub(q, (size_t)(s + n - q),
+                                                  sep, sn));
+                 q += sn)
+                hit = q;
+        } else {
+            hit = find_sub(s, n, sep, sn);
+        }
+        if (op->code == RA_OP_FIRST || op->code == RA_OP_BEFORE) {
+            if (hit)
+                n = (size_t)(hit - s);
+        } else if (op->code == RA_OP_LAST) {
+            if (hit) {
+                n -= (size_t)(hit + sn - s);
+                s = hit + sn;
+            }
+        } else {
+            if (!hit)
+                return v->t = RA_V_ABSENT, 0;
+            n -= (size_t)(hit + sn - s);
+            s = hit + sn;
+        }
+        if (op->code == RA_OP_FIRST || op->code == RA_OP_LAST)
+            trim(&s, &n);
+        ra_val_str(v, s, n);
+        return 0;
+    }
+    case RA_OP_CAT: {
+        struct ra_buf b = RA_BUF_INIT;
+        if (as_text(p, v, &s, &n) == 0)
+            ra_buf_add(&b, s, n);
+        for (size_t k = 0; k < op->nargs; k++) {
+            struct ra_val a;
+            eval_term(p, &op->args[k], &a);
+            if (as_text(p, &a, &s, &n) == 0)
+                ra_buf_add(&b, s, n);
+        }
+        if (b.len)
+            ra_val_str(v, ra_arena_strndup(p->arena, b.data, b.len), b.len);
+        ra_buf_release(&b);
+        return 0;
+    }
+    case RA_OP_RE: {
+        if (as_text(p, v, &s, &n) != 0)
+            return 0;
+        int rc = pcre2_match(op->re, (PCRE2_SPTR)s, n, 0, 0, p->md, NULL);
+        if (rc < 0)
+            return v->t = RA_V_ABSENT, 0;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+        int g = rc > 1 ? 1 : 0;
+        if (ov[2 * g] == PCRE2_UNSET)
+            return v->t = RA_V_ABSENT, 0;
+        ra_val_str(v, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+        return 0;
+    }
+    case RA_OP_DUR:
+        if (v->t == RA_V_INT)
+            return 0;
+        if (as_text(p, v, &s, &n) != 0 || parse_dur(s, n, &i) != 0)
+            return *reason = "bad duration", -1;
+        v->t = RA_V_INT;
+        v->i = i;
+        return 0;
+    }
+    return 0;
+}
+
+static int
+eval_expr(struct ra_parser *p, const struct ra_expr *e, struct ra_val *out,
+          const char **reason)
+{
+    for (size_t a = 0; a < e->nalts; a++) {
+        const struct ra_alt *alt = &e->alts[a];
+        if (alt->when && !cond_true(p, alt->when))
+            continue;
+        eval_term(p, &alt->base, out);
+        for (size_t k = 0; k < alt->nops && out->t != RA_V_ABSENT; k++)
+            if (apply_op(p, &alt->ops[k], out, reason) != 0)
+                return -1;
+        if (out->t != RA_V_ABSENT)
+            return 0;
+    }
+    out->t = RA_V_ABSENT;
+    return 0;
+}
+
+enum ra_parse_rc
+ra_parser_parse(struct ra_parser *p, const char *rec, size_t len,
+                const char **reason)
+{
+    clear_record(p);
+    enum ra_parse_rc rc = p->ops->parse(p->st, p->f, rec, len, reason);
+    if (rc == RA_REC && p->f->filter && !cond_true(p, p->f->filter))
+        rc = RA_SKIP;
+    return rc;
+}
+
+int
+ra_parser_field(struct ra_parser *p, enum ra_field f, struct ra_val *out,
+                const char **reason)
+{
+    const struct ra_expr *e = p->f->field[f];
+    if (!e) {
+        out->t = RA_V_ABSENT;
+        return 0;
+    }
+    return eval_expr(p, e, out, reason);
+}

@@ -1,0 +1,56 @@
+/* reader.h -- "give me the next line" over any byte source.
+ *
+ * Why: parsers must not care whether bytes come from a .gz, a plain file,
+ * stdin or a test string. gzip is detected by its magic bytes, not by the
+ * file name, and concatenated members are read in turn. Memory is bounded:
+ * a line longer than max_line is reported as too long and skipped without
+ * being buffered.
+ */
+#ifndef RA_READER_H
+#define RA_READER_H
+
+#include "common/ra.h"
+
+struct ra_reader;
+
+struct ra_line {
+    const char *p;     /* borrowed: valid until the next call */
+    size_t len;        /* without the '\n' and a trailing '\r' */
+    uint64_t offset;   /* byte offset of the line in the decompressed stream */
+    uint64_t end;      /* offset just after the line's '\n' (or its end) */
+    int terminated;    /* 0 for a last line without '\n' */
+    int too_long;      /* 1: longer than max_line; p/len hold its start */
+};
+
+/* Open path ("-" is stdin). On success sets *out and returns 0; on failure
+ * returns RA_EIO and fills err. */
+int ra_reader_open(struct ra_reader **out, const char *path, size_t max_line,
+                   struct ra_err *err) RA_WUR;
+/* Read from a copy of buf[0..len) (tests, fuzzing). Never fails. */
+struct ra_reader *ra_reader_open_mem(const void *buf, size_t len,
+                                     size_t max_line);
+void ra_reader_close(struct ra_reader *r); /* NULL is a no-op */
+
+/* 1 if the stream is gzip-compressed. Valid after open. */
+int ra_reader_is_gzip(const struct ra_reader *r);
+
+/* The first up-to-n decompressed bytes, without consuming them (used for the
+ * ledger's fingerprint). Must be called before any line is read. Returns the
+ * number of bytes available in *p (borrowed), or RA_EIO. */
+long ra_reader_peek(struct ra_reader *r, size_t n, const char **p,
+                    struct ra_err *err);
+
+/* Skip the first n decompressed bytes (to resume a file). Before any line
+ * is read. Returns 0, or RA_EIO when the stream is shorter or broken. */
+int ra_reader_skip(struct ra_reader *r, uint64_t n, struct ra_err *err);
+
+/* Next line: 1 = line in *l, 0 = end of stream, RA_EIO = the stream broke
+ * (err says where; every line before the damage was returned). After an
+ * error, a partial line before the damage is returned once more as a line
+ * with terminated = 0 and then 0. */
+int ra_reader_next(struct ra_reader *r, struct ra_line *l, struct ra_err *err);
+
+/* Decompressed bytes consumed so far (the offset of the next line). */
+uint64_t ra_reader_tell(const struct ra_reader *r);
+
+#endif

@@ -1,0 +1,602 @@
+/* writer.c -- SQLite database, schema migrations, the ingest ledger and the
+ * batched inserts.
+ *
+ * Every statement is prepared once and bound per row. The column lists are
+ * built from the static canonical field table (fields.h), never from input.
+ * A batch of rows and the ledger position of its file commit together.
+ */
+#include "ingest/writer.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define RA_SCHEMA_VERSION 1
+
+struct ra_writer {
+    sqlite3 *db;
+    sqlite3_stmt *ins[3]; /* gateway, proxy, map */
+    sqlite3_stmt *rej, *upd, *newfile;
+    int in_tx;
+    size_t pending;
+    int64_t file_id; /* 0 = stdin */
+};
+
+static int64_t
+now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int
+ra_db_exec(sqlite3 *db, const char *sql, struct ra_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        ra_err_set(err, RA_EDB, "database error: %s",
+                   msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return RA_EDB;
+    }
+    return 0;
+}
+
+static int
+user_version(sqlite3 *db, int *v, struct ra_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+        SQLITE_OK)
+        return ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(db));
+    int rc = sqlite3_step(st);
+    *v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0
+                            : ra_err_set(err, RA_EDB, "%s",
+                                         sqlite3_errmsg(db));
+}
+
+static int
+run_file(sqlite3 *db, const char *rel, struct ra_err *err)
+{
+    struct ra_buf p = RA_BUF_INIT;
+    ra_buf_addf(&p, "%s/%s", ra_datadir(), rel);
+    char *sql = ra_read_small_file(p.data, NULL, err);
+    ra_buf_release(&p);
+    if (!sql)
+        return RA_ECONFIG;
+    int rc = ra_db_exec(db, sql, err);
+    free(sql);
+    return rc;
+}
+
+/* Bring the schema to RA_SCHEMA_VERSION inside one write transaction. */
+static int
+migrate(sqlite3 *db, const char *path, struct ra_err *err)
+{
+    int v, rc;
+    char buf[64];
+
+    if (ra_db_exec(db, "BEGIN IMMEDIATE", err))
+        return RA_EDB;
+    if ((rc = user_version(db, &v, err)))
+        goto fail;
+    if (v > RA_SCHEMA_VERSION) {
+        rc = ra_err_set(err, RA_EDB, "'%s' has schema version %d, newer than "
+                                     "this relayaudit knows (%d): upgrade "
+                                     "relayaudit",
+                        path, v, RA_SCHEMA_VERSION);
+        goto fail;
+    }
+    if (v == 0) {
+        sqlite3_stmt *st;
+        int n = 0;
+        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1,
+                               &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        if (n > 0) {
+            rc = ra_err_set(err, RA_EDB, "'%s' is not a relayaudit database "
+                                         "(it holds other tables)",
+                            path);
+            goto fail;
+        }
+        if ((rc = run_file(db, "schemas/schema.sql", err)))
+            goto fail;
+        v = 1;
+    }
+    for (; v < RA_SCHEMA_VERSION; v++) {
+        snprintf(buf, sizeof buf, "schemas/migrations/%d.sql", v + 1);
+        if ((rc = run_file(db, buf, err)))
+            goto fail;
+    }
+    snprintf(buf, sizeof buf, "PRAGMA user_version = %d", RA_SCHEMA_VERSION);
+    if ((rc = ra_db_exec(db, buf, err)) || (rc = ra_db_exec(db, "COMMIT", err)))
+        goto fail;
+    return 0;
+
+fail:
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return rc ? rc : RA_EDB;
+}
+
+int
+ra_db_open(const char *path, int readonly, sqlite3 **out, struct ra_err *err)
+{
+    sqlite3 *db = NULL;
+    int v, flags = readonly ? SQLITE_OPEN_READONLY
+                            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        ra_err_set(err, RA_EDB, "cannot open database '%s': %s", path,
+                   db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return RA_EDB;
+    }
+    sqlite3_busy_timeout(db, 30000);
+    if (user_version(db, &v, err) != 0) {
+        ra_err_set(err, RA_EDB, "cannot use '%s': %s", path,
+                   sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return RA_EDB;
+    }
+    if (readonly) {
+        if (v != RA_SCHEMA_VERSION) {
+            ra_err_set(err, RA_EDB, v == 0 ? "'%s' is not a relayaudit "
+                                             "database"
+                                           : "'%s' has another schema "
+                                             "version; open it read-write "
+                                             "once to migrate",
+                       path);
+            sqlite3_close(db);
+            return RA_EDB;
+        }
+    } else if (ra_db_exec(db, "PRAGMA journal_mode=WAL; "
+                              "PRAGMA synchronous=NORMAL; "
+                              "PRAGMA cache_size=-16000",
+                          err) ||
+               migrate(db, path, err)) {
+        sqlite3_close(db);
+        return RA_EDB;
+    }
+    *out = db;
+    return 0;
+}
+
+static int
+prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, struct ra_err *err)
+{
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+                           NULL) != SQLITE_OK)
+        return ra_err_set(err, RA_EDB, "cannot prepare: %s",
+                          sqlite3_errmsg(db));
+    return 0;
+}
+
+static const char *const tables[3] = {"gateway_events", "proxy_events",
+                                      "map"};
+
+static int
+src_index(enum ra_source s)
+{
+    return s == RA_SRC_GATEWAY ? 0 : s == RA_SRC_PROXY ? 1 : 2;
+}
+
+/* INSERT INTO <table>(file_id, line_no, <fields of src>[, fps]) VALUES... */
+static int
+prepare_insert(struct ra_writer *w, enum ra_source src, struct ra_err *err)
+{
+    struct ra_buf sql = RA_BUF_INIT;
+    int n = 2;
+    ra_buf_addf(&sql, "INSERT INTO %s(file_id, line_no", tables[src_index(src)]);
+    for (int f = 0; f < RA_F_COUNT; f++)
+        if (ra_field_info[f].sources & src) {
+            ra_buf_addf(&sql, ", %s", ra_field_info[f].name);
+            n++;
+        }
+    if (src == RA_SRC_GATEWAY) {
+        ra_buf_adds(&sql, ", hdr_in_fp, hdr_out_fp");
+        n += 2;
+    }
+    ra_buf_adds(&sql, ") VALUES (?");
+    while (--n > 0)
+        ra_buf_adds(&sql, ", ?");
+    ra_buf_adds(&sql, ")");
+    int rc = prepare(w->db, sql.data, &w->ins[src_index(src)], err);
+    ra_buf_release(&sql);
+    return rc;
+}
+
+struct ra_writer *
+ra_writer_open(const char *path, struct ra_err *err)
+{
+    struct ra_writer *w = xcalloc(1, sizeof *w);
+    if (ra_db_open(path, 0, &w->db, err) ||
+        prepare_insert(w, RA_SRC_GATEWAY, err) ||
+        prepare_insert(w, RA_SRC_PROXY, err) ||
+        prepare_insert(w, RA_SRC_MAP, err) ||
+        prepare(w->db,
+                "INSERT INTO rejects(file_id, path, line_no, reason, excerpt) "
+                "VALUES (?, ?, ?, ?, ?)",
+                &w->rej, err) ||
+        prepare(w->db,
+                "UPDATE files SET offset = ?2, line_no = ?3, size_read = ?4, "
+                "tail_table = ?5, tail_id = ?6, records = ?7, rejected = ?8, "
+                "skipped = ?9, complete = ?10, error = ?11, last_ts = ?12 "
+                "WHERE id = ?1",
+                &w->upd, err) ||
+        prepare(w->db,
+                "INSERT INTO files(path, source, format, fp, fp_len, gzip, "
+                "dev, inode, size, mtime, first_ts, last_ts) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?11)",
+                &w->newfile, err)) {
+        ra_writer_close(w);
+        return NULL;
+    }
+    return w;
+}
+
+void
+ra_writer_close(struct ra_writer *w)
+{
+    if (!w)
+        return;
+    if (w->in_tx)
+        ra_writer_rollback(w);
+    for (int i = 0; i < 3; i++)
+        sqlite3_finalize(w->ins[i]);
+    sqlite3_finalize(w->rej);
+    sqlite3_finalize(w->upd);
+    sqlite3_finalize(w->newfile);
+    sqlite3_close(w->db);
+    free(w);
+}
+
+sqlite3 *
+ra_writer_db(struct ra_writer *w)
+{
+    return w->db;
+}
+
+static void
+copy_text(char *dst, size_t cap, const unsigned char *s)
+{
+    snprintf(dst, cap, "%s", s ? (const char *)s : "");
+}
+
+static void
+read_ledger(sqlite3_stmt *st, struct ra_ledger *l)
+{
+    memset(l, 0, sizeof *l);
+    l->id = sqlite3_column_int64(st, 0);
+    copy_text(l->path, sizeof l->path, sqlite3_column_text(st, 1));
+    copy_text(l->format, sizeof l->format, sqlite3_column_text(st, 2));
+    l->fp_len = sqlite3_column_int64(st, 3);
+    l->offset = sqlite3_column_int64(st, 4);
+    l->line_no = sqlite3_column_int64(st, 5);
+    l->size_read = sqlite3_column_int64(st, 6);
+    copy_text(l->tail_table, sizeof l->tail_table, sqlite3_column_text(st, 7));
+    l->tail_id = sqlite3_column_int64(st, 8);
+    l->records = sqlite3_column_int64(st, 9);
+    l->rejected = sqlite3_column_int64(st, 10);
+    l->skipped = sqlite3_column_int64(st, 11);
+    l->complete = sqlite3_column_int(st, 12);
+}
+
+#define LEDGER_COLS                                                          \
+    "id, path, format, fp_len, offset, line_no, size_read, tail_table, "     \
+    "tail_id, records, rejected, skipped, complete"
+
+int
+ra_ledger_find(struct ra_writer *w, const char *prefix, size_t plen,
+               struct ra_ledger *out, struct ra_err *err)
+{
+    sqlite3_stmt *lens = NULL, *look = NULL;
+    int found = 0;
+
+    if (plen == 0)
+        return 0; /* an empty file is never a match */
+    if (prepare(w->db,
+                "SELECT DISTINCT fp_len FROM files WHERE fp_len <= ? AND "
+                "fp_len > 0 ORDER BY fp_len DESC",
+                &lens, err) ||
+        prepare(w->db,
+                "SELECT " LEDGER_COLS " FROM files WHERE fp_len = ? AND "
+                "fp = ? ORDER BY offset DESC LIMIT 1",
+                &look, err)) {
+        found = RA_EDB;
+        goto out;
+    }
+    sqlite3_bind_int64(lens, 1, (sqlite3_int64)plen);
+    while (!found && sqlite3_step(lens) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_int64(lens, 0);
+        char fp[65];
+        ra_sha256_hex(prefix, (size_t)n, fp);
+        sqlite3_reset(look);
+        sqlite3_bind_int64(look, 1, n);
+        sqlite3_bind_text(look, 2, fp, 64, SQLITE_TRANSIENT);
+        if (sqlite3_step(look) == SQLITE_ROW) {
+            read_ledger(look, out);
+            found = 1;
+        }
+    }
+out:
+    sqlite3_finalize(lens);
+    sqlite3_finalize(look);
+    return found;
+}
+
+int
+ra_ledger_unchanged(struct ra_writer *w, const char *path, int64_t dev,
+                    int64_t inode, int64_t size, int64_t mtime)
+{
+    sqlite3_stmt *st = NULL;
+    int hit = 0;
+    if (sqlite3_prepare_v2(w->db,
+                           "SELECT 1 FROM files WHERE path = ? AND dev = ? "
+                           "AND inode = ? AND size = ? AND mtime = ? AND "
+                           "complete = 1 AND size_read = size AND gzip = 0 "
+                           "UNION ALL SELECT 1 FROM files WHERE path = ?1 "
+                           "AND dev = ?2 AND inode = ?3 AND size = ?4 AND "
+                           "mtime = ?5 AND complete = 1 AND gzip = 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, dev);
+    sqlite3_bind_int64(st, 3, inode);
+    sqlite3_bind_int64(st, 4, size);
+    sqlite3_bind_int64(st, 5, mtime);
+    hit = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return hit;
+}
+
+static int
+begin(struct ra_writer *w, struct ra_err *err)
+{
+    if (ra_db_exec(w->db, "BEGIN IMMEDIATE", err))
+        return RA_EDB;
+    w->in_tx = 1;
+    w->pending = 0;
+    return 0;
+}
+
+int
+ra_writer_begin_file(struct ra_writer *w, const struct ra_fileinfo *fi,
+                     struct ra_ledger *l, struct ra_err *err)
+{
+    if (begin(w, err))
+        return RA_EDB;
+    w->file_id = 0;
+    if (!fi)
+        return 0;
+    if (l->id) {
+        /* A known file, maybe under a new name, rotated or grown: record
+         * where it is now and its longer fingerprint. */
+        sqlite3_stmt *st;
+        char fp[65];
+        ra_sha256_hex(fi->prefix, fi->plen, fp);
+        if (sqlite3_prepare_v2(w->db,
+                               "UPDATE files SET path = ?, fp = ?, fp_len = "
+                               "?, gzip = ?, dev = ?, inode = ?, size = ?, "
+                               "mtime = ? WHERE id = ?",
+                               -1, &st, NULL) != SQLITE_OK)
+            goto dberr;
+        sqlite3_bind_text(st, 1, fi->path, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, fp, 64, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)fi->plen);
+        sqlite3_bind_int(st, 4, fi->gzip);
+        sqlite3_bind_int64(st, 5, fi->dev);
+        sqlite3_bind_int64(st, 6, fi->inode);
+        sqlite3_bind_int64(st, 7, fi->size);
+        sqlite3_bind_int64(st, 8, fi->mtime);
+        sqlite3_bind_int64(st, 9, l->id);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            goto dberr;
+        w->file_id = l->id;
+        return 0;
+    }
+    char fp[65];
+    ra_sha256_hex(fi->prefix, fi->plen, fp);
+    sqlite3_stmt *st = w->newfile;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, fi->path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ra_source_name(fi->source), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, fi->format, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, fp, 64, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)fi->plen);
+    sqlite3_bind_int(st, 6, fi->gzip);
+    sqlite3_bind_int64(st, 7, fi->dev);
+    sqlite3_bind_int64(st, 8, fi->inode);
+    sqlite3_bind_int64(st, 9, fi->size);
+    sqlite3_bind_int64(st, 10, fi->mtime);
+    sqlite3_bind_int64(st, 11, now_ms());
+    if (sqlite3_step(st) != SQLITE_DONE)
+        goto dberr;
+    memset(l, 0, sizeof *l);
+    l->id = w->file_id = sqlite3_last_insert_rowid(w->db);
+    return 0;
+
+dberr:
+    ra_err_set(err, RA_EDB, "cannot record '%s' in the ledger: %s", fi->path,
+               sqlite3_errmsg(w->db));
+    ra_writer_rollback(w);
+    return RA_EDB;
+}
+
+static void
+bind_out(sqlite3_stmt *st, int i, const struct ra_out *o)
+{
+    switch (o->t) {
+    case RA_O_INT:
+        sqlite3_bind_int64(st, i, o->i);
+        break;
+    case RA_O_REAL:
+        sqlite3_bind_double(st, i, o->d);
+        break;
+    case RA_O_TEXT:
+        sqlite3_bind_text(st, i, o->s, (int)o->n, SQLITE_STATIC);
+        break;
+    default:
+        sqlite3_bind_null(st, i);
+    }
+}
+
+int
+ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
+                 const struct ra_out *rec, const char *fp_in,
+                 const char *fp_out, int64_t *rowid, struct ra_err *err)
+{
+    sqlite3_stmt *st = w->ins[src_index(src)];
+    int i = 1;
+
+    if (w->file_id)
+        sqlite3_bind_int64(st, i++, w->file_id);
+    else
+        sqlite3_bind_null(st, i++);
+    sqlite3_bind_int64(st, i++, line_no);
+    for (int f = 0; f < RA_F_COUNT; f++)
+        if (ra_field_info[f].sources & src)
+            bind_out(st, i++, &rec[f]);
+    if (src == RA_SRC_GATEWAY) {
+        if (fp_in)
+            sqlite3_bind_text(st, i, fp_in, 16, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, i);
+        i++;
+        if (fp_out)
+            sqlite3_bind_text(st, i, fp_out, 16, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, i);
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return ra_err_set(err, RA_EDB, "cannot insert line %lld: %s",
+                          (long long)line_no, sqlite3_errmsg(w->db));
+    if (rowid)
+        *rowid = sqlite3_last_insert_rowid(w->db);
+    w->pending++;
+    return 0;
+}
+
+int
+ra_writer_reject(struct ra_writer *w, const char *path, int64_t line_no,
+                 const char *reason, const char *excerpt, size_t n,
+                 struct ra_err *err)
+{
+    sqlite3_stmt *st = w->rej;
+    if (w->file_id)
+        sqlite3_bind_int64(st, 1, w->file_id);
+    else
+        sqlite3_bind_null(st, 1);
+    sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, line_no);
+    sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, excerpt, (int)n, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return ra_err_set(err, RA_EDB, "cannot store a reject: %s",
+                          sqlite3_errmsg(w->db));
+    w->pending++;
+    return 0;
+}
+
+int
+ra_writer_delete(struct ra_writer *w, const char *table, int64_t id,
+                 struct ra_err *err)
+{
+    static const char *const sql[3] = {
+        "DELETE FROM gateway_events WHERE id = ?",
+        "DELETE FROM proxy_events WHERE id = ?",
+        "DELETE FROM map WHERE id = ?",
+    };
+    int k;
+    for (k = 0; k < 3; k++)
+        if (!strcmp(table, tables[k]))
+            break;
+    if (k == 3)
+        return 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(w->db, sql[k], -1, &st, NULL) != SQLITE_OK)
+        return ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(w->db));
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0
+                             : ra_err_set(err, RA_EDB, "%s",
+                                          sqlite3_errmsg(w->db));
+}
+
+int
+ra_writer_clear_map(struct ra_writer *w, struct ra_err *err)
+{
+    return ra_db_exec(w->db, "DELETE FROM map", err);
+}
+
+int
+ra_writer_commit(struct ra_writer *w, const struct ra_ledger *l,
+                 const char *error, int more, struct ra_err *err)
+{
+    if (w->file_id && l) {
+        sqlite3_stmt *st = w->upd;
+        sqlite3_bind_int64(st, 1, w->file_id);
+        sqlite3_bind_int64(st, 2, l->offset);
+        sqlite3_bind_int64(st, 3, l->line_no);
+        sqlite3_bind_int64(st, 4, l->size_read);
+        if (l->tail_id) {
+            sqlite3_bind_text(st, 5, l->tail_table, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 6, l->tail_id);
+        } else {
+            sqlite3_bind_null(st, 5);
+            sqlite3_bind_null(st, 6);
+        }
+        sqlite3_bind_int64(st, 7, l->records);
+        sqlite3_bind_int64(st, 8, l->rejected);
+        sqlite3_bind_int64(st, 9, l->skipped);
+        sqlite3_bind_int(st, 10, l->complete);
+        if (error)
+            sqlite3_bind_text(st, 11, error, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 11);
+        sqlite3_bind_int64(st, 12, now_ms());
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+            ra_err_set(err, RA_EDB, "cannot update the ledger: %s",
+                       sqlite3_errmsg(w->db));
+            ra_writer_rollback(w);
+            return RA_EDB;
+        }
+    }
+    if (ra_db_exec(w->db, "COMMIT", err)) {
+        ra_writer_rollback(w);
+        return RA_EDB;
+    }
+    w->in_tx = 0;
+    w->pending = 0;
+    return more ? begin(w, err) : 0;
+}
+
+void
+ra_writer_rollback(struct ra_writer *w)
+{
+    sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+    w->in_tx = 0;
+    w->pending = 0;
+}
+
+size_t
+ra_writer_pending(const struct ra_writer *w)
+{
+    return w->pending;
+}

@@ -1,0 +1,98 @@
+/* writer.h -- the SQLite side of ingest: opening and migrating the
+ * database, the file ledger, and batched inserts of canonical records.
+ *
+ * Rows and the ledger position of their file commit in one transaction, so
+ * an interrupted run, re-run, neither loses nor duplicates a row.
+ */
+#ifndef RA_WRITER_H
+#define RA_WRITER_H
+
+#include "common/ra.h"
+#include "ingest/fields.h"
+
+struct sqlite3;
+struct ra_writer;
+
+/* Open (creating or migrating) the database at path. Returns NULL and fills
+ * err when it cannot be opened, is not a relayaudit database or is of a
+ * newer schema. */
+struct ra_writer *ra_writer_open(const char *path, struct ra_err *err);
+void ra_writer_close(struct ra_writer *w);
+struct sqlite3 *ra_writer_db(struct ra_writer *w);
+
+/* Open a database for reading or analysis (migrating it when writable).
+ * Shared by query, analyze and report. */
+int ra_db_open(const char *path, int readonly, struct sqlite3 **out,
+               struct ra_err *err) RA_WUR;
+/* Run a script of SQL statements. */
+int ra_db_exec(struct sqlite3 *db, const char *sql, struct ra_err *err) RA_WUR;
+
+/* A ledger entry as read back for a file. */
+struct ra_ledger {
+    int64_t id;
+    char path[4096];
+    char format[64];
+    int64_t fp_len, offset, line_no, size_read, records, rejected, skipped;
+    int64_t tail_id;
+    char tail_table[32];
+    int complete;
+    int64_t dev, inode, size, mtime;
+};
+
+/* Look a file up by its 64 KiB prefix (prefix[0..plen)). Returns 1 and
+ * fills *out when a known file's fingerprint is a prefix of this one, 0 when
+ * none is, <0 on a database error. */
+int ra_ledger_find(struct ra_writer *w, const char *prefix, size_t plen,
+                   struct ra_ledger *out, struct ra_err *err);
+/* The fast path: 1 when path with this dev/inode/size/mtime was read to its
+ * end and nothing changed. */
+int ra_ledger_unchanged(struct ra_writer *w, const char *path, int64_t dev,
+                        int64_t inode, int64_t size, int64_t mtime);
+
+/* A normalized record: one slot per canonical field. */
+struct ra_out {
+    enum { RA_O_NULL, RA_O_INT, RA_O_REAL, RA_O_TEXT } t;
+    int64_t i;
+    double d;
+    const char *s;
+    size_t n;
+};
+
+struct ra_fileinfo {
+    const char *path, *format;
+    enum ra_source source;
+    int gzip;
+    const char *prefix; /* fingerprint input */
+    size_t plen;
+    int64_t dev, inode, size, mtime;
+};
+
+/* Start writing a file: creates or reuses its ledger row (id in *ledger,
+ * which may come from ra_ledger_find; pass id 0 for a new file). stdin has
+ * no ledger row (fi == NULL). Begins the first transaction. */
+int ra_writer_begin_file(struct ra_writer *w, const struct ra_fileinfo *fi,
+                         struct ra_ledger *ledger, struct ra_err *err) RA_WUR;
+/* Insert one record of the given source; sets *rowid. */
+int ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
+                     const struct ra_out *rec, const char *fp_in,
+                     const char *fp_out, int64_t *rowid,
+                     struct ra_err *err) RA_WUR;
+int ra_writer_reject(struct ra_writer *w, const char *path, int64_t line_no,
+                     const char *reason, const char *excerpt, size_t n,
+                     struct ra_err *err) RA_WUR;
+/* Delete a row taken from an unterminated last line (it is read again). */
+int ra_writer_delete(struct ra_writer *w, const char *table, int64_t id,
+                     struct ra_err *err) RA_WUR;
+/* Delete all map rows (a map load replaces the previous map). */
+int ra_writer_clear_map(struct ra_writer *w, struct ra_err *err) RA_WUR;
+
+/* Commit the batch with the ledger state in *l (offset, counts...). When
+ * more is true a new transaction is begun. */
+int ra_writer_commit(struct ra_writer *w, const struct ra_ledger *l,
+                     const char *error, int more, struct ra_err *err) RA_WUR;
+/* Roll the open transaction back (after a failure). */
+void ra_writer_rollback(struct ra_writer *w);
+/* Rows written in the open transaction. */
+size_t ra_writer_pending(const struct ra_writer *w);
+
+#endif
