@@ -53,7 +53,7 @@ csv_open(struct ra_format *f)
     struct csv_state *s = xcalloc(1, sizeof *s);
     s->f = f;
     s->colof = xcalloc(f->nrefs + 1, sizeof *s->colof);
-    if (csv_init(&s->cp, CSV_STRICT | CSV_APPEND_NULL) != 0) {
+    if (csv_init(&s->cp, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
         free(s->colof);
         free(s);
         return NULL;
@@ -103,7 +103,7 @@ csv_parse_rec(void *st, struct ra_format *f, const char *rec, size_t len,
     if (csv_parse(&s->cp, rec, len, on_field, on_record, s) != len ||
         csv_fini(&s->cp, on_field, on_record, s) != 0 || s->done != 1) {
         csv_free(&s->cp);
-        csv_init(&s->cp, CSV_STRICT | CSV_APPEND_NULL);
+        csv_init(&s->cp, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
         *reason = "malformed CSV";
         return RA_REJECT;
     }

@@ -1,0 +1,187 @@
+/* test_engines.c -- the regex, CSV and JSON engines driven by definitions,
+ * and the expression language, through ra_parser. */
+#include "check.h"
+#include "ingest/format.h"
+
+#include <stdlib.h>
+
+static struct ra_timectx tc;
+
+/* Field f of the current record as text ("(absent)" when absent). */
+static const char *
+field(struct ra_parser *p, enum ra_field f)
+{
+    static char buf[4][512];
+    static int k;
+    struct ra_val v;
+    const char *why = NULL;
+    char *o = buf[k++ & 3];
+    if (ra_parser_field(p, f, &v, &why) != 0) {
+        snprintf(o, 512, "(error: %s)", why);
+        return o;
+    }
+    switch (v.t) {
+    case RA_V_ABSENT:
+        return "(absent)";
+    case RA_V_STR:
+        snprintf(o, 512, "%.*s", (int)v.n, v.s);
+        return o;
+    case RA_V_INT:
+        snprintf(o, 512, "%lld", (long long)v.i);
+        return o;
+    case RA_V_REAL:
+        snprintf(o, 512, "%g", v.d);
+        return o;
+    default:
+        return "(json)";
+    }
+}
+
+static struct ra_format *
+load(const char *rel)
+{
+    struct ra_err err = {0};
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", ra_datadir(), rel);
+    struct ra_format *f = ra_format_load(path, &err);
+    if (!f)
+        fprintf(stderr, "%s\n", err.msg);
+    return f;
+}
+
+static void
+test_regex_language(void)
+{
+    struct ra_format *f = load("tests/formats/test-kv.fmt");
+    const char *why;
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    struct ra_parser *p = ra_parser_new(f, &tc);
+    const char *line = f->examples[0];
+    CHECK_INT(ra_parser_parse(p, line, strlen(line), &why), RA_REC);
+    CHECK_STR(field(p, RA_F_TS), "1795515302000");
+    CHECK_STR(field(p, RA_F_CALLER), "alice/ci");
+    CHECK_STR(field(p, RA_F_STATUS), "429");
+    CHECK_STR(field(p, RA_F_ERROR_CODE), "rate_limit_exceeded");
+    CHECK_STR(field(p, RA_F_ROUTE), "https://api.openai.com/v1/x");
+    CHECK_STR(field(p, RA_F_LATENCY_MS), "1500");
+    CHECK_STR(field(p, RA_F_CLIENT_IP), "c");
+    CHECK_STR(field(p, RA_F_PROVIDER), "openai");
+    CHECK_STR(field(p, RA_F_MODEL), "unknown"); /* '-' is absent */
+
+    /* type 2: status from the constant; error code falls back. */
+    const char *l2 = "t=24/Nov/2026:10:15:02 +0000 u=bob tok=t type=2 st=m "
+                     "code=E1 path=http://x.example/y dur=2 addr=1.2.3.4:5 "
+                     "extra={}";
+    CHECK_INT(ra_parser_parse(p, l2, strlen(l2), &why), RA_REC);
+    CHECK_STR(field(p, RA_F_STATUS), "200");
+    CHECK_STR(field(p, RA_F_ERROR_CODE), "E1");
+    CHECK_STR(field(p, RA_F_PROVIDER), "other");
+    CHECK_STR(field(p, RA_F_CLIENT_IP), "1.2.3.4");
+
+    /* Rows of other types are filtered (skipped); comments skipped; other
+     * lines rejected. */
+    const char *l3 = "t=24/Nov/2026:10:15:02 +0000 u=bob tok=t type=3 st=m "
+                     "code=E1 path=x dur=2 addr=a extra={}";
+    CHECK_INT(ra_parser_parse(p, l3, strlen(l3), &why), RA_SKIP);
+    CHECK_INT(ra_parser_parse(p, "# hello", 7, &why), RA_SKIP);
+    CHECK_INT(ra_parser_parse(p, "nope", 4, &why), RA_REJECT);
+    CHECK_STR(why, "does not match the format");
+    ra_parser_free(p);
+    ra_format_free(f);
+}
+
+static void
+test_json(void)
+{
+    struct ra_format *f = load("schemas/formats/relayaudit-jsonl.fmt");
+    const char *why;
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    struct ra_parser *p = ra_parser_new(f, &tc);
+    const char *l = "{\"ts\":1795515302113,\"caller\":\"c\",\"status\":\"429\","
+                    "\"cost\":0.5,\"account\":null,\"session\":\"-\","
+                    "\"latency_ms\":12.0}";
+    CHECK_INT(ra_parser_parse(p, l, strlen(l), &why), RA_REC);
+    CHECK_STR(field(p, RA_F_TS), "1795515302113");
+    CHECK_STR(field(p, RA_F_STATUS), "429");
+    CHECK_STR(field(p, RA_F_COST), "0.5");
+    CHECK_STR(field(p, RA_F_ACCOUNT), "(absent)");
+    CHECK_STR(field(p, RA_F_SESSION), "(absent)");
+    CHECK_STR(field(p, RA_F_LATENCY_MS), "12");
+    CHECK_INT(ra_parser_parse(p, "{\"ts\":", 6, &why), RA_REJECT);
+    CHECK_STR(why, "invalid JSON");
+    CHECK_INT(ra_parser_parse(p, "[1,2]", 5, &why), RA_REJECT);
+    CHECK_STR(why, "not a JSON object");
+    CHECK_INT(ra_parser_parse(p, "{\"status\":\"abc\"}", 16, &why), RA_REC);
+    CHECK_STR(field(p, RA_F_STATUS), "(error: not an integer)");
+    ra_parser_free(p);
+    ra_format_free(f);
+}
+
+static void
+test_csv(void)
+{
+    struct ra_format *f = load("schemas/formats/relayaudit-map.fmt");
+    const char *why;
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    struct ra_parser *p = ra_parser_new(f, &tc);
+    const char *h = "account,caller,max_callers";
+    CHECK_INT(ra_parser_parse(p, h, strlen(h), &why), RA_HEADER);
+    const char *r = "\"acct,1\",\"line one\nline \"\"two\"\"\",3";
+    CHECK_INT(ra_parser_parse(p, r, strlen(r), &why), RA_REC);
+    CHECK_STR(field(p, RA_F_ACCOUNT), "acct,1");
+    CHECK_STR(field(p, RA_F_CALLER), "line one\nline \"two\"");
+    CHECK_STR(field(p, RA_F_MAX_CALLERS), "3");
+    CHECK_STR(field(p, RA_F_COUNTRY), "(absent)"); /* no such column */
+    CHECK_INT(ra_parser_parse(p, "a,\"b", 4, &why), RA_REJECT);
+    CHECK_INT(ra_parser_parse(p, "x,y,", 4, &why), RA_REC);
+    CHECK_STR(field(p, RA_F_MAX_CALLERS), "(absent)");
+    ra_parser_free(p);
+    ra_format_free(f);
+}
+
+static void
+test_bad_definitions(void)
+{
+    struct ra_format f0;
+    struct ra_err err = {0};
+    memset(&f0, 0, sizeof f0);
+    f0.source = RA_SRC_GATEWAY;
+    /* Loading errors name the file and line. */
+    FILE *t = fopen("bad.fmt", "w");
+    fputs("name bad\nsource gateway\nengine json\nfield ts = $a | nosuchop\n",
+          t);
+    fclose(t);
+    CHECK(ra_format_load("bad.fmt", &err) == NULL);
+    CHECK_STR(err.msg, "bad.fmt:4: unknown operation 'nosuchop'");
+    t = fopen("bad.fmt", "w");
+    fputs("name bad\nsource proxy\nengine regex\nregex ^(?<a>x)$\n"
+          "field ts = $b\n",
+          t);
+    fclose(t);
+    CHECK(ra_format_load("bad.fmt", &err) == NULL);
+    CHECK_STR(err.msg, "bad.fmt: no group named 'b' in the regex");
+    t = fopen("bad.fmt", "w");
+    fputs("name bad\nsource proxy\nengine json\nfield caller = $x\n", t);
+    fclose(t);
+    CHECK(ra_format_load("bad.fmt", &err) == NULL);
+    CHECK_STR(err.msg, "bad.fmt: field 'caller' is not a proxy field");
+    remove("bad.fmt");
+}
+
+int
+main(void)
+{
+    tc.year = 2026;
+    tc.tz_fixed = 1;
+    test_regex_language();
+    test_json();
+    test_csv();
+    test_bad_definitions();
+    return check_done();
+}

@@ -1,0 +1,159 @@
+/* test_normalize.c -- redaction, header fingerprints and the proxy
+ * username rules of every provider in FORMATS.md. */
+#include "check.h"
+#include "ingest/normalize.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+
+static struct ra_norm *n;
+static struct ra_arena *a;
+
+static const char *
+redact(const char *s)
+{
+    size_t len;
+    const char *r = ra_redact(n, a, s, strlen(s), &len);
+    return ra_arena_strndup(a, r, len);
+}
+
+static void
+test_redact(void)
+{
+    CHECK_STR(redact("no secret here"), "no secret here");
+    CHECK_STR(redact("key sk-proj-abcdefghijklmnop1234 used"),
+              "key [redacted] used");
+    CHECK_STR(redact("sk-ant-api03-AAAAAAAAAAAAAAAAAAAAAA"), "[redacted]");
+    CHECK_STR(redact("sk-short"), "sk-short"); /* not a key shape */
+    CHECK_STR(redact("k=AIzaSyA1234567890abcdefghijklmnopqrstuv"),
+              "k=[redacted]");
+    CHECK_STR(redact("Authorization: Bearer abc.def.ghi"),
+              "Authorization: [redacted]");
+    CHECK_STR(redact("bearer tok123"), "bearer [redacted]");
+    CHECK_STR(redact("http://user:hunter2@proxy:8080/x"),
+              "http://user:[redacted]@proxy:8080/x");
+    CHECK_STR(redact("{\"x-api-key\":\"abc123\",\"a\":1}"),
+              "{\"x-api-key\":\"[redacted]\",\"a\":1}");
+    CHECK_STR(redact("GET /v1?api_key=zzz&b=2"), "GET /v1?api_key=[redacted]&b=2");
+    CHECK_STR(redact("{\"caller_key\":\"sk-live-0123abcd\"}"),
+              "{\"caller_key\":\"[redacted]\"}");
+    CHECK_STR(redact("password=letmein"), "password=[redacted]");
+    CHECK_STR(redact("Incorrect API key provided: sk-proj-****wxyz"),
+              "Incorrect API key provided: sk-proj-****wxyz");
+}
+
+static void
+test_fingerprint(void)
+{
+    /* The hash input for these headers, by DESIGN.md's rule:
+     *   "user-agent\nx-stainless-lang\nauthorization\n--\n"
+     *   "user-agent=OpenAI/Python 1.82.0\nx-stainless-lang=python\n"
+     *   "auth=bearer"
+     * sha256 of it (sha256sum) starts 196895a1741da72f. */
+    const char *names[] = {"User-Agent", "x-stainless-lang", "Authorization",
+                           "x-request-id", "content-length"};
+    const char *vals[] = {"OpenAI/Python 1.82.0", "python", "Bearer sk-x",
+                          "r-1", "12"};
+    char fp[17];
+    ra_headers_fingerprint(n, names, vals, 3, fp);
+    CHECK_STR(fp, "196895a1741da72f");
+    /* Volatile headers do not change it. */
+    ra_headers_fingerprint(n, names, vals, 5, fp);
+    CHECK_STR(fp, "196895a1741da72f");
+
+    /* The stored form: pairs in order, only variant values, no secrets. */
+    cJSON *h = cJSON_Parse("{\"user-agent\":\"OpenAI/Python 1.82.0\","
+                           "\"x-stainless-lang\":\"python\","
+                           "\"authorization\":\"Bearer sk-live-0123abcd\"}");
+    struct ra_val v = {0};
+    const char *json, *ua;
+    size_t jl, ul;
+    v.t = RA_V_JSON;
+    v.j = h;
+    CHECK(ra_headers_normalize(n, a, &v, &json, &jl, fp, &ua, &ul) == 0);
+    CHECK_STR(json, "[[\"user-agent\",\"OpenAI/Python 1.82.0\"],"
+                    "[\"x-stainless-lang\",\"python\"],"
+                    "[\"authorization\",null]]");
+    CHECK_STR(fp, "196895a1741da72f");
+    CHECK(ul == 20 && !memcmp(ua, "OpenAI/Python 1.82.0", ul));
+    cJSON_Delete(h);
+
+    /* An array of pairs may repeat a header; x-api-key gives its scheme.
+     * Input "x-app\nx-api-key\nx-app\n--\nx-app=a\nx-app=b\nauth=x-api-key"
+     * hashes to cc9c4a614a92eede... (sha256sum). */
+    v.t = RA_V_STR;
+    v.s = "[[\"X-App\",\"a\"],[\"x-api-key\",\"sk-ant-secret-value-123456\"],"
+          "[\"x-app\",\"b\"]]";
+    v.n = strlen(v.s);
+    CHECK(ra_headers_normalize(n, a, &v, &json, &jl, fp, &ua, &ul) == 0);
+    CHECK_STR(json, "[[\"x-app\",\"a\"],[\"x-api-key\",null],[\"x-app\",\"b\"]]");
+    CHECK_STR(fp, "cc9c4a614a92eede");
+    CHECK(strstr(json, "secret") == NULL);
+
+    v.s = "\"just a string\"";
+    v.n = strlen(v.s);
+    CHECK(ra_headers_normalize(n, a, &v, &json, &jl, fp, &ua, &ul) != 0);
+}
+
+static void
+user(const char *u, const char *rule, const char *want_session,
+     const char *want_country, const char *want_rule)
+{
+    const char *s, *c, *r;
+    size_t sl, cl;
+    char *rules[1] = {(char *)(uintptr_t)rule};
+    ra_username_parse(n, a, u, strlen(u), rules, rule ? 1 : 0, &s, &sl, &c,
+                      &cl, &r);
+    CHECK_STR(s ? ra_arena_strndup(a, s, sl) : "(none)",
+              want_session ? want_session : "(none)");
+    CHECK_STR(c ? ra_arena_strndup(a, c, cl) : "(none)",
+              want_country ? want_country : "(none)");
+    CHECK_STR(r ? r : "(none)", want_rule ? want_rule : "(none)");
+}
+
+static void
+test_usernames(void)
+{
+    /* Bright Data, current and older prefix, keys in any order. */
+    user("brd-customer-hl_1a2b-zone-isp-session-acct03a-country-us", NULL,
+         "acct03a", "us", "brightdata");
+    user("brd-customer-hl_1a2b-zone-res-country-de-city-berlin-session-"
+         "x9Ω7", NULL, "x9Ω7", "de", "brightdata");
+    user("lum-customer-c_77-zone-static-session-rand42", NULL, "rand42",
+         NULL, "brightdata");
+    user("brd-customer-hl_1a2b-zone-isp", NULL, NULL, NULL, "brightdata");
+    /* Oxylabs: -sessid- and -cc- (upper-case code as written). */
+    user("customer-acme-cc-US-city-london-sessid-abc123-sesstime-10", NULL,
+         "abc123", "US", "oxylabs");
+    /* Decodo (Smartproxy). */
+    user("user-spuser1-country-gb-session-s77-sessionduration-30", NULL,
+         "s77", "gb", "decodo");
+    /* SOAX. */
+    user("package-123456-country-fr-sessionid-qq1-sessionlength-300", NULL,
+         "qq1", "fr", "soax");
+    /* Webshare and NetNut only when a format opts in; sessions qualified
+     * by the user. */
+    user("alice-US-17", NULL, NULL, NULL, NULL);
+    user("alice-US-17", "webshare", "alice-17", "US", "webshare");
+    user("alice-US-rotate", "webshare", NULL, "US", "webshare");
+    user("bob-res-cc-nl-sid-99881", "netnut", "bob-99881", "nl", "netnut");
+    user("plainuser", NULL, NULL, NULL, NULL);
+}
+
+int
+main(void)
+{
+    struct ra_err err = {0};
+    n = ra_norm_load(&err);
+    if (!n) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    a = ra_arena_new();
+    test_redact();
+    test_fingerprint();
+    test_usernames();
+    ra_arena_free(a);
+    ra_norm_free(n);
+    return check_done();
+}

@@ -1,0 +1,85 @@
+/* test_timestamp.c -- every timestamp form of FORMATS.md, as a table. */
+#include "check.h"
+#include "ingest/format.h"
+#include "ingest/ingest.h"
+
+static const struct {
+    const char *in, *fmt;
+    int local;
+    long long ms; /* -1: must fail */
+} cases[] = {
+    /* ISO 8601: Z, offsets, fractions, T or space, zone-less = UTC */
+    {"2026-11-24T10:15:02.113Z", NULL, 0, 1795515302113LL},
+    {"2026-11-24T10:15:02Z", NULL, 0, 1795515302000LL},
+    {"2026-11-24 10:15:02.113", NULL, 0, 1795515302113LL},
+    {"2026-11-24T10:15:02.113456", NULL, 0, 1795515302113LL},
+    {"2026-11-24T12:15:02+02:00", NULL, 0, 1795515302000LL},
+    {"2026-11-24T06:45:02-0330", NULL, 0, 1795515302000LL},
+    {"2026-11-24T10:15:02.1+00", NULL, 0, 1795515302100LL},
+    {"2026-11-24", NULL, 0, 1795478400000LL},
+    {"1969-12-31T23:59:59Z", NULL, 0, -1000LL},
+    {"2026-13-24T10:15:02Z", NULL, 0, -1},
+    {"2026-11-24X10:15:02Z", NULL, 0, -1},
+    /* epoch numbers by magnitude */
+    {"1795515302", NULL, 0, 1795515302000LL},
+    {"1795515302.117", NULL, 0, 1795515302117LL},
+    {"1795515302117", NULL, 0, 1795515302117LL},
+    {"1795515302117000", NULL, 0, 1795515302117LL},
+    {"1795515302117000000", NULL, 0, 1795515302117LL},
+    /* CLF, with odd offsets */
+    {"24/Nov/2026:10:15:02 +0000", NULL, 0, 1795515302000LL},
+    {"24/Nov/2026:13:45:02 +0330", NULL, 0, 1795515302000LL},
+    {"[24/Nov/2026:10:15:02.250 +0000]", NULL, 0, 1795515302250LL},
+    {"24/Foo/2026:10:15:02 +0000", NULL, 0, -1},
+    /* syslog: the year comes from the context (2026 here) */
+    {"Nov 24 10:15:02", NULL, 1, 1795515302000LL},
+    {"Nov  4 10:15:02", NULL, 1, 1793787302000LL},
+    /* a strptime pattern (Proxifier) */
+    {"11.24 10:15:02", "%m.%d %H:%M:%S", 1, 1795515302000LL},
+    {"garbage", NULL, 0, -1},
+    {"", NULL, 0, -1},
+};
+
+int
+main(void)
+{
+    struct ra_timectx tc = {0};
+    tc.year = 2026;
+    tc.tz_fixed = 1;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t ms = 0;
+        int rc = ra_parse_ts(cases[i].in, strlen(cases[i].in), cases[i].fmt,
+                             cases[i].local, &tc, &ms);
+        if (cases[i].ms == -1) {
+            if (rc == 0)
+                fprintf(stderr, "case %zu '%s' parsed\n", i, cases[i].in);
+            CHECK(rc != 0);
+        } else {
+            if (rc != 0 || ms != cases[i].ms)
+                fprintf(stderr, "case %zu '%s': rc %d ms %lld\n", i,
+                        cases[i].in, rc, (long long)ms);
+            CHECK(rc == 0 && ms == cases[i].ms);
+        }
+    }
+    /* Local time in a fixed zone: 10:15:02 at +01:00 is 09:15:02Z. */
+    int64_t ms;
+    CHECK(ra_tz_parse("+01:00", &tc) == 0);
+    CHECK(ra_parse_ts("Nov 24 10:15:02", 15, NULL, 1, &tc, &ms) == 0);
+    CHECK_INT(ms, 1795515302000LL - 3600000);
+    /* An IANA zone: Asia/Tehran is +03:30 in November. */
+    CHECK(ra_tz_parse("Asia/Tehran", &tc) == 0);
+    CHECK(ra_parse_ts("Nov 24 13:45:02", 15, NULL, 1, &tc, &ms) == 0);
+    CHECK_INT(ms, 1795515302000LL);
+    CHECK(ra_tz_parse("Not/AZone", &tc) != 0);
+    CHECK(ra_tz_parse("+25:00", &tc) != 0);
+    /* Year inference: a month after the mtime's month is last year. */
+    struct ra_timectx y = {0};
+    y.tz_fixed = 1;
+    y.mtime_year = 2027;
+    y.ref_month = 1;
+    CHECK(ra_parse_ts("Dec 31 23:00:00", 15, NULL, 1, &y, &ms) == 0);
+    CHECK_INT(y.used_year, 2026);
+    CHECK(ra_parse_ts("Jan 02 23:00:00", 15, NULL, 1, &y, &ms) == 0);
+    CHECK_INT(y.used_year, 2027);
+    return check_done();
+}
