@@ -164,7 +164,7 @@ static const struct {
     {"int", RA_OP_INT, 0, 0},         {"num", RA_OP_NUM, 0, 0},
     {"ts", RA_OP_TS, 0, 1},           {"ms", RA_OP_MS, 0, 0},
     {"mul", RA_OP_MUL, 1, 1},         {"div", RA_OP_DIV, 1, 1},
-    {"minus", RA_OP_MINUS, 1, 1},     {"plus", RA_OP_PLUS, 1, 1},
+    {"minus", RA_OP_MINUS, 1, 2},     {"plus", RA_OP_PLUS, 1, 2},
     {"map", RA_OP_MAP, 1, -1},        {"absent", RA_OP_ABSENT, 1, -1},
     {"urldecode", RA_OP_URLDECODE, 0, 0}, {"lower", RA_OP_LOWER, 0, 0},
     {"upper", RA_OP_UPPER, 0, 0},     {"trim", RA_OP_TRIM, 0, 0},
@@ -230,6 +230,14 @@ parse_op(struct lexer *lx, struct ra_op *op)
          op->k == 0))
         return ra_err_set(lx->err, RA_ECONFIG, "'mul' and 'div' take a "
                                                "non-zero number");
+    if ((op->code == RA_OP_MINUS || op->code == RA_OP_PLUS)) {
+        op->k = 1;
+        if (op->nargs == 2 &&
+            (op->args[1].kind != RA_TERM_LIT ||
+             ra_parse_f64(op->args[1].lit, op->args[1].litn, &op->k) != 0))
+            return ra_err_set(lx->err, RA_ECONFIG, "'minus' and 'plus' take "
+                                                   "a field and a number");
+    }
     if (op->code == RA_OP_RE) {
         int ec;
         PCRE2_SIZE off;

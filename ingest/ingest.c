@@ -702,7 +702,17 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         line_no++;
         lines++;
         int64_t rec_line = line_no;
-        if (l.too_long) {
+        if (l.damaged) {
+            /* The part of a line before the damage: kept as a reject, and
+             * the ledger stays before it so a repaired file reads it. */
+            if (reject(c, &fs, line_no, "cut off by the damage", l.p, l.len,
+                       err)) {
+                rc = RA_EDB;
+                goto out;
+            }
+            line_no--;
+            continue;
+        } else if (l.too_long) {
             if (reject(c, &fs, line_no, "too_long", l.p, l.len, err)) {
                 rc = RA_EDB;
                 goto out;

@@ -39,6 +39,7 @@ struct strlist {
 struct ra_norm {
     struct redact_rule *redact;
     size_t nredact;
+    uint32_t hint_first[256]; /* rules whose hint starts with this byte */
     struct strlist volatile_h, variant_h, identity_h, credential_h;
     struct uname_rule *uname;
     size_t nuname;
@@ -149,8 +150,17 @@ on_redact(struct ra_norm *n, char *key, char *rest, struct ra_err *err)
     r.re = compile(re, err);
     if (!r.re)
         return RA_ECONFIG;
+    if (n->nredact >= 32)
+        return ra_err_set(err, RA_ECONFIG, "at most 32 redact rules");
     r.hint = xstrdup(rest);
     r.hintlen = strlen(rest);
+    for (char *c = r.hint; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c + 32);
+    unsigned char f0 = (unsigned char)r.hint[0];
+    n->hint_first[f0] |= 1u << n->nredact;
+    if (f0 >= 'a' && f0 <= 'z')
+        n->hint_first[f0 - 32] |= 1u << n->nredact;
     r.secret_group =
         pcre2_substring_number_from_name(r.re, (PCRE2_SPTR) "secret");
     n->redact = xrealloc(n->redact, (n->nredact + 1) * sizeof *n->redact);
@@ -269,15 +279,34 @@ ra_norm_free(struct ra_norm *n)
     free(n);
 }
 
-static int
-has_hint(const char *s, size_t n, const char *hint, size_t hn)
+/* Which rules' hints occur in s (one pass over s, any case). */
+static uint32_t
+hints_present(const struct ra_norm *n, const char *s, size_t len)
 {
-    if (hn == 0)
-        return 1;
-    for (size_t i = 0; i + hn <= n; i++)
-        if (!strncasecmp(s + i, hint, hn))
-            return 1;
-    return 0;
+    uint32_t found = 0, all = n->nredact >= 32 ? ~0u
+                                               : (1u << n->nredact) - 1;
+    for (size_t i = 0; i < len && found != all; i++) {
+        uint32_t m = n->hint_first[(unsigned char)s[i]] & ~found;
+        while (m) {
+            int r = __builtin_ctz(m);
+            const struct redact_rule *rule = &n->redact[r];
+            m &= m - 1;
+            size_t k = 1;
+            if (i + rule->hintlen > len)
+                continue;
+            while (k < rule->hintlen) {
+                char c = s[i + k];
+                if (c >= 'A' && c <= 'Z')
+                    c = (char)(c + 32);
+                if (c != rule->hint[k])
+                    break;
+                k++;
+            }
+            if (k == rule->hintlen)
+                found |= 1u << r;
+        }
+    }
+    return found;
 }
 
 const char *
@@ -288,10 +317,11 @@ ra_redact(struct ra_norm *n, struct ra_arena *a, const char *s, size_t len,
     struct ra_buf cur = RA_BUF_INIT;
     const char *text = s;
     size_t tlen = len;
+    uint32_t todo = hints_present(n, s, len);
 
-    for (size_t r = 0; r < n->nredact; r++) {
+    for (size_t r = 0; todo && r < n->nredact; r++) {
         struct redact_rule *rule = &n->redact[r];
-        if (!has_hint(text, tlen, rule->hint, rule->hintlen))
+        if (!(todo & (1u << r)))
             continue;
         struct ra_buf out = RA_BUF_INIT;
         size_t pos = 0;

@@ -434,12 +434,19 @@ apply_op(struct ra_parser *p, const struct ra_op *op, struct ra_val *v,
         if (as_number(v, &d, &is_int, &i) != 0 ||
             as_number(&a, &d2, &is2, &i2) != 0)
             return *reason = "not a number", -1;
-        if (is_int && is2) {
+        if (is_int && is2 && op->k == 1) {
             v->t = RA_V_INT;
             v->i = op->code == RA_OP_MINUS ? i - i2 : i + i2;
+            return 0;
+        }
+        d2 *= op->k;
+        d = op->code == RA_OP_MINUS ? d - d2 : d + d2;
+        if (is_int && d == floor(d) && fabs(d) < 9e18) {
+            v->t = RA_V_INT;
+            v->i = (int64_t)d;
         } else {
             v->t = RA_V_REAL;
-            v->d = op->code == RA_OP_MINUS ? d - d2 : d + d2;
+            v->d = d;
         }
         return 0;
     }

@@ -386,6 +386,7 @@ ra_reader_next(struct ra_reader *r, struct ra_line *l, struct ra_err *err)
             l->offset = r->base;
             l->terminated = 1;
             l->too_long = 0;
+            l->damaged = 0;
             r->start += len + 1;
             r->base += len + 1;
             l->end = r->base;
@@ -406,6 +407,7 @@ ra_reader_next(struct ra_reader *r, struct ra_line *l, struct ra_err *err)
             l->offset = r->base;
             l->terminated = 0;
             l->too_long = 0;
+            l->damaged = r->failed;
             r->start += have;
             r->base += have;
             l->end = r->base;
@@ -429,6 +431,7 @@ too_long:
     l->len = sizeof r->excerpt;
     l->offset = r->base;
     l->too_long = 1;
+    l->damaged = 0;
     skip_rest_of_line(r);
     l->terminated = 1;
     l->end = r->base;

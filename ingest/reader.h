@@ -20,6 +20,7 @@ struct ra_line {
     uint64_t end;      /* offset just after the line's '\n' (or its end) */
     int terminated;    /* 0 for a last line without '\n' */
     int too_long;      /* 1: longer than max_line; p/len hold its start */
+    int damaged;       /* 1: cut off by a read or decompression error */
 };
 
 /* Open path ("-" is stdin). On success sets *out and returns 0; on failure

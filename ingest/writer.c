@@ -132,6 +132,11 @@ ra_db_open(const char *path, int readonly, sqlite3 **out, struct ra_err *err)
     int v, flags = readonly ? SQLITE_OPEN_READONLY
                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 
+    /* One connection per thread: no need for SQLite's mutexes or its
+     * memory statistics, both of which cost a lock per allocation. */
+    flags |= SQLITE_OPEN_NOMUTEX;
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+
     if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
         ra_err_set(err, RA_EDB, "cannot open database '%s': %s", path,
                    db ? sqlite3_errmsg(db) : "out of memory");
