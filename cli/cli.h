@@ -22,7 +22,29 @@ int ra_usage_error(const char *cmd, const char *fmt, ...) RA_PRINTF(2, 3);
 int ra_exit_for(int code);
 /* gateway, proxy or map to RA_SRC_*; -1 when unknown. */
 int ra_parse_source(const char *s, unsigned *out);
+/* --since / --until values (when.c): ISO, today, yesterday, now, -24h.
+ * tz as --tz (NULL = UTC). 0 and *out in UTC ms, or -1. */
+int ra_parse_when(const char *s, const char *tz, int64_t *out);
 /* Note callback printing to stderr. */
 void ra_note_stderr(void *ctx, const char *msg);
+
+/* Threshold options shared by analyze and run (getopt_long entries). */
+#define RA_THRESHOLD_OPTIONS                                                 \
+    {"window", required_argument, NULL, 'W'},                                \
+        {"max-callers", required_argument, NULL, 'M'},                       \
+        {"lookback", required_argument, NULL, 'L'},                          \
+        {"join-tolerance", required_argument, NULL, 'J'},                    \
+        {"session-ttl", required_argument, NULL, 'T'},                       \
+        {"sticky-window", required_argument, NULL, 'K'}
+
+struct ra_params;
+/* Apply one analyze option (S, U, W, M, L, J, T, K). 0 when applied, -1
+ * when c is not one of them, 2 after a usage message. */
+int ra_analyze_option(int c, const char *arg, struct ra_params *p,
+                      const char **since, const char **until,
+                      const char *cmd);
+/* --since/--until into p. 0, or 2 after a usage message. */
+int ra_resolve_window(struct ra_params *p, const char *since,
+                      const char *until, const char *tz, const char *cmd);
 
 #endif

@@ -16,6 +16,7 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  ingest   load log files, .gz archives or directories into the database\n"
+    "  analyze  join gateway and proxy events and run the detectors\n"
     "  query    run read-only SQL against the database\n"
     "  formats  list the log formats, or show one\n"
     "\n"
@@ -76,6 +77,7 @@ main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {
         {"ingest", cmd_ingest},
+        {"analyze", cmd_analyze},
         {"query", cmd_query},
         {"formats", cmd_formats},
     };

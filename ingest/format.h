@@ -143,6 +143,12 @@ struct ra_engine_ops {
 extern const struct ra_engine_ops ra_engine_regex, ra_engine_csv,
     ra_engine_json;
 
+/* Host and port of a URL ("scheme://user:pass@host:port/path"),
+ * "host:port", "[v6]:port" or a bare host; *hs NULL for a path ("/v1").
+ * *default_port is 443 / 80 for https / http URLs, else 0. */
+void ra_split_hostport(const char *s, size_t n, const char **hs, size_t *hn,
+                       const char **ps, size_t *pn, int *default_port);
+
 /* Value helpers shared by the engines. */
 void ra_val_str(struct ra_val *v, const char *s, size_t n);
 void ra_val_json(struct ra_val *v, const struct cJSON *j);

@@ -264,8 +264,8 @@ hexval(int c)
 }
 
 /* Host or port of a URL, "host:port", "[v6]:port" or a bare host. */
-static void
-split_hostport(const char *s, size_t n, const char **hs, size_t *hn,
+void
+ra_split_hostport(const char *s, size_t n, const char **hs, size_t *hn,
                const char **ps, size_t *pn, int *default_port)
 {
     const char *end = s + n, *h = s;
@@ -525,7 +525,7 @@ apply_op(struct ra_parser *p, const struct ra_op *op, struct ra_val *v,
         int defport;
         if (as_text(p, v, &s, &n) != 0)
             return 0;
-        split_hostport(s, n, &hs, &hn, &ps, &pn, &defport);
+        ra_split_hostport(s, n, &hs, &hn, &ps, &pn, &defport);
         if (op->code == RA_OP_HOST) {
             if (hs)
                 ra_val_str(v, hs, hn);

@@ -144,6 +144,7 @@ ra_db_open(const char *path, int readonly, sqlite3 **out, struct ra_err *err)
         return RA_EDB;
     }
     sqlite3_busy_timeout(db, 30000);
+    ra_db_functions(db);
     if (user_version(db, &v, err) != 0) {
         ra_err_set(err, RA_EDB, "cannot use '%s': %s", path,
                    sqlite3_errmsg(db));

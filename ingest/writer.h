@@ -24,6 +24,8 @@ struct sqlite3 *ra_writer_db(struct ra_writer *w);
  * Shared by query, analyze and report. */
 int ra_db_open(const char *path, int readonly, struct sqlite3 **out,
                struct ra_err *err) RA_WUR;
+/* Register ra_host, ra_base_url, ra_iso and REGEXP (sqlfuncs.c). */
+int ra_db_functions(struct sqlite3 *db);
 /* Run a script of SQL statements. */
 int ra_db_exec(struct sqlite3 *db, const char *sql, struct ra_err *err) RA_WUR;
 

@@ -135,7 +135,8 @@ CREATE TABLE bans (
     rule        TEXT,             -- the classification rule that matched
     attribution TEXT NOT NULL,    -- own | request_id | link | map | window | ambiguous | none
     caller      TEXT,
-    candidates  TEXT              -- JSON array of callers
+    candidates  TEXT,             -- JSON array: callers when ambiguous
+    active      TEXT              -- JSON array: callers on the account in the lookback
 );
 
 CREATE TABLE findings (

@@ -1,0 +1,52 @@
+/* analyze.h -- joins, ban classification and attribution, and the four
+ * detectors, run as SQL (analyze/sql/NAME.sql) over the canonical tables.
+ */
+#ifndef RA_ANALYZE_H
+#define RA_ANALYZE_H
+
+#include "common/ra.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+#define RA_TS_MIN (-9223372036854775807LL)
+#define RA_TS_MAX 9223372036854775807LL
+
+/* Thresholds, in milliseconds (DESIGN.md defaults via ra_params_init). */
+struct ra_params {
+    int64_t since, until; /* RA_TS_MIN / RA_TS_MAX when open */
+    int64_t window, lookback, join_tolerance, session_ttl, sticky_window;
+    int64_t max_callers;
+};
+
+void ra_params_init(struct ra_params *p);
+/* The parameters as a JSON object (runs.params, the report). */
+void ra_params_json(const struct ra_params *p, struct ra_buf *out);
+
+struct ra_analysis {
+    int64_t run_id;
+    int64_t links, bans, findings;
+};
+
+/* Recompute the links and run every detector over p's window, replacing
+ * the findings of an earlier run over exactly the same window, all in one
+ * transaction. Returns 0, or RA_EDB / RA_ECONFIG with err filled (nothing
+ * is changed then). */
+int ra_analyze(struct sqlite3 *db, const struct ra_params *p,
+               struct ra_analysis *out, struct ra_err *err) RA_WUR;
+
+/* A named parameter for ra_sql_run. */
+struct ra_sqlparam {
+    const char *name; /* with its ':' */
+    int64_t value;
+};
+
+/* Run every statement of $datadir/analyze/sql/<name>.sql, binding the named
+ * parameters it uses. When row is not NULL it is called for each result row
+ * with the statement's index; a non-zero return stops with that code. */
+int ra_sql_run(struct sqlite3 *db, const char *name,
+               const struct ra_sqlparam *params, size_t nparams,
+               int (*row)(void *ctx, int stmt, struct sqlite3_stmt *st),
+               void *ctx, struct ra_err *err) RA_WUR;
+
+#endif

@@ -1,0 +1,112 @@
+-- Ban-class events of the window, classified by schemas/classify.rules
+-- (loaded into temp.ra_rules) and attributed to a caller (DESIGN.md,
+-- "Joins" 2): own caller, same request_id, link, map, lookback window.
+-- Parameters: :run_id :since :until :lookback
+
+DROP TABLE IF EXISTS temp.ban_ev;
+CREATE TEMP TABLE ban_ev (
+    source TEXT, event_id INTEGER, ts INTEGER, account TEXT,
+    request_id TEXT, status INTEGER, error_code TEXT, error_message TEXT,
+    result TEXT, own_caller TEXT, egress_session TEXT,
+    class TEXT, rule TEXT, attribution TEXT, caller TEXT, candidates TEXT,
+    active TEXT);
+
+INSERT INTO ban_ev (source, event_id, ts, account, request_id, status,
+                    error_code, error_message, own_caller, egress_session)
+SELECT 'gateway', id, ts, account, request_id, status, error_code,
+       error_message, caller, egress_session
+FROM gateway_events
+WHERE ts >= :since AND ts < :until
+  AND (status IS NULL OR status = 0 OR status >= 400);
+
+INSERT INTO ban_ev (source, event_id, ts, request_id, status, result,
+                    egress_session)
+SELECT 'proxy', id, ts, request_id, status, result, egress_session
+FROM proxy_events
+WHERE ts >= :since AND ts < :until
+  AND (status IS NULL OR status = 0 OR status >= 400);
+
+-- The first rule (by order) whose every condition holds.
+UPDATE ban_ev SET (class, rule) = (
+    SELECT r.class, r.name FROM temp.ra_rules r
+    WHERE (r.source = 'any' OR r.source = ban_ev.source)
+      AND (r.status_lo IS NULL OR ban_ev.status BETWEEN r.status_lo AND r.status_hi)
+      AND (r.code_re IS NULL OR ban_ev.error_code REGEXP r.code_re)
+      AND (r.msg_re IS NULL OR ban_ev.error_message REGEXP r.msg_re)
+      AND (r.result_re IS NULL OR ban_ev.result REGEXP r.result_re)
+    ORDER BY r.ord LIMIT 1);
+DELETE FROM ban_ev WHERE class IS NULL OR class = 'none';
+
+-- A proxy event's account: through its link, else the map's row for its
+-- egress session (when the map names exactly one account for it).
+UPDATE ban_ev SET account = (
+    SELECT g.account FROM links l JOIN gateway_events g ON g.id = l.gateway_id
+    WHERE l.proxy_id = ban_ev.event_id)
+WHERE source = 'proxy';
+UPDATE ban_ev SET account = (
+    SELECT min(account) FROM map
+    WHERE map.egress_session = ban_ev.egress_session AND account IS NOT NULL
+    HAVING count(DISTINCT account) = 1)
+WHERE source = 'proxy' AND account IS NULL AND egress_session IS NOT NULL;
+
+-- 1. its own caller
+UPDATE ban_ev SET caller = own_caller, attribution = 'own'
+WHERE own_caller IS NOT NULL;
+
+-- 2. another gateway event with the same request_id that has one
+UPDATE ban_ev SET attribution = 'request_id', caller = (
+    SELECT g.caller FROM gateway_events g
+    WHERE g.request_id = ban_ev.request_id AND g.caller IS NOT NULL
+    ORDER BY g.id LIMIT 1)
+WHERE attribution IS NULL AND request_id IS NOT NULL
+  AND EXISTS (SELECT 1 FROM gateway_events g
+              WHERE g.request_id = ban_ev.request_id AND g.caller IS NOT NULL);
+
+-- 3. through its link: the linked gateway event's caller, its own or by
+-- request_id
+UPDATE ban_ev SET attribution = 'link', caller = (
+    SELECT coalesce(g.caller,
+                    (SELECT g2.caller FROM gateway_events g2
+                     WHERE g2.request_id = g.request_id
+                       AND g2.caller IS NOT NULL ORDER BY g2.id LIMIT 1))
+    FROM links l JOIN gateway_events g ON g.id = l.gateway_id
+    WHERE l.proxy_id = ban_ev.event_id)
+WHERE attribution IS NULL AND source = 'proxy';
+UPDATE ban_ev SET attribution = NULL WHERE attribution = 'link' AND caller IS NULL;
+
+-- 4. the declared map, when its rows for the account name exactly one caller
+UPDATE ban_ev SET attribution = 'map', caller = (
+    SELECT min(caller) FROM map
+    WHERE map.account = ban_ev.account AND caller IS NOT NULL
+    HAVING count(DISTINCT caller) = 1)
+WHERE attribution IS NULL AND account IS NOT NULL;
+UPDATE ban_ev SET attribution = NULL WHERE attribution = 'map' AND caller IS NULL;
+
+-- The callers active on the account in [ts - lookback, ts): the candidates
+-- of the window rule, and evidence for every ban (the one who triggered a
+-- ban is not always the one who caused it).
+UPDATE ban_ev SET active = (
+    SELECT json_group_array(caller) FROM (
+        SELECT DISTINCT g.caller FROM gateway_events g
+        WHERE g.account = ban_ev.account AND g.caller IS NOT NULL
+          AND g.ts >= ban_ev.ts - :lookback AND g.ts < ban_ev.ts
+        ORDER BY g.caller))
+WHERE account IS NOT NULL;
+
+-- 5. the lookback window: exactly one caller, several, or none
+UPDATE ban_ev SET attribution = CASE json_array_length(coalesce(active, '[]'))
+        WHEN 0 THEN 'none' WHEN 1 THEN 'window' ELSE 'ambiguous' END,
+    caller = CASE json_array_length(coalesce(active, '[]'))
+        WHEN 1 THEN active ->> 0 END,
+    candidates = CASE WHEN json_array_length(coalesce(active, '[]')) > 1
+        THEN active END
+WHERE attribution IS NULL;
+
+INSERT INTO bans (run_id, source, event_id, ts, account, request_id, status,
+                  class, rule, attribution, caller, candidates, active)
+SELECT :run_id, source, event_id, ts, account, request_id, status, class,
+       rule, attribution, caller, coalesce(candidates, '[]'),
+       coalesce(active, '[]')
+FROM ban_ev ORDER BY ts, source, event_id;
+
+DROP TABLE temp.ban_ev;

@@ -1,0 +1,151 @@
+-- header_variant (DESIGN.md): one finding per subject.
+-- Parameters: :run_id :since :until
+
+-- caller_drift: a caller with more than one inbound fingerprint. Medium when
+-- the variants interleave (A, B, A: two clients share a key), low when each
+-- switch is for good (an upgrade).
+WITH ev AS (
+    SELECT caller, ts, session, hdr_in_fp AS fp, user_agent,
+           lag(hdr_in_fp) OVER (PARTITION BY caller ORDER BY ts, id) AS prev
+    FROM gateway_events
+    WHERE ts >= :since AND ts < :until
+      AND caller IS NOT NULL AND hdr_in_fp IS NOT NULL
+),
+drift AS (
+    SELECT caller, count(DISTINCT fp) AS k, sum(prev IS NOT NULL AND prev <> fp) AS changes,
+           min(ts) AS first
+    FROM ev GROUP BY caller HAVING count(DISTINCT fp) > 1
+),
+fps AS (
+    SELECT caller, fp, count(*) AS n, min(ts) AS first, max(ts) AS last,
+           min(user_agent) AS ua
+    FROM ev WHERE caller IN (SELECT caller FROM drift)
+    GROUP BY caller, fp ORDER BY caller, first
+)
+INSERT INTO findings (run_id, kind, severity, sub, caller, ts, evidence)
+SELECT :run_id, 'header_variant',
+       CASE WHEN d.changes > d.k - 1 THEN 'medium' ELSE 'low' END,
+       'caller_drift', d.caller, d.first,
+       json_object(
+           'variant', 'caller_drift', 'caller', d.caller, 'session', NULL,
+           'account', NULL,
+           'fingerprints', (SELECT json_group_array(fp) FROM fps
+                            WHERE fps.caller = d.caller),
+           'headers', json_array(),
+           'interleaved', json(CASE WHEN d.changes > d.k - 1 THEN 'true'
+                                    ELSE 'false' END),
+           'switches', d.changes,
+           'sessions', (SELECT json_group_array(session) FROM (
+               SELECT DISTINCT session FROM ev
+               WHERE ev.caller = d.caller AND session IS NOT NULL
+               ORDER BY session LIMIT 20)),
+           'detail', (SELECT json_group_array(json_object(
+                          'fingerprint', fp, 'requests', n,
+                          'first', ra_iso(first), 'last', ra_iso(last),
+                          'user_agent', ua))
+                      FROM fps WHERE fps.caller = d.caller))
+FROM drift d ORDER BY d.caller;
+
+-- account_mix: an account that receives more than one outbound fingerprint.
+WITH fps AS (
+    SELECT account, hdr_out_fp AS fp, count(*) AS n, min(ts) AS first,
+           max(ts) AS last
+    FROM gateway_events
+    WHERE ts >= :since AND ts < :until
+      AND account IS NOT NULL AND hdr_out_fp IS NOT NULL
+    GROUP BY account, hdr_out_fp ORDER BY account, first
+)
+INSERT INTO findings (run_id, kind, severity, sub, account, ts, evidence)
+SELECT :run_id, 'header_variant', 'medium', 'account_mix', account,
+       min(first),
+       json_object(
+           'variant', 'account_mix', 'caller', NULL, 'session', NULL,
+           'account', account, 'fingerprints', json_group_array(fp),
+           'headers', json_array(),
+           'detail', json_group_array(json_object(
+               'fingerprint', fp, 'requests', n, 'first', ra_iso(first),
+               'last', ra_iso(last))))
+FROM fps GROUP BY account HAVING count(*) > 1 ORDER BY account;
+
+-- leak: identity headers (schemas/headers.conf, loaded into
+-- temp.ra_identity) in what an account was sent. Names are part of the
+-- fingerprint, so one event per (account, fingerprint) is enough to read.
+WITH rep AS (
+    SELECT account, hdr_out_fp, min(id) AS id, count(*) AS n
+    FROM gateway_events
+    WHERE ts >= :since AND ts < :until
+      AND account IS NOT NULL AND headers_out IS NOT NULL
+    GROUP BY account, hdr_out_fp
+),
+leaks AS (
+    SELECT DISTINCT r.account, r.hdr_out_fp, r.n, lower(h.value ->> 0) AS name
+    FROM rep r JOIN gateway_events g ON g.id = r.id,
+         json_each(g.headers_out) h
+    WHERE EXISTS (SELECT 1 FROM temp.ra_identity i
+                  WHERE lower(h.value ->> 0) GLOB i.pattern)
+)
+INSERT INTO findings (run_id, kind, severity, sub, account, ts, evidence)
+SELECT :run_id, 'header_variant', 'high', 'leak', l.account,
+       (SELECT min(ts) FROM gateway_events g
+        WHERE g.account = l.account AND g.ts >= :since AND g.ts < :until),
+       json_object(
+           'variant', 'leak', 'caller', NULL, 'session', NULL,
+           'account', l.account,
+           'fingerprints', (SELECT json_group_array(DISTINCT hdr_out_fp)
+                            FROM leaks x WHERE x.account = l.account),
+           'headers', (SELECT json_group_array(name) FROM (
+               SELECT DISTINCT name FROM leaks x
+               WHERE x.account = l.account ORDER BY name)),
+           'requests', (SELECT sum(n) FROM (SELECT DISTINCT hdr_out_fp, n
+                                            FROM leaks x
+                                            WHERE x.account = l.account)))
+FROM (SELECT DISTINCT account FROM leaks) l ORDER BY l.account;
+
+-- route_variant: an account reached through more than one base URL.
+WITH routes AS (
+    SELECT account, ra_base_url(route) AS base, sum(n) AS n,
+           min(first) AS first, max(last) AS last
+    FROM (SELECT account, route, count(*) AS n, min(ts) AS first,
+                 max(ts) AS last
+          FROM gateway_events
+          WHERE ts >= :since AND ts < :until
+            AND account IS NOT NULL AND route IS NOT NULL
+          GROUP BY account, route)
+    GROUP BY account, base ORDER BY account, first
+)
+INSERT INTO findings (run_id, kind, severity, sub, account, ts, evidence)
+SELECT :run_id, 'header_variant', 'low', 'route_variant', account,
+       min(first),
+       json_object(
+           'variant', 'route_variant', 'caller', NULL, 'session', NULL,
+           'account', account, 'fingerprints', json_array(),
+           'headers', json_array(), 'routes', json_group_array(base),
+           'detail', json_group_array(json_object(
+               'route', base, 'requests', n, 'first', ra_iso(first),
+               'last', ra_iso(last))))
+FROM routes GROUP BY account HAVING count(*) > 1 ORDER BY account;
+
+-- route_mismatch: a gateway event linked by request_id to a proxy event
+-- whose destination host is not the route's host.
+WITH mm AS (
+    SELECT g.account, g.request_id, g.ts, ra_host(g.route) AS route_host,
+           p.dest_host
+    FROM links l JOIN gateway_events g ON g.id = l.gateway_id
+                 JOIN proxy_events p ON p.id = l.proxy_id
+    WHERE l.method = 'request_id' AND g.ts >= :since AND g.ts < :until
+      AND g.account IS NOT NULL AND p.dest_host IS NOT NULL
+      AND ra_host(g.route) IS NOT NULL AND ra_host(g.route) <> p.dest_host
+)
+INSERT INTO findings (run_id, kind, severity, sub, account, ts, evidence)
+SELECT :run_id, 'header_variant', 'high', 'route_mismatch', account,
+       min(ts),
+       json_object(
+           'variant', 'route_mismatch', 'caller', NULL, 'session', NULL,
+           'account', account, 'fingerprints', json_array(),
+           'headers', json_array(), 'events', count(*),
+           'pairs', (SELECT json_group_array(DISTINCT route_host || ' -> ' || dest_host)
+                     FROM mm x WHERE x.account = mm.account),
+           'request_ids', (SELECT json_group_array(request_id) FROM (
+               SELECT request_id FROM mm x WHERE x.account = mm.account
+               ORDER BY ts LIMIT 10)))
+FROM mm GROUP BY account ORDER BY account;

@@ -1,0 +1,57 @@
+-- shared_account (DESIGN.md): an account that served more than its limit of
+-- distinct callers (the map's largest max_callers, else :max_callers)
+-- within one UTC-aligned window of :window ms. Consecutive violating
+-- windows merge into one finding whose callers are the union.
+-- Parameters: :run_id :since :until :window :max_callers
+WITH per AS (
+    SELECT account, (ts - ((ts % :window) + :window) % :window) AS ws,
+           caller, count(*) AS n, min(ts) AS first, max(ts) AS last
+    FROM gateway_events
+    WHERE ts >= :since AND ts < :until
+      AND account IS NOT NULL AND caller IS NOT NULL
+    GROUP BY account, ws, caller
+),
+lim AS (
+    SELECT account, max(max_callers) AS m FROM map
+    WHERE account IS NOT NULL AND max_callers IS NOT NULL
+    GROUP BY account
+),
+viol AS (
+    SELECT per.account, per.ws, coalesce(lim.m, :max_callers) AS lim
+    FROM per LEFT JOIN lim ON lim.account = per.account
+    GROUP BY per.account, per.ws
+    HAVING count(*) > coalesce(lim.m, :max_callers)
+),
+runs AS (
+    SELECT account, lim, min(ws) AS start, max(ws) + :window AS stop,
+           count(*) AS windows
+    FROM (SELECT account, ws, lim,
+                 ws - :window * row_number() OVER (PARTITION BY account
+                                                   ORDER BY ws) AS grp
+          FROM viol)
+    GROUP BY account, grp
+),
+callers AS (
+    SELECT r.account, r.start, per.caller, sum(per.n) AS requests,
+           min(per.first) AS first, max(per.last) AS last
+    FROM runs r JOIN per ON per.account = r.account
+                        AND per.ws >= r.start AND per.ws < r.stop
+    GROUP BY r.account, r.start, per.caller
+)
+INSERT INTO findings (run_id, kind, severity, account, ts, window_start,
+                      window_end, evidence)
+SELECT :run_id, 'shared_account',
+       CASE WHEN count(*) - r.lim >= 2 OR r.windows > 1 THEN 'high'
+            ELSE 'medium' END,
+       r.account, r.start, r.start, r.stop,
+       json_object(
+           'account', r.account,
+           'window_start', ra_iso(r.start), 'window_end', ra_iso(r.stop),
+           'windows', r.windows, 'max_callers', r.lim,
+           'callers', json_group_array(json_object(
+               'caller', c.caller, 'requests', c.requests,
+               'first', ra_iso(c.first), 'last', ra_iso(c.last))))
+FROM runs r JOIN (SELECT * FROM callers ORDER BY caller) c
+  ON c.account = r.account AND c.start = r.start
+GROUP BY r.account, r.start
+ORDER BY r.account, r.start;

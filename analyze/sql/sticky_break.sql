@@ -1,0 +1,167 @@
+-- sticky_break (DESIGN.md): one finding per subject and break.
+-- Parameters: :run_id :since :until :session_ttl :sticky_window
+
+-- account: consecutive events of one downstream session, less than
+-- :session_ttl apart, on different accounts.
+WITH ev AS (
+    SELECT session, ts, account, request_id,
+           lag(account) OVER w AS prev_account,
+           lag(ts) OVER w AS prev_ts,
+           lag(request_id) OVER w AS prev_request
+    FROM gateway_events
+    WHERE ts >= :since AND ts < :until
+      AND session IS NOT NULL AND account IS NOT NULL
+    WINDOW w AS (PARTITION BY session ORDER BY ts, id)
+),
+sw AS (
+    SELECT * FROM ev
+    WHERE prev_account IS NOT NULL AND prev_account <> account
+      AND ts - prev_ts < :session_ttl
+),
+vals AS (
+    SELECT session, v FROM (SELECT session, prev_account AS v, prev_ts AS t FROM sw
+                            UNION ALL SELECT session, account, ts FROM sw)
+    GROUP BY session, v ORDER BY session, min(t)
+)
+INSERT INTO findings (run_id, kind, severity, sub, session, ts, evidence)
+SELECT :run_id, 'sticky_break', 'medium', 'account', s.session, min(s.prev_ts),
+       json_object(
+           'session', s.session, 'egress_session', NULL, 'account', NULL,
+           'break', 'account',
+           'values', (SELECT json_group_array(v) FROM vals
+                      WHERE vals.session = s.session),
+           'switches', count(*),
+           'retries', sum(s.request_id IS NOT NULL
+                          AND s.request_id = s.prev_request),
+           'first', ra_iso(min(s.prev_ts)), 'last', ra_iso(max(s.ts)))
+FROM sw s GROUP BY s.session ORDER BY s.session;
+
+-- egress_ip: two events (gateway or proxy) of one egress session, less than
+-- :sticky_window apart, with different exit IPs.
+WITH ev AS (
+    SELECT egress_session, ts, egress_ip, request_id,
+           lag(egress_ip) OVER w AS prev_ip, lag(ts) OVER w AS prev_ts,
+           lag(request_id) OVER w AS prev_request
+    FROM (SELECT egress_session, ts, egress_ip, request_id, 0 AS src, id
+          FROM gateway_events
+          WHERE ts >= :since AND ts < :until
+            AND egress_session IS NOT NULL AND egress_ip IS NOT NULL
+          UNION ALL
+          SELECT egress_session, ts, egress_ip, request_id, 1, id
+          FROM proxy_events
+          WHERE ts >= :since AND ts < :until
+            AND egress_session IS NOT NULL AND egress_ip IS NOT NULL)
+    WINDOW w AS (PARTITION BY egress_session ORDER BY ts, src, id)
+),
+sw AS (
+    SELECT * FROM ev
+    WHERE prev_ip IS NOT NULL AND prev_ip <> egress_ip
+      AND ts - prev_ts < :sticky_window
+),
+vals AS (
+    SELECT egress_session, v FROM (
+        SELECT egress_session, prev_ip AS v, prev_ts AS t FROM sw
+        UNION ALL SELECT egress_session, egress_ip, ts FROM sw)
+    GROUP BY egress_session, v ORDER BY egress_session, min(t)
+)
+INSERT INTO findings (run_id, kind, severity, sub, egress_session, ts,
+                      evidence)
+SELECT :run_id, 'sticky_break', 'medium', 'egress_ip', s.egress_session,
+       min(s.prev_ts),
+       json_object(
+           'session', NULL, 'egress_session', s.egress_session,
+           'account', NULL, 'break', 'egress_ip',
+           'values', (SELECT json_group_array(v) FROM vals
+                      WHERE vals.egress_session = s.egress_session),
+           'switches', count(*),
+           'retries', sum(s.request_id IS NOT NULL
+                          AND s.request_id = s.prev_request),
+           'first', ra_iso(min(s.prev_ts)), 'last', ra_iso(max(s.ts)))
+FROM sw s GROUP BY s.egress_session ORDER BY s.egress_session;
+
+-- country: two proxy events of one egress session, less than
+-- :sticky_window apart, for different countries.
+WITH ev AS (
+    SELECT egress_session, ts, country, request_id,
+           lag(country) OVER w AS prev_country, lag(ts) OVER w AS prev_ts,
+           lag(request_id) OVER w AS prev_request
+    FROM proxy_events
+    WHERE ts >= :since AND ts < :until
+      AND egress_session IS NOT NULL AND country IS NOT NULL
+    WINDOW w AS (PARTITION BY egress_session ORDER BY ts, id)
+),
+sw AS (
+    SELECT * FROM ev
+    WHERE prev_country IS NOT NULL AND prev_country <> country
+      AND ts - prev_ts < :sticky_window
+),
+vals AS (
+    SELECT egress_session, v FROM (
+        SELECT egress_session, prev_country AS v, prev_ts AS t FROM sw
+        UNION ALL SELECT egress_session, country, ts FROM sw)
+    GROUP BY egress_session, v ORDER BY egress_session, min(t)
+)
+INSERT INTO findings (run_id, kind, severity, sub, egress_session, ts,
+                      evidence)
+SELECT :run_id, 'sticky_break', 'high', 'country', s.egress_session,
+       min(s.prev_ts),
+       json_object(
+           'session', NULL, 'egress_session', s.egress_session,
+           'account', NULL, 'break', 'country',
+           'values', (SELECT json_group_array(v) FROM vals
+                      WHERE vals.egress_session = s.egress_session),
+           'switches', count(*),
+           'retries', sum(s.request_id IS NOT NULL
+                          AND s.request_id = s.prev_request),
+           'first', ra_iso(min(s.prev_ts)), 'last', ra_iso(max(s.ts)))
+FROM sw s GROUP BY s.egress_session ORDER BY s.egress_session;
+
+-- declared: an account observed leaving through an egress session or a
+-- country the map does not declare for it. Accounts whose rows declare no
+-- egress session (or no country) are not checked for it.
+WITH obs AS (
+    SELECT account, 'egress_session' AS what, egress_session AS v, ts
+    FROM gateway_events
+    WHERE ts >= :since AND ts < :until
+      AND account IS NOT NULL AND egress_session IS NOT NULL
+    UNION ALL
+    SELECT g.account, 'egress_session', p.egress_session, p.ts
+    FROM links l JOIN gateway_events g ON g.id = l.gateway_id
+                 JOIN proxy_events p ON p.id = l.proxy_id
+    WHERE p.ts >= :since AND p.ts < :until
+      AND g.account IS NOT NULL AND p.egress_session IS NOT NULL
+    UNION ALL
+    SELECT g.account, 'country', p.country, p.ts
+    FROM links l JOIN gateway_events g ON g.id = l.gateway_id
+                 JOIN proxy_events p ON p.id = l.proxy_id
+    WHERE p.ts >= :since AND p.ts < :until
+      AND g.account IS NOT NULL AND p.country IS NOT NULL
+),
+undeclared AS (
+    SELECT o.account, o.what, o.v, count(*) AS n, min(o.ts) AS first,
+           max(o.ts) AS last
+    FROM obs o
+    WHERE EXISTS (SELECT 1 FROM map m WHERE m.account = o.account
+                  AND (CASE o.what WHEN 'country' THEN m.country
+                       ELSE m.egress_session END) IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM map m WHERE m.account = o.account
+                      AND (CASE o.what WHEN 'country' THEN lower(m.country)
+                           ELSE m.egress_session END) = o.v)
+    GROUP BY o.account, o.what, o.v
+)
+INSERT INTO findings (run_id, kind, severity, sub, account, egress_session,
+                      ts, evidence)
+SELECT :run_id, 'sticky_break', 'high', 'declared', u.account,
+       CASE u.what WHEN 'egress_session' THEN u.v END, u.first,
+       json_object(
+           'session', NULL,
+           'egress_session', CASE u.what WHEN 'egress_session' THEN u.v END,
+           'account', u.account, 'break', 'declared',
+           'observed', u.what, 'values', json_array(u.v),
+           'declared', (SELECT json_group_array(d) FROM (
+               SELECT DISTINCT CASE u.what WHEN 'country' THEN lower(m.country)
+                                ELSE m.egress_session END AS d
+               FROM map m WHERE m.account = u.account AND d IS NOT NULL
+               ORDER BY d)),
+           'events', u.n, 'first', ra_iso(u.first), 'last', ra_iso(u.last))
+FROM undeclared u ORDER BY u.account, u.what, u.v;

@@ -1,0 +1,64 @@
+/* sqlrun.c -- runs a file of SQL statements with bound named parameters.
+ * Detectors are SQL files; this is the only way C executes them, so no
+ * value is ever formatted into SQL text.
+ */
+#include "analyze/analyze.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
+           size_t nparams, int (*row)(void *, int, sqlite3_stmt *), void *ctx,
+           struct ra_err *err)
+{
+    struct ra_buf path = RA_BUF_INIT;
+    char *sql;
+    const char *p;
+    int rc = 0, idx = 0;
+
+    ra_buf_addf(&path, "%s/analyze/sql/%s.sql", ra_datadir(), name);
+    sql = ra_read_small_file(path.data, NULL, err);
+    if (!sql) {
+        ra_buf_release(&path);
+        return RA_ECONFIG;
+    }
+    for (p = sql; rc == 0 && p && *p;) {
+        sqlite3_stmt *st = NULL;
+        const char *tail;
+        if (sqlite3_prepare_v2(db, p, -1, &st, &tail) != SQLITE_OK) {
+            rc = ra_err_set(err, RA_EDB, "%s: %s", path.data,
+                            sqlite3_errmsg(db));
+            break;
+        }
+        p = tail;
+        if (!st)
+            continue;
+        for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
+            const char *pn = sqlite3_bind_parameter_name(st, i);
+            size_t k;
+            for (k = 0; k < nparams; k++)
+                if (pn && !strcmp(pn, params[k].name))
+                    break;
+            if (k == nparams) {
+                rc = ra_err_set(err, RA_ECONFIG, "%s: no value for %s",
+                                path.data, pn ? pn : "?");
+                break;
+            }
+            sqlite3_bind_int64(st, i, params[k].value);
+        }
+        int s;
+        while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+            if (row)
+                rc = row(ctx, idx, st);
+        if (rc == 0 && s != SQLITE_DONE)
+            rc = ra_err_set(err, RA_EDB, "%s: %s", path.data,
+                            sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        idx++;
+    }
+    free(sql);
+    ra_buf_release(&path);
+    return rc;
+}

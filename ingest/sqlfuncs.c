@@ -1,0 +1,140 @@
+/* sqlfuncs.c -- SQL functions every relayaudit connection has, so that
+ * detectors and ad-hoc queries can use them:
+ *   ra_host(url)      the host of a URL or host:port, lower-case
+ *   ra_base_url(url)  scheme://host/first-path-segment (DESIGN.md)
+ *   ra_iso(ms)        UTC milliseconds as ISO-8601 "...Z"
+ *   x REGEXP re       PCRE2, the compiled pattern cached per statement
+ */
+#include "ingest/format.h"
+#include "ingest/writer.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+static void
+fn_host(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const char *s = (const char *)sqlite3_value_text(argv[0]);
+    const char *hs, *ps;
+    size_t hn, pn;
+    int def;
+    (void)argc;
+    if (!s)
+        return;
+    ra_split_hostport(s, strlen(s), &hs, &hn, &ps, &pn, &def);
+    if (!hs || hn == 0)
+        return;
+    char *o = sqlite3_malloc((int)hn + 1);
+    if (!o) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    for (size_t i = 0; i < hn; i++)
+        o[i] = (char)(hs[i] >= 'A' && hs[i] <= 'Z' ? hs[i] + 32 : hs[i]);
+    sqlite3_result_text(ctx, o, (int)hn, sqlite3_free);
+}
+
+static void
+fn_base_url(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const char *s = (const char *)sqlite3_value_text(argv[0]);
+    struct ra_buf b = RA_BUF_INIT;
+    (void)argc;
+    if (!s)
+        return;
+    const char *sep = strstr(s, "://");
+    const char *path = s;
+    if (sep) {
+        const char *h = sep + 3;
+        const char *slash = h + strcspn(h, "/?#");
+        const char *at = memchr(h, '@', (size_t)(slash - h));
+        ra_buf_add(&b, s, (size_t)(sep + 3 - s));
+        if (at)
+            h = at + 1;
+        for (const char *c = h; c < slash; c++)
+            ra_buf_addc(&b, (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c));
+        path = slash;
+    }
+    /* the first path segment */
+    if (*path == '/') {
+        size_t n = 1 + strcspn(path + 1, "/?#");
+        ra_buf_add(&b, path, n);
+    }
+    if (b.len)
+        sqlite3_result_text(ctx, b.data, (int)b.len, SQLITE_TRANSIENT);
+    ra_buf_release(&b);
+}
+
+static void
+fn_iso(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    char out[40];
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+        return;
+    ra_format_ts(sqlite3_value_int64(argv[0]), out, sizeof out);
+    sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+static void
+free_re(void *p)
+{
+    pcre2_code_free(p);
+}
+
+static void
+fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const char *re_src = (const char *)sqlite3_value_text(argv[0]);
+    const char *s = (const char *)sqlite3_value_text(argv[1]);
+    pcre2_code *re = sqlite3_get_auxdata(ctx, 0);
+    (void)argc;
+    if (!re_src || !s)
+        return; /* NULL: no match */
+    if (!re) {
+        int ec;
+        PCRE2_SIZE off;
+        re = pcre2_compile((PCRE2_SPTR)re_src, PCRE2_ZERO_TERMINATED, 0, &ec,
+                           &off, NULL);
+        if (!re) {
+            PCRE2_UCHAR msg[128];
+            char err[200];
+            pcre2_get_error_message(ec, msg, sizeof msg);
+            snprintf(err, sizeof err, "bad regular expression '%s': %s",
+                     re_src, msg);
+            sqlite3_result_error(ctx, err, -1);
+            return;
+        }
+        pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+        sqlite3_set_auxdata(ctx, 0, re, free_re);
+        re = sqlite3_get_auxdata(ctx, 0);
+        if (!re) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+    }
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+    int rc = pcre2_match(re, (PCRE2_SPTR)s,
+                         (size_t)sqlite3_value_bytes(argv[1]), 0, 0, md, NULL);
+    pcre2_match_data_free(md);
+    sqlite3_result_int(ctx, rc >= 0);
+}
+
+int
+ra_db_functions(sqlite3 *db)
+{
+    int f = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+    if (sqlite3_create_function(db, "ra_host", 1, f, NULL, fn_host, NULL,
+                                NULL) ||
+        sqlite3_create_function(db, "ra_base_url", 1, f, NULL, fn_base_url,
+                                NULL, NULL) ||
+        sqlite3_create_function(db, "ra_iso", 1, f, NULL, fn_iso, NULL,
+                                NULL) ||
+        sqlite3_create_function(db, "regexp", 2, f, NULL, fn_regexp, NULL,
+                                NULL))
+        return RA_EDB;
+    return 0;
+}
