@@ -47,4 +47,14 @@ int ra_analyze_option(int c, const char *arg, struct ra_params *p,
 int ra_resolve_window(struct ra_params *p, const char *since,
                       const char *until, const char *tz, const char *cmd);
 
+struct sqlite3;
+/* text, md, json, csv to enum ra_report_format; -1 when unknown. */
+int ra_parse_report_format(const char *s, int *fmt);
+/* Load and render a report (cmd_report.c); returns the exit code (3 when
+ * fail_on matched). out NULL or "-" is stdout; a file is written
+ * atomically. */
+int ra_emit_report(struct sqlite3 *db, int has_window, int64_t since,
+                   int64_t until, int fmt, const char *out,
+                   const char *fail_on);
+
 #endif

@@ -17,6 +17,8 @@ static const char usage_text[] =
     "commands:\n"
     "  ingest   load log files, .gz archives or directories into the database\n"
     "  analyze  join gateway and proxy events and run the detectors\n"
+    "  report   print the findings (text, md, json or csv)\n"
+    "  run      ingest + analyze + report in one go (the nightly job)\n"
     "  query    run read-only SQL against the database\n"
     "  formats  list the log formats, or show one\n"
     "\n"
@@ -78,6 +80,8 @@ main(int argc, char **argv)
     } cmds[] = {
         {"ingest", cmd_ingest},
         {"analyze", cmd_analyze},
+        {"report", cmd_report},
+        {"run", cmd_run},
         {"query", cmd_query},
         {"formats", cmd_formats},
     };

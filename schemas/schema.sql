@@ -129,6 +129,7 @@ CREATE TABLE bans (
     event_id    INTEGER NOT NULL,
     ts          INTEGER NOT NULL,
     account     TEXT,
+    egress_session TEXT,
     request_id  TEXT,
     status      INTEGER,
     class       TEXT NOT NULL,    -- ban | quota | rate_limit | blocked

@@ -1,12 +1,11 @@
 #!/bin/sh
-# run-samples.sh BIN -- the main job on the bundled samples (`make run`).
+# run-samples.sh BIN -- the main job on the bundled samples (`make run`):
+# the nightly `run` over the sample day, printing the text report.
 set -eu
 bin=$1
 cd "$(dirname "$0")/.."
 export RELAYAUDIT_DATADIR=${RELAYAUDIT_DATADIR:-$PWD}
 db=build/samples.db
 rm -f "$db" "$db-wal" "$db-shm"
-"$bin" ingest --db "$db" --source map samples/map.csv
-"$bin" ingest --db "$db" --source gateway samples/gateway
-"$bin" ingest --db "$db" --source proxy samples/proxy
-"$bin" query --db "$db" "SELECT account, count(*) AS attempts, count(DISTINCT caller) AS callers, sum(status >= 400) AS errors FROM gateway_events GROUP BY account ORDER BY account"
+"$bin" run --db "$db" --map samples/map.csv --gateway samples/gateway \
+  --proxy samples/proxy --since 2026-11-24 --until 2026-11-25

@@ -102,9 +102,11 @@ UPDATE ban_ev SET attribution = CASE json_array_length(coalesce(active, '[]'))
         THEN active END
 WHERE attribution IS NULL;
 
-INSERT INTO bans (run_id, source, event_id, ts, account, request_id, status,
-                  class, rule, attribution, caller, candidates, active)
-SELECT :run_id, source, event_id, ts, account, request_id, status, class,
+INSERT INTO bans (run_id, source, event_id, ts, account, egress_session,
+                  request_id, status, class, rule, attribution, caller,
+                  candidates, active)
+SELECT :run_id, source, event_id, ts, account, egress_session, request_id,
+       status, class,
        rule, attribution, caller, coalesce(candidates, '[]'),
        coalesce(active, '[]')
 FROM ban_ev ORDER BY ts, source, event_id;
