@@ -14,13 +14,14 @@
 #include <string.h>
 
 static const char help[] =
-    "usage: relayaudit query [--db F] [--format table|csv|json] SQL\n"
+    "usage: relayaudit query [--db F] [--format table|csv|json|raw] SQL\n"
     "\n"
     "Runs read-only SQL against the database; statements that would write\n"
     "are refused (exit 2). The tables are described in the README.\n"
     "\n"
     "  --db F        database [relayaudit.db]\n"
-    "  --format FMT  table, csv or json [table]\n";
+    "  --format FMT  table, csv, json, or raw (no header, tab-separated,\n"
+    "                for scripts) [table]\n";
 
 static int
 authorize(void *ctx, int action, const char *a, const char *b, const char *c,
@@ -34,7 +35,7 @@ authorize(void *ctx, int action, const char *a, const char *b, const char *c,
     return SQLITE_OK;
 }
 
-enum qfmt { Q_TABLE, Q_CSV, Q_JSON };
+enum qfmt { Q_TABLE, Q_CSV, Q_JSON, Q_RAW };
 
 static void
 csv_cell(const char *s)
@@ -66,6 +67,20 @@ print_rows(sqlite3 *db, sqlite3_stmt *st, enum qfmt fmt, int *first_json)
     if (ncol == 0) {
         while ((rc = sqlite3_step(st)) == SQLITE_ROW)
             ;
+        return rc == SQLITE_DONE ? 0 : -1;
+    }
+    if (fmt == Q_RAW) {
+        /* For shell scripts: no header, tab-separated, NULL as empty. */
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            for (int i = 0; i < ncol; i++) {
+                const unsigned char *v = sqlite3_column_text(st, i);
+                if (i)
+                    putchar('\t');
+                if (v)
+                    fputs((const char *)v, stdout);
+            }
+            putchar('\n');
+        }
         return rc == SQLITE_DONE ? 0 : -1;
     }
     if (fmt == Q_CSV) {
@@ -209,6 +224,8 @@ cmd_query(int argc, char **argv)
                 fmt = Q_CSV;
             else if (!strcmp(optarg, "json"))
                 fmt = Q_JSON;
+            else if (!strcmp(optarg, "raw"))
+                fmt = Q_RAW;
             else
                 return ra_usage_error("query", "unknown format '%s'", optarg);
             break;

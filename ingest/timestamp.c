@@ -160,12 +160,17 @@ parse_iso(const char *s, const char *end, int local, struct ra_timectx *tc,
         return -1;
     p += 10;
     if (p < end) {
-        if ((*p != 'T' && *p != ' ' && *p != 't') || end - p < 9 ||
-            digits(p + 1, 2, &h) || p[3] != ':' || digits(p + 4, 2, &mi) ||
-            p[6] != ':' || digits(p + 7, 2, &sec))
+        /* HH:MM, seconds optional */
+        if ((*p != 'T' && *p != ' ' && *p != 't') || end - p < 6 ||
+            digits(p + 1, 2, &h) || p[3] != ':' || digits(p + 4, 2, &mi))
             return -1;
-        p += 9;
-        ms = fraction(&p, end);
+        p += 6;
+        if (p < end && *p == ':') {
+            if (end - p < 3 || digits(p + 1, 2, &sec))
+                return -1;
+            p += 3;
+            ms = fraction(&p, end);
+        }
     }
     hz = zone(&p, end, &off);
     if (hz < 0 || p != end || !valid(mo, d, h, mi, sec))

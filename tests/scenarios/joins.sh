@@ -1,0 +1,61 @@
+#!/bin/sh
+# Gateway <-> proxy links (DESIGN.md, "Joins"): request-id precedence, the
+# tolerance boundary, ties, map-only sessions, host and request-id guards.
+RA=$1
+SRC=$2
+. "$SRC/tests/scenarios/lib.inc"
+U='brd-customer-c1-zone-isp'
+links() {
+  q t.db "SELECT g.request_id || '>' || p.line_no || ':' || l.method || ':' || l.dt_ms
+          FROM links l JOIN gateway_events g ON g.id = l.gateway_id
+          JOIN proxy_events p ON p.id = l.proxy_id ORDER BY g.id" | tr '\n' ' '
+}
+
+# Tolerance boundary: 5000 ms links, 5001 ms does not.
+fresh
+R='"route":"https://api.openai.com/v1/chat/completions"'
+g 10:00:00 "\"request_id\":\"g1\",\"egress_session\":\"e1\",$R" >gw.log
+g 11:00:00 "\"request_id\":\"g2\",\"egress_session\":\"e2\",$R" >>gw.log
+s 10:00:05 TCP_TUNNEL/200 api.openai.com "$U-session-e1" >px.log
+s 11:00:05.001 TCP_TUNNEL/200 api.openai.com "$U-session-e2" >>px.log
+load
+expect "tolerance: 5000 ms in, 5001 ms out" "g1>1:session:5000 " "$(links)"
+"$RA" analyze --db t.db --join-tolerance 6s 2>/dev/null
+expect "tolerance: --join-tolerance 6s" "g1>1:session:5000 g2>2:session:5001 " "$(links)"
+
+# Ties: two proxy events equally far; the lower proxy id wins. And the
+# nearest pair is taken first, greedily over all pairs.
+fresh
+g 10:00:00 "\"request_id\":\"g1\",\"egress_session\":\"e1\",$R" >gw.log
+g 10:00:02 "\"request_id\":\"g2\",\"egress_session\":\"e1\",$R" >>gw.log
+s 10:00:01 TCP_TUNNEL/200 api.openai.com "$U-session-e1" >px.log
+s 09:59:59 TCP_TUNNEL/200 api.openai.com "$U-session-e1" >>px.log
+load
+expect "ties: g1 and g2 both 1 s from proxy 1; g1 (lower id) takes it" \
+  "g1>1:session:1000 g2>2:session:-3000 " "$(links)"
+
+# Request id first, even when a session candidate is nearer; and two events
+# whose request ids differ never link.
+fresh
+g 10:00:00 "\"request_id\":\"r1\",\"egress_session\":\"e1\",$R" >gw.log
+g 10:30:00 "\"request_id\":\"r9\",\"egress_session\":\"e3\",$R" >>gw.log
+printf '2026-11-24T10:00:04.000Z e1 api.openai.com 200 r1\n' >rid.log
+printf '2026-11-24T10:00:00.100Z e1 api.openai.com 200 zz\n' >>rid.log
+printf '2026-11-24T10:30:00.100Z e3 api.openai.com 200 r8\n' >>rid.log
+load
+expect "request id wins; differing ids never link" "r1>1:request_id:4000 " "$(links)"
+
+# Map only: no egress session on the gateway event; the map gives its
+# account's. Hosts must agree when both are known.
+fresh
+printf 'caller,account,egress_session,country,max_callers\nc,A,eA,,\n' >map.csv
+g 10:00:00 "\"request_id\":\"m1\",\"account\":\"A\",$R" >gw.log
+g 10:10:00 "\"request_id\":\"m2\",\"account\":\"A\",$R" >>gw.log
+g 10:20:00 "\"request_id\":\"m3\",\"account\":\"B\",$R" >>gw.log
+s 10:00:01 TCP_TUNNEL/200 api.openai.com "$U-session-eA" >px.log
+s 10:10:01 TCP_TUNNEL/200 other.example.com "$U-session-eA" >>px.log
+s 10:20:01 TCP_TUNNEL/200 api.openai.com "$U-session-eA" >>px.log
+load
+expect "map-only session; host mismatch and unmapped account do not link" \
+  "m1>1:session:1000 " "$(links)"
+exit $fail
