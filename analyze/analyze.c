@@ -46,6 +46,14 @@ ra_params_json(const struct ra_params *p, struct ra_buf *b)
     ra_buf_addc(b, '}');
 }
 
+static double
+mono(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static int64_t
 now_ms(void)
 {
@@ -86,14 +94,18 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
     sqlite3_stmt *st = NULL;
     int rc;
 
+    double t0 = mono();
     memset(out, 0, sizeof *out);
     if ((rc = ra_sql_run(db, "indexes", NULL, 0, NULL, NULL, err)) ||
         (rc = ra_rules_load(db, err)) || (rc = ra_identity_load(db, err)))
         return rc;
+    out->t_indexes = mono() - t0;
     if (ra_db_exec(db, "BEGIN IMMEDIATE", err))
         return RA_EDB;
+    t0 = mono();
     if ((rc = ra_join(db, p->join_tolerance, &out->links, err)))
         goto fail;
+    out->t_links = mono() - t0;
 
     /* The findings of an earlier run over exactly this window go. */
     static const char *const drop[] = {
@@ -140,10 +152,13 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         {":session_ttl", p->session_ttl},
         {":sticky_window", p->sticky_window},
     };
-    for (size_t i = 0; i < sizeof detectors / sizeof detectors[0]; i++)
+    for (size_t i = 0; i < sizeof detectors / sizeof detectors[0]; i++) {
+        t0 = mono();
         if ((rc = ra_sql_run(db, detectors[i], sp, sizeof sp / sizeof sp[0],
                              NULL, NULL, err)))
             goto fail;
+        out->t_steps[i] = mono() - t0;
+    }
     if (count_rows(db, "SELECT count(*) FROM bans WHERE run_id = ?",
                    out->run_id, &out->bans) ||
         count_rows(db, "SELECT count(*) FROM findings WHERE run_id = ?",

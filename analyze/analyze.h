@@ -26,6 +26,8 @@ void ra_params_json(const struct ra_params *p, struct ra_buf *out);
 struct ra_analysis {
     int64_t run_id;
     int64_t links, bans, findings;
+    /* Seconds per step, for `make bench` and --timings. */
+    double t_indexes, t_links, t_steps[5];
 };
 
 /* Recompute the links and run every detector over p's window, replacing

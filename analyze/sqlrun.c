@@ -5,8 +5,10 @@
 #include "analyze/analyze.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int
 ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
@@ -16,7 +18,7 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
     struct ra_buf path = RA_BUF_INIT;
     char *sql;
     const char *p;
-    int rc = 0, idx = 0;
+    int rc = 0, idx = 0, s = SQLITE_DONE;
 
     ra_buf_addf(&path, "%s/analyze/sql/%s.sql", ra_datadir(), name);
     sql = ra_read_small_file(path.data, NULL, err);
@@ -48,10 +50,18 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
             }
             sqlite3_bind_int64(st, i, params[k].value);
         }
-        int s;
+        s = SQLITE_DONE;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
             if (row)
                 rc = row(ctx, idx, st);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (getenv("RELAYAUDIT_TIMINGS"))
+            fprintf(stderr, "relayaudit: %s.sql statement %d: %.3f s\n",
+                    name, idx + 1,
+                    (double)(t1.tv_sec - t0.tv_sec) +
+                        (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
         if (rc == 0 && s != SQLITE_DONE)
             rc = ra_err_set(err, RA_EDB, "%s: %s", path.data,
                             sqlite3_errmsg(db));

@@ -52,6 +52,30 @@ measure "relayaudit re-ingest, unchanged (ledger)" "$N" sh -c \
   "'$RA' ingest --db '$dir/b.db' --format squid '$dir/squid-$N.log.gz' 2>/dev/null &&
    '$RA' ingest --db '$dir/b.db' --format squid '$dir/squid-$N.log.gz'"
 
+# Analysis: N gateway events and the N proxy tunnels they opened.
+if [ ! -s "$dir/pair-$N/gateway.jsonl" ]; then
+  mkdir -p "$dir/pair-$N"
+  "$dir/ra_gen" pair "$N" "$dir/pair-$N"
+fi
+echo
+echo "analysis input: $N gateway events + $N proxy events"
+printf "%-44s %10s %20s %12s\n" "command" "time" "rate" "peak RSS"
+rm -f "$dir"/a.db*
+/usr/bin/time -f "%e %M" -o "$dir/time.txt" "$RA" ingest --db "$dir/a.db" \
+  --format relayaudit-jsonl "$dir/pair-$N/gateway.jsonl" 2>/dev/null
+read -r s1 k1 <"$dir/time.txt"
+/usr/bin/time -f "%e %M" -o "$dir/time.txt" "$RA" ingest --db "$dir/a.db" \
+  --format squid "$dir/pair-$N/access.log" 2>/dev/null
+read -r s2 k2 <"$dir/time.txt"
+awk -v s="$s1" -v t="$s2" -v k="$k1" -v l="$k2" -v n="$N" 'BEGIN {
+  printf "%-44s %8.2f s %12.0f lines/s %8.1f MiB\n", "relayaudit ingest (gateway + proxy)", s + t,
+    2 * n / (s + t), (k > l ? k : l) / 1024 }'
+/usr/bin/time -f "%e %M" -o "$dir/time.txt" "$RA" analyze --db "$dir/a.db" 2>"$dir/err.txt"
+read -r s3 k3 <"$dir/time.txt"
+awk -v s="$s3" -v k="$k3" -v n="$N" 'BEGIN {
+  printf "%-44s %8.2f s %12.0f events/s %7.1f MiB\n", "relayaudit analyze (all of it)", s, 2 * n / s, k / 1024 }'
+cat "$dir/err.txt"
+
 if [ "${BENCH_JSON:-1}" = 1 ]; then
   echo
   echo "JSON libraries on the relayaudit-jsonl input (docs/json-library.md):"

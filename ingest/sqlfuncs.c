@@ -12,6 +12,7 @@
 #include <pcre2.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void
@@ -79,48 +80,82 @@ fn_iso(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
 }
 
+/* Compiled REGEXP patterns, per connection: the rules table passes a
+ * different pattern on each row, so SQLite's per-argument auxdata cache
+ * would recompile (and JIT) every call. */
+#define RE_CACHE 64
+struct re_cache {
+    char *src[RE_CACHE];
+    pcre2_code *re[RE_CACHE];
+    pcre2_match_data *md;
+    int next;
+};
+
 static void
-free_re(void *p)
+re_cache_free(void *p)
 {
-    pcre2_code_free(p);
+    struct re_cache *c = p;
+    for (int i = 0; i < RE_CACHE; i++) {
+        free(c->src[i]);
+        pcre2_code_free(c->re[i]);
+    }
+    pcre2_match_data_free(c->md);
+    free(c);
+}
+
+static pcre2_code *
+re_get(struct re_cache *c, const char *src, char *err, size_t errsz)
+{
+    for (int i = 0; i < RE_CACHE; i++)
+        if (c->src[i] && !strcmp(c->src[i], src))
+            return c->re[i];
+    int ec;
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, 0,
+                                   &ec, &off, NULL);
+    if (!re) {
+        PCRE2_UCHAR msg[128];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        snprintf(err, errsz, "bad regular expression '%s': %s", src, msg);
+        return NULL;
+    }
+    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    int k = c->next;
+    c->next = (c->next + 1) % RE_CACHE;
+    free(c->src[k]);
+    pcre2_code_free(c->re[k]);
+    c->src[k] = xstrdup(src);
+    c->re[k] = re;
+    return re;
 }
 
 static void
 fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
+    struct re_cache *c = sqlite3_user_data(ctx);
     const char *re_src = (const char *)sqlite3_value_text(argv[0]);
     const char *s = (const char *)sqlite3_value_text(argv[1]);
-    pcre2_code *re = sqlite3_get_auxdata(ctx, 0);
+    char err[256];
     (void)argc;
     if (!re_src || !s)
         return; /* NULL: no match */
+    pcre2_code *re = re_get(c, re_src, err, sizeof err);
     if (!re) {
-        int ec;
-        PCRE2_SIZE off;
-        re = pcre2_compile((PCRE2_SPTR)re_src, PCRE2_ZERO_TERMINATED, 0, &ec,
-                           &off, NULL);
-        if (!re) {
-            PCRE2_UCHAR msg[128];
-            char err[200];
-            pcre2_get_error_message(ec, msg, sizeof msg);
-            snprintf(err, sizeof err, "bad regular expression '%s': %s",
-                     re_src, msg);
-            sqlite3_result_error(ctx, err, -1);
-            return;
-        }
-        pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-        sqlite3_set_auxdata(ctx, 0, re, free_re);
-        re = sqlite3_get_auxdata(ctx, 0);
-        if (!re) {
-            sqlite3_result_error_nomem(ctx);
-            return;
-        }
+        sqlite3_result_error(ctx, err, -1);
+        return;
     }
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
     int rc = pcre2_match(re, (PCRE2_SPTR)s,
-                         (size_t)sqlite3_value_bytes(argv[1]), 0, 0, md, NULL);
-    pcre2_match_data_free(md);
+                         (size_t)sqlite3_value_bytes(argv[1]), 0, 0, c->md,
+                         NULL);
     sqlite3_result_int(ctx, rc >= 0);
+}
+
+static struct re_cache *
+re_cache_new(void)
+{
+    struct re_cache *c = xcalloc(1, sizeof *c);
+    c->md = pcre2_match_data_create(32, NULL);
+    return c;
 }
 
 int
@@ -133,8 +168,8 @@ ra_db_functions(sqlite3 *db)
                                 NULL, NULL) ||
         sqlite3_create_function(db, "ra_iso", 1, f, NULL, fn_iso, NULL,
                                 NULL) ||
-        sqlite3_create_function(db, "regexp", 2, f, NULL, fn_regexp, NULL,
-                                NULL))
+        sqlite3_create_function_v2(db, "regexp", 2, f, re_cache_new(),
+                                   fn_regexp, NULL, NULL, re_cache_free))
         return RA_EDB;
     return 0;
 }

@@ -4,23 +4,39 @@
 -- caller_drift: a caller with more than one inbound fingerprint. Medium when
 -- the variants interleave (A, B, A: two clients share a key), low when each
 -- switch is for good (an upgrade).
-WITH ev AS (
+WITH ev AS MATERIALIZED (
     SELECT caller, ts, session, hdr_in_fp AS fp, user_agent,
            lag(hdr_in_fp) OVER (PARTITION BY caller ORDER BY ts, id) AS prev
     FROM gateway_events
     WHERE ts >= :since AND ts < :until
       AND caller IS NOT NULL AND hdr_in_fp IS NOT NULL
 ),
-drift AS (
+drift AS MATERIALIZED (
     SELECT caller, count(DISTINCT fp) AS k, sum(prev IS NOT NULL AND prev <> fp) AS changes,
            min(ts) AS first
     FROM ev GROUP BY caller HAVING count(DISTINCT fp) > 1
 ),
-fps AS (
+fps AS MATERIALIZED (
     SELECT caller, fp, count(*) AS n, min(ts) AS first, max(ts) AS last,
            min(user_agent) AS ua
     FROM ev WHERE caller IN (SELECT caller FROM drift)
     GROUP BY caller, fp ORDER BY caller, first
+),
+fpj AS MATERIALIZED (
+    SELECT caller, json_group_array(fp) AS fps,
+           json_group_array(json_object(
+               'fingerprint', fp, 'requests', n, 'first', ra_iso(first),
+               'last', ra_iso(last), 'user_agent', ua)) AS detail
+    FROM (SELECT * FROM fps ORDER BY caller, first) GROUP BY caller
+),
+sess AS MATERIALIZED (
+    SELECT caller, json_group_array(session) AS arr FROM (
+        SELECT caller, session, row_number() OVER (PARTITION BY caller
+                                                   ORDER BY session) AS k
+        FROM (SELECT DISTINCT caller, session FROM ev
+              WHERE session IS NOT NULL
+                AND caller IN (SELECT caller FROM drift)))
+    WHERE k <= 20 GROUP BY caller
 )
 INSERT INTO findings (run_id, kind, severity, sub, caller, ts, evidence)
 SELECT :run_id, 'header_variant',
@@ -29,22 +45,16 @@ SELECT :run_id, 'header_variant',
        json_object(
            'variant', 'caller_drift', 'caller', d.caller, 'session', NULL,
            'account', NULL,
-           'fingerprints', (SELECT json_group_array(fp) FROM fps
-                            WHERE fps.caller = d.caller),
+           'fingerprints', json(fpj.fps),
            'headers', json_array(),
            'interleaved', json(CASE WHEN d.changes > d.k - 1 THEN 'true'
                                     ELSE 'false' END),
            'switches', d.changes,
-           'sessions', (SELECT json_group_array(session) FROM (
-               SELECT DISTINCT session FROM ev
-               WHERE ev.caller = d.caller AND session IS NOT NULL
-               ORDER BY session LIMIT 20)),
-           'detail', (SELECT json_group_array(json_object(
-                          'fingerprint', fp, 'requests', n,
-                          'first', ra_iso(first), 'last', ra_iso(last),
-                          'user_agent', ua))
-                      FROM fps WHERE fps.caller = d.caller))
-FROM drift d ORDER BY d.caller;
+           'sessions', json(coalesce(sess.arr, '[]')),
+           'detail', json(fpj.detail))
+FROM drift d JOIN fpj ON fpj.caller = d.caller
+LEFT JOIN sess ON sess.caller = d.caller
+ORDER BY d.caller;
 
 -- account_mix: an account that receives more than one outbound fingerprint.
 WITH fps AS (
@@ -70,14 +80,14 @@ FROM fps GROUP BY account HAVING count(*) > 1 ORDER BY account;
 -- leak: identity headers (schemas/headers.conf, loaded into
 -- temp.ra_identity) in what an account was sent. Names are part of the
 -- fingerprint, so one event per (account, fingerprint) is enough to read.
-WITH rep AS (
+WITH rep AS MATERIALIZED (
     SELECT account, hdr_out_fp, min(id) AS id, count(*) AS n
     FROM gateway_events
     WHERE ts >= :since AND ts < :until
       AND account IS NOT NULL AND headers_out IS NOT NULL
     GROUP BY account, hdr_out_fp
 ),
-leaks AS (
+leaks AS MATERIALIZED (
     SELECT DISTINCT r.account, r.hdr_out_fp, r.n, lower(h.value ->> 0) AS name
     FROM rep r JOIN gateway_events g ON g.id = r.id,
          json_each(g.headers_out) h
@@ -127,7 +137,7 @@ FROM routes GROUP BY account HAVING count(*) > 1 ORDER BY account;
 
 -- route_mismatch: a gateway event linked by request_id to a proxy event
 -- whose destination host is not the route's host.
-WITH mm AS (
+WITH mm AS MATERIALIZED (
     SELECT g.account, g.request_id, g.ts, ra_host(g.route) AS route_host,
            p.dest_host
     FROM links l JOIN gateway_events g ON g.id = l.gateway_id

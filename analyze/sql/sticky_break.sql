@@ -3,7 +3,7 @@
 
 -- account: consecutive events of one downstream session, less than
 -- :session_ttl apart, on different accounts.
-WITH ev AS (
+WITH ev AS MATERIALIZED (
     SELECT session, ts, account, request_id,
            lag(account) OVER w AS prev_account,
            lag(ts) OVER w AS prev_ts,
@@ -13,32 +13,36 @@ WITH ev AS (
       AND session IS NOT NULL AND account IS NOT NULL
     WINDOW w AS (PARTITION BY session ORDER BY ts, id)
 ),
-sw AS (
+sw AS MATERIALIZED (
     SELECT * FROM ev
     WHERE prev_account IS NOT NULL AND prev_account <> account
       AND ts - prev_ts < :session_ttl
 ),
-vals AS (
-    SELECT session, v FROM (SELECT session, prev_account AS v, prev_ts AS t FROM sw
-                            UNION ALL SELECT session, account, ts FROM sw)
-    GROUP BY session, v ORDER BY session, min(t)
+vals AS MATERIALIZED (
+    -- the values in order of first appearance, one JSON array per subject
+    SELECT session, json_group_array(v) AS arr FROM (
+        SELECT session, v, min(t) AS t FROM (
+            SELECT session, prev_account AS v, prev_ts AS t FROM sw
+            UNION ALL SELECT session, account, ts FROM sw)
+        GROUP BY session, v ORDER BY session, t)
+    GROUP BY session
 )
 INSERT INTO findings (run_id, kind, severity, sub, session, ts, evidence)
 SELECT :run_id, 'sticky_break', 'medium', 'account', s.session, min(s.prev_ts),
        json_object(
            'session', s.session, 'egress_session', NULL, 'account', NULL,
            'break', 'account',
-           'values', (SELECT json_group_array(v) FROM vals
-                      WHERE vals.session = s.session),
+           'values', json(vals.arr),
            'switches', count(*),
            'retries', sum(s.request_id IS NOT NULL
                           AND s.request_id = s.prev_request),
            'first', ra_iso(min(s.prev_ts)), 'last', ra_iso(max(s.ts)))
-FROM sw s GROUP BY s.session ORDER BY s.session;
+FROM sw s JOIN vals ON vals.session = s.session
+GROUP BY s.session ORDER BY s.session;
 
 -- egress_ip: two events (gateway or proxy) of one egress session, less than
 -- :sticky_window apart, with different exit IPs.
-WITH ev AS (
+WITH ev AS MATERIALIZED (
     SELECT egress_session, ts, egress_ip, request_id,
            lag(egress_ip) OVER w AS prev_ip, lag(ts) OVER w AS prev_ts,
            lag(request_id) OVER w AS prev_request
@@ -53,16 +57,18 @@ WITH ev AS (
             AND egress_session IS NOT NULL AND egress_ip IS NOT NULL)
     WINDOW w AS (PARTITION BY egress_session ORDER BY ts, src, id)
 ),
-sw AS (
+sw AS MATERIALIZED (
     SELECT * FROM ev
     WHERE prev_ip IS NOT NULL AND prev_ip <> egress_ip
       AND ts - prev_ts < :sticky_window
 ),
-vals AS (
-    SELECT egress_session, v FROM (
-        SELECT egress_session, prev_ip AS v, prev_ts AS t FROM sw
-        UNION ALL SELECT egress_session, egress_ip, ts FROM sw)
-    GROUP BY egress_session, v ORDER BY egress_session, min(t)
+vals AS MATERIALIZED (
+    SELECT egress_session, json_group_array(v) AS arr FROM (
+        SELECT egress_session, v, min(t) AS t FROM (
+            SELECT egress_session, prev_ip AS v, prev_ts AS t FROM sw
+            UNION ALL SELECT egress_session, egress_ip, ts FROM sw)
+        GROUP BY egress_session, v ORDER BY egress_session, t)
+    GROUP BY egress_session
 )
 INSERT INTO findings (run_id, kind, severity, sub, egress_session, ts,
                       evidence)
@@ -71,17 +77,17 @@ SELECT :run_id, 'sticky_break', 'medium', 'egress_ip', s.egress_session,
        json_object(
            'session', NULL, 'egress_session', s.egress_session,
            'account', NULL, 'break', 'egress_ip',
-           'values', (SELECT json_group_array(v) FROM vals
-                      WHERE vals.egress_session = s.egress_session),
+           'values', json(vals.arr),
            'switches', count(*),
            'retries', sum(s.request_id IS NOT NULL
                           AND s.request_id = s.prev_request),
            'first', ra_iso(min(s.prev_ts)), 'last', ra_iso(max(s.ts)))
-FROM sw s GROUP BY s.egress_session ORDER BY s.egress_session;
+FROM sw s JOIN vals ON vals.egress_session = s.egress_session
+GROUP BY s.egress_session ORDER BY s.egress_session;
 
 -- country: two proxy events of one egress session, less than
 -- :sticky_window apart, for different countries.
-WITH ev AS (
+WITH ev AS MATERIALIZED (
     SELECT egress_session, ts, country, request_id,
            lag(country) OVER w AS prev_country, lag(ts) OVER w AS prev_ts,
            lag(request_id) OVER w AS prev_request
@@ -90,16 +96,18 @@ WITH ev AS (
       AND egress_session IS NOT NULL AND country IS NOT NULL
     WINDOW w AS (PARTITION BY egress_session ORDER BY ts, id)
 ),
-sw AS (
+sw AS MATERIALIZED (
     SELECT * FROM ev
     WHERE prev_country IS NOT NULL AND prev_country <> country
       AND ts - prev_ts < :sticky_window
 ),
-vals AS (
-    SELECT egress_session, v FROM (
-        SELECT egress_session, prev_country AS v, prev_ts AS t FROM sw
-        UNION ALL SELECT egress_session, country, ts FROM sw)
-    GROUP BY egress_session, v ORDER BY egress_session, min(t)
+vals AS MATERIALIZED (
+    SELECT egress_session, json_group_array(v) AS arr FROM (
+        SELECT egress_session, v, min(t) AS t FROM (
+            SELECT egress_session, prev_country AS v, prev_ts AS t FROM sw
+            UNION ALL SELECT egress_session, country, ts FROM sw)
+        GROUP BY egress_session, v ORDER BY egress_session, t)
+    GROUP BY egress_session
 )
 INSERT INTO findings (run_id, kind, severity, sub, egress_session, ts,
                       evidence)
@@ -108,13 +116,13 @@ SELECT :run_id, 'sticky_break', 'high', 'country', s.egress_session,
        json_object(
            'session', NULL, 'egress_session', s.egress_session,
            'account', NULL, 'break', 'country',
-           'values', (SELECT json_group_array(v) FROM vals
-                      WHERE vals.egress_session = s.egress_session),
+           'values', json(vals.arr),
            'switches', count(*),
            'retries', sum(s.request_id IS NOT NULL
                           AND s.request_id = s.prev_request),
            'first', ra_iso(min(s.prev_ts)), 'last', ra_iso(max(s.ts)))
-FROM sw s GROUP BY s.egress_session ORDER BY s.egress_session;
+FROM sw s JOIN vals ON vals.egress_session = s.egress_session
+GROUP BY s.egress_session ORDER BY s.egress_session;
 
 -- declared: an account observed leaving through an egress session or a
 -- country the map does not declare for it. Accounts whose rows declare no
