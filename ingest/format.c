@@ -71,10 +71,11 @@ lex(struct lexer *lx, char **text, size_t *len)
         struct ra_buf b = RA_BUF_INIT;
         p++;
         while (*p && *p != '"') {
-            if (*p == '\\' && p[1]) {
+            if (*p == '\\' && (p[1] == '"' || p[1] == '\\')) {
+                /* \" and \\ are escapes; any other backslash is kept,
+                 * so regex patterns read as written. */
                 p++;
-                char c = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
-                ra_buf_addc(&b, c);
+                ra_buf_addc(&b, *p);
             } else {
                 ra_buf_addc(&b, *p);
             }
@@ -475,8 +476,13 @@ apply_line(struct ra_format *f, char *key, char *val, struct ra_err *err)
             f->engine = RA_ENG_CSV;
         else if (!strcmp(val, "json"))
             f->engine = RA_ENG_JSON;
-        else
-            return ra_err_set(err, RA_ECONFIG, "unknown engine '%s'", val);
+        else if (!strcmp(val, "csv json")) {
+            f->engine = RA_ENG_CSV;
+            f->json_too = 1;
+        } else
+            return ra_err_set(err, RA_ECONFIG, "unknown engine '%s' (regex, "
+                                               "csv, json or 'csv json')",
+                              val);
     } else if (!strcmp(key, "example")) {
         push_str(&f->examples, &f->nexamples, val);
     } else if (!strcmp(key, "regex")) {

@@ -52,6 +52,8 @@ struct ra_format {
     char *name, *describe, *path;
     enum ra_source source;
     enum ra_engine engine;
+    int json_too;   /* `engine csv json`: a stream whose first record is a
+                       JSON object is read with the JSON engine */
     int local_time; /* zone-less times are in --tz, not UTC */
     char **examples;
     size_t nexamples;
@@ -118,6 +120,9 @@ enum ra_parse_rc {
  * *reason is a static string on RA_REJECT. */
 enum ra_parse_rc ra_parser_parse(struct ra_parser *p, const char *rec,
                                  size_t len, const char **reason);
+/* 1 when records of this stream are CSV (quoted newlines join lines).
+ * For `engine csv json` the first non-blank line decides. */
+int ra_parser_csv_framing(struct ra_parser *p, const char *line, size_t len);
 /* Evaluate the canonical field f for the current record into *out.
  * Returns 0, or -1 with *reason when a value is malformed. */
 int ra_parser_field(struct ra_parser *p, enum ra_field f, struct ra_val *out,

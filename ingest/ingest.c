@@ -722,7 +722,8 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             size_t n = l.len;
             int terminated = l.terminated;
             uint64_t end = l.end;
-            if (fs.f->engine == RA_ENG_CSV && quotes_odd(l.p, l.len)) {
+            if (ra_parser_csv_framing(fs.ps, l.p, l.len) &&
+                quotes_odd(l.p, l.len)) {
                 /* A quoted newline: the record goes on. */
                 ra_buf_reset(&rec);
                 ra_buf_add(&rec, l.p, l.len);

@@ -25,6 +25,7 @@ struct ra_parser {
     struct ra_format *f;
     const struct ra_engine_ops *ops;
     void *st;
+    int decided; /* for `engine csv json`: the stream's engine is known */
     struct ra_timectx *tc;
     struct ra_arena *arena;
     struct json_cache *jc;
@@ -431,8 +432,14 @@ apply_op(struct ra_parser *p, const struct ra_op *op, struct ra_val *v,
         eval_term(p, &op->args[0], &a);
         if (a.t == RA_V_ABSENT)
             return 0;
-        if (as_number(v, &d, &is_int, &i) != 0 ||
-            as_number(&a, &d2, &is2, &i2) != 0)
+        if (as_number(&a, &d2, &is2, &i2) != 0) {
+            /* A duration ("00:05", "<1 sec", "1.5s") counts in ms. */
+            if (as_text(p, &a, &s, &n) != 0 || parse_dur(s, n, &i2) != 0)
+                return *reason = "not a number or a duration", -1;
+            d2 = (double)i2;
+            is2 = 1;
+        }
+        if (as_number(v, &d, &is_int, &i) != 0)
             return *reason = "not a number", -1;
         if (is_int && is2 && op->k == 1) {
             v->t = RA_V_INT;
@@ -637,11 +644,39 @@ eval_expr(struct ra_parser *p, const struct ra_expr *e, struct ra_val *out,
     return 0;
 }
 
+/* `engine csv json`: the first non-blank record decides. 0 while blank. */
+static int
+decide(struct ra_parser *p, const char *rec, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (rec[i] == ' ' || rec[i] == '\t'))
+        i++;
+    if (i == len)
+        return 0;
+    p->decided = 1;
+    if (rec[i] == '{') {
+        p->ops->close(p->st);
+        p->ops = &ra_engine_json;
+        p->st = p->ops->open(p->f);
+    }
+    return 1;
+}
+
+int
+ra_parser_csv_framing(struct ra_parser *p, const char *line, size_t len)
+{
+    if (p->f->json_too && !p->decided)
+        decide(p, line, len);
+    return p->ops == &ra_engine_csv;
+}
+
 enum ra_parse_rc
 ra_parser_parse(struct ra_parser *p, const char *rec, size_t len,
                 const char **reason)
 {
     clear_record(p);
+    if (p->f->json_too && !p->decided && !decide(p, rec, len))
+        return RA_SKIP;
     enum ra_parse_rc rc = p->ops->parse(p->st, p->f, rec, len, reason);
     if (rc == RA_REC && p->f->filter && !cond_true(p, p->f->filter))
         rc = RA_SKIP;
