@@ -10,11 +10,15 @@
 
 static const char help[] =
     "usage: relayaudit formats [--formats-dir D] [NAME]\n"
+    "       relayaudit formats [--formats-dir D] --check FILE NAME\n"
     "\n"
     "Lists the formats relayaudit reads; with NAME, shows the format's\n"
-    "fields and parses its example lines.\n"
+    "fields and parses its example lines; with --check, reads FILE with\n"
+    "NAME and shows the match rate and the first failing lines.\n"
     "\n"
-    "  --formats-dir D  extra format definitions [$RELAYAUDIT_FORMATS_DIR]\n";
+    "  --formats-dir D  extra format definitions [$RELAYAUDIT_FORMATS_DIR]\n"
+    "  --check FILE     try NAME on FILE\n"
+    "  --year Y, --tz Z as for ingest\n";
 
 static const char *const engines[] = {"regex", "csv", "json"};
 
@@ -23,10 +27,15 @@ cmd_formats(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"formats-dir", required_argument, NULL, 'F'},
+        {"check", required_argument, NULL, 'c'},
+        {"year", required_argument, NULL, 'y'},
+        {"tz", required_argument, NULL, 'z'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *dir = NULL;
+    const char *dir = NULL, *check = NULL, *tz = NULL;
+    int year = 0;
+    int64_t v;
     struct ra_format **fmts = NULL;
     size_t n = 0;
     struct ra_err err = {0};
@@ -39,6 +48,18 @@ cmd_formats(int argc, char **argv)
         case 'F':
             dir = optarg;
             break;
+        case 'c':
+            check = optarg;
+            break;
+        case 'z':
+            tz = optarg;
+            break;
+        case 'y':
+            if (ra_parse_i64(optarg, strlen(optarg), &v) || v < 1970 ||
+                v > 9999)
+                return ra_usage_error("formats", "bad --year '%s'", optarg);
+            year = (int)v;
+            break;
         case 'h':
             fputs(help, stdout);
             return RA_EXIT_OK;
@@ -49,6 +70,8 @@ cmd_formats(int argc, char **argv)
     }
     if (argc - optind > 1)
         return ra_usage_error("formats", "give at most one NAME");
+    if (check && argc - optind != 1)
+        return ra_usage_error("formats", "--check FILE needs a format NAME");
     if (ra_formats_load_all(&fmts, &n, dir, &err)) {
         ra_die_msg("%s", err.msg);
         return RA_EXIT_FAIL;
@@ -66,6 +89,17 @@ cmd_formats(int argc, char **argv)
     struct ra_format *f = ra_formats_find(fmts, n, argv[optind]);
     if (!f) {
         rc = ra_usage_error("formats", "unknown format '%s'", argv[optind]);
+        goto out;
+    }
+    if (check) {
+        struct ra_buf out = RA_BUF_INIT;
+        int crc = ra_ingest_check(f, check, tz, year, &out, &err);
+        fputs(out.data ? out.data : "", stdout);
+        ra_buf_release(&out);
+        if (crc) {
+            ra_die_msg("%s", err.msg);
+            rc = crc == RA_EUSAGE ? RA_EXIT_USAGE : RA_EXIT_FAIL;
+        }
         goto out;
     }
     printf("%s (%s, %s engine)\n", f->name, ra_source_name(f->source),

@@ -943,3 +943,89 @@ ra_ingest_preview(struct ra_format *f, const char *header, const char *line,
     ra_norm_free(c.norm);
     return rc;
 }
+
+int
+ra_ingest_check(struct ra_format *f, const char *path, const char *tz,
+                int year, struct ra_buf *out, struct ra_err *err)
+{
+    struct ctx c;
+    struct ra_ingest_opts o = {0};
+    struct ra_reader *r = NULL;
+    struct ra_parser *p = NULL;
+    struct ra_buf rec = RA_BUF_INIT;
+    struct ra_line l;
+    struct record rr;
+    int64_t lines = 0, recs = 0, rejs = 0, skips = 0, shown = 0;
+    int got, rc = 0;
+
+    memset(&c, 0, sizeof c);
+    c.o = &o;
+    c.tzbase.year = year;
+    if (ra_tz_parse(tz, &c.tzbase) != 0)
+        return ra_err_set(err, RA_EUSAGE, "unknown time zone '%s'", tz);
+    if (!(c.norm = ra_norm_load(err)))
+        return RA_ECONFIG;
+    if (ra_reader_open(&r, path, 1u << 20, err) != 0) {
+        ra_norm_free(c.norm);
+        return RA_EIO;
+    }
+    p = ra_parser_new(f, &c.tzbase);
+    while ((got = ra_reader_next(r, &l, err)) == 1) {
+        const char *reason = "does not parse";
+        lines++;
+        ra_buf_reset(&rec);
+        ra_buf_add(&rec, l.p, l.len);
+        if (ra_parser_csv_framing(p, l.p, l.len))
+            while (quotes_odd(rec.data, rec.len) &&
+                   (got = ra_reader_next(r, &l, err)) == 1) {
+                lines++;
+                ra_buf_addc(&rec, '\n');
+                ra_buf_add(&rec, l.p, l.len);
+            }
+        enum ra_parse_rc prc = l.too_long ? RA_REJECT
+                                          : ra_parser_parse(p, rec.data,
+                                                            rec.len, &reason);
+        if (l.too_long)
+            reason = "too_long";
+        if (prc == RA_SKIP) {
+            skips++;
+        } else if (prc == RA_REC &&
+                   build_record(&c, p, f, &rr, &reason) == 0) {
+            recs++;
+        } else if (prc != RA_HEADER) {
+            rejs++;
+            if (shown++ < 5) {
+                size_t n;
+                const char *red = ra_redact(c.norm, ra_parser_arena(p),
+                                            rec.data, rec.len, &n);
+                ra_buf_addf(out, "  line %lld: %s\n    %.*s%s\n",
+                            (long long)lines, reason, (int)(n > 160 ? 160 : n),
+                            red, n > 160 ? "..." : "");
+            }
+        }
+        if (got <= 0)
+            break;
+    }
+    if (got < 0)
+        rc = RA_EIO;
+    {
+        struct ra_buf head = RA_BUF_INIT;
+        ra_buf_addf(&head, "%s on '%s': %lld lines, %lld records, %lld "
+                           "rejected, %lld skipped: match rate %.1f%%\n",
+                    f->name, path, (long long)lines, (long long)recs,
+                    (long long)rejs, (long long)skips,
+                    recs + rejs ? 100.0 * (double)recs / (double)(recs + rejs)
+                                : 0.0);
+        if (rejs)
+            ra_buf_adds(&head, "first failing lines:\n");
+        ra_buf_add(&head, out->data ? out->data : "", out->len);
+        ra_buf_reset(out);
+        ra_buf_add(out, head.data, head.len);
+        ra_buf_release(&head);
+    }
+    ra_buf_release(&rec);
+    ra_parser_free(p);
+    ra_reader_close(r);
+    ra_norm_free(c.norm);
+    return rc;
+}

@@ -42,6 +42,12 @@ int ra_ingest_preview(struct ra_format *f, const char *header,
                       const char *line, struct ra_buf *out,
                       struct ra_err *err);
 
+/* `formats --check`: read path with format f and append its match rate
+ * and first failing lines (redacted) to out. 0, or RA_EIO when the file
+ * could not be read to its end (what was read is still reported). */
+int ra_ingest_check(struct ra_format *f, const char *path, const char *tz,
+                    int year, struct ra_buf *out, struct ra_err *err);
+
 /* Parse --tz: "UTC", "+03:30", "-0500" or an IANA zone name. Fills the zone
  * part of tc (and sets TZ for IANA names). 0 or -1. */
 struct ra_timectx;
