@@ -80,9 +80,10 @@ cmd_formats(int argc, char **argv)
         for (int src = RA_SRC_GATEWAY; src <= RA_SRC_MAP; src <<= 1)
             for (size_t i = 0; i < n; i++)
                 if (fmts[i]->source == (enum ra_source)src)
-                    printf("%-20s %-8s %-6s %s\n", fmts[i]->name,
+                    printf("%-20s %-8s %-8s %s\n", fmts[i]->name,
                            ra_source_name(fmts[i]->source),
-                           engines[fmts[i]->engine],
+                           fmts[i]->json_too ? "csv|json"
+                                             : engines[fmts[i]->engine],
                            fmts[i]->describe ? fmts[i]->describe : "");
         goto out;
     }
