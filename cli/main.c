@@ -3,6 +3,7 @@
  */
 #include "cli/cli.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,9 @@ main(int argc, char **argv)
         {"formats", cmd_formats},
     };
 
+    /* A file-size limit (ulimit -f) must be an error SQLite reports, not a
+     * signal that kills us mid-transaction. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2)
         return ra_usage_error(NULL, "no command given");
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||

@@ -29,6 +29,7 @@ enum {
     RA_EDB = -3,     /* SQLite said no */
     RA_ECONFIG = -4, /* a definition file or option is wrong */
     RA_EUSAGE = -5,  /* the command line is wrong */
+    RA_EBUSY = -6,   /* another process holds what was asked for */
 };
 
 struct ra_err {

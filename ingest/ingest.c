@@ -618,6 +618,11 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     fs.is_plain = !is_stdin && !ra_reader_is_gzip(r) && S_ISREG(st.st_mode);
 
     if (!is_stdin) {
+        /* Lookup and claim are one step: hold the write lock from here. */
+        if (ra_writer_lock(c->w, err)) {
+            rc = RA_EDB;
+            goto out;
+        }
         found = ra_ledger_find(c->w, prefix, (size_t)plen, &fs.l, err);
         if (found < 0) {
             rc = RA_EDB;
@@ -662,8 +667,13 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     }
     if (!found)
         memset(&fs.l, 0, sizeof fs.l);
-    if (ra_writer_begin_file(c->w, is_stdin ? NULL : &fi, &fs.l, err)) {
-        rc = RA_EDB;
+    if ((rc = ra_writer_begin_file(c->w, is_stdin ? NULL : &fi, &fs.l,
+                                   err))) {
+        if (rc == RA_EBUSY) {
+            note(c, "%s", err->msg);
+            t->skipped_files++;
+            rc = 0;
+        }
         goto out;
     }
     if (fs.f->source == RA_SRC_MAP && ra_writer_clear_map(c->w, err)) {
@@ -817,8 +827,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     }
 
 out:
-    if (rc == RA_EDB)
-        ra_writer_rollback(c->w);
+    ra_writer_rollback(c->w); /* a no-op unless something was left open */
     ra_buf_release(&rec);
     ra_parser_free(fs.ps);
     ra_reader_close(r);

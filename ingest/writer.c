@@ -7,8 +7,11 @@
  */
 #include "ingest/writer.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -233,13 +236,13 @@ ra_writer_open(const char *path, struct ra_err *err)
         prepare(w->db,
                 "UPDATE files SET offset = ?2, line_no = ?3, size_read = ?4, "
                 "tail_table = ?5, tail_id = ?6, records = ?7, rejected = ?8, "
-                "skipped = ?9, complete = ?10, error = ?11, last_ts = ?12 "
-                "WHERE id = ?1",
+                "skipped = ?9, complete = ?10, error = ?11, last_ts = ?12, "
+                "reader_pid = ?13 WHERE id = ?1",
                 &w->upd, err) ||
         prepare(w->db,
                 "INSERT INTO files(path, source, format, fp, fp_len, gzip, "
-                "dev, inode, size, mtime, first_ts, last_ts) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?11)",
+                "dev, inode, size, mtime, first_ts, last_ts, reader_pid) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?11, ?12)",
                 &w->newfile, err)) {
         ra_writer_close(w);
         return NULL;
@@ -292,11 +295,12 @@ read_ledger(sqlite3_stmt *st, struct ra_ledger *l)
     l->rejected = sqlite3_column_int64(st, 10);
     l->skipped = sqlite3_column_int64(st, 11);
     l->complete = sqlite3_column_int(st, 12);
+    l->reader_pid = sqlite3_column_int64(st, 13);
 }
 
 #define LEDGER_COLS                                                          \
     "id, path, format, fp_len, offset, line_no, size_read, tail_table, "     \
-    "tail_id, records, rejected, skipped, complete"
+    "tail_id, records, rejected, skipped, complete, coalesce(reader_pid, 0)"
 
 int
 ra_ledger_find(struct ra_writer *w, const char *prefix, size_t plen,
@@ -365,11 +369,40 @@ ra_ledger_unchanged(struct ra_writer *w, const char *path, int64_t dev,
 static int
 begin(struct ra_writer *w, struct ra_err *err)
 {
+    if (w->in_tx)
+        return 0;
     if (ra_db_exec(w->db, "BEGIN IMMEDIATE", err))
         return RA_EDB;
     w->in_tx = 1;
     w->pending = 0;
     return 0;
+}
+
+int
+ra_writer_lock(struct ra_writer *w, struct ra_err *err)
+{
+    return begin(w, err);
+}
+
+/* Publish what the transaction did (the claim) and start the next one. */
+static int
+checkpoint(struct ra_writer *w, struct ra_err *err)
+{
+    if (ra_db_exec(w->db, "COMMIT", err)) {
+        ra_writer_rollback(w);
+        return RA_EDB;
+    }
+    w->in_tx = 0;
+    return begin(w, err);
+}
+
+/* 1 when pid is another live process on this machine. */
+static int
+alive(int64_t pid)
+{
+    if (pid <= 0 || pid == (int64_t)getpid())
+        return 0;
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
 int
@@ -381,6 +414,13 @@ ra_writer_begin_file(struct ra_writer *w, const struct ra_fileinfo *fi,
     w->file_id = 0;
     if (!fi)
         return 0;
+    if (l->id && alive(l->reader_pid)) {
+        ra_err_set(err, RA_EBUSY, "'%s' is being read by another relayaudit "
+                                  "(pid %lld); skipped",
+                   fi->path, (long long)l->reader_pid);
+        ra_writer_rollback(w);
+        return RA_EBUSY;
+    }
     if (l->id) {
         /* A known file, maybe under a new name, rotated or grown: record
          * where it is now and its longer fingerprint. */
@@ -388,9 +428,10 @@ ra_writer_begin_file(struct ra_writer *w, const struct ra_fileinfo *fi,
         char fp[65];
         ra_sha256_hex(fi->prefix, fi->plen, fp);
         if (sqlite3_prepare_v2(w->db,
-                               "UPDATE files SET path = ?, fp = ?, fp_len = "
-                               "?, gzip = ?, dev = ?, inode = ?, size = ?, "
-                               "mtime = ? WHERE id = ?",
+                               "UPDATE files SET path = ?1, fp = ?2, fp_len = "
+                               "?3, gzip = ?4, dev = ?5, inode = ?6, size = "
+                               "?7, mtime = ?8, reader_pid = ?10 WHERE id = "
+                               "?9",
                                -1, &st, NULL) != SQLITE_OK)
             goto dberr;
         sqlite3_bind_text(st, 1, fi->path, -1, SQLITE_STATIC);
@@ -402,12 +443,13 @@ ra_writer_begin_file(struct ra_writer *w, const struct ra_fileinfo *fi,
         sqlite3_bind_int64(st, 7, fi->size);
         sqlite3_bind_int64(st, 8, fi->mtime);
         sqlite3_bind_int64(st, 9, l->id);
+        sqlite3_bind_int64(st, 10, (sqlite3_int64)getpid());
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE)
             goto dberr;
         w->file_id = l->id;
-        return 0;
+        return checkpoint(w, err);
     }
     char fp[65];
     ra_sha256_hex(fi->prefix, fi->plen, fp);
@@ -424,11 +466,12 @@ ra_writer_begin_file(struct ra_writer *w, const struct ra_fileinfo *fi,
     sqlite3_bind_int64(st, 9, fi->size);
     sqlite3_bind_int64(st, 10, fi->mtime);
     sqlite3_bind_int64(st, 11, now_ms());
+    sqlite3_bind_int64(st, 12, (sqlite3_int64)getpid());
     if (sqlite3_step(st) != SQLITE_DONE)
         goto dberr;
     memset(l, 0, sizeof *l);
     l->id = w->file_id = sqlite3_last_insert_rowid(w->db);
-    return 0;
+    return checkpoint(w, err);
 
 dberr:
     ra_err_set(err, RA_EDB, "cannot record '%s' in the ledger: %s", fi->path,
@@ -575,6 +618,10 @@ ra_writer_commit(struct ra_writer *w, const struct ra_ledger *l,
         else
             sqlite3_bind_null(st, 11);
         sqlite3_bind_int64(st, 12, now_ms());
+        if (more)
+            sqlite3_bind_int64(st, 13, (sqlite3_int64)getpid());
+        else
+            sqlite3_bind_null(st, 13);
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE) {
@@ -596,6 +643,8 @@ ra_writer_commit(struct ra_writer *w, const struct ra_ledger *l,
 void
 ra_writer_rollback(struct ra_writer *w)
 {
+    if (!w->in_tx)
+        return;
     sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
     w->in_tx = 0;
     w->pending = 0;

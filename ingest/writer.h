@@ -38,8 +38,13 @@ struct ra_ledger {
     int64_t tail_id;
     char tail_table[32];
     int complete;
+    int64_t reader_pid; /* another ingest reading it now, or 0 */
     int64_t dev, inode, size, mtime;
 };
+
+/* Take the database's write lock before looking a file up, so that the
+ * lookup and the claim of ra_writer_begin_file are one atomic step. */
+int ra_writer_lock(struct ra_writer *w, struct ra_err *err) RA_WUR;
 
 /* Look a file up by its 64 KiB prefix (prefix[0..plen)). Returns 1 and
  * fills *out when a known file's fingerprint is a prefix of this one, 0 when
@@ -70,8 +75,10 @@ struct ra_fileinfo {
 };
 
 /* Start writing a file: creates or reuses its ledger row (id in *ledger,
- * which may come from ra_ledger_find; pass id 0 for a new file). stdin has
- * no ledger row (fi == NULL). Begins the first transaction. */
+ * which may come from ra_ledger_find; pass id 0 for a new file) and claims
+ * it for this process, visibly to other processes, then begins the first
+ * batch. stdin has no ledger row (fi == NULL). Returns RA_EBUSY (nothing
+ * changed) when a live process has claimed the file. */
 int ra_writer_begin_file(struct ra_writer *w, const struct ra_fileinfo *fi,
                          struct ra_ledger *ledger, struct ra_err *err) RA_WUR;
 /* Insert one record of the given source; sets *rowid. */

@@ -23,6 +23,7 @@ CREATE TABLE files (
     skipped     INTEGER NOT NULL DEFAULT 0,
     complete    INTEGER NOT NULL DEFAULT 0, -- read to its end without error
     error       TEXT,
+    reader_pid  INTEGER,                    -- the ingest reading it now
     dev         INTEGER, inode INTEGER, size INTEGER, mtime INTEGER,
     first_ts    INTEGER,                    -- when first ingested (UTC ms)
     last_ts     INTEGER                     -- when last read (UTC ms)
