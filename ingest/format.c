@@ -718,7 +718,8 @@ ra_formats_load_dir(struct ra_format ***list, size_t *n, const char *dir,
             push_str(&names, &nn, e->d_name);
     }
     closedir(d);
-    qsort(names, nn, sizeof *names, cmp_str);
+    if (nn)
+        qsort(names, nn, sizeof *names, cmp_str);
     for (size_t i = 0; i < nn && rc == 0; i++) {
         struct ra_buf p = RA_BUF_INIT;
         ra_buf_addf(&p, "%s/%s", dir, names[i]);

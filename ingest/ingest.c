@@ -102,7 +102,7 @@ static void
 out_text(struct ra_arena *a, struct ra_out *o, const char *s, size_t n)
 {
     size_t i = 0;
-    while (i < n && (unsigned char)s[i] < 0x80)
+    while (i < n && (unsigned char)s[i] < 0x80 && s[i] != '\0')
         i++;
     o->t = RA_O_TEXT;
     if (i == n) {
@@ -133,7 +133,7 @@ out_text(struct ra_arena *a, struct ra_out *o, const char *s, size_t n)
             unsigned c1 = (unsigned char)s[i + 1];
             ok = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
         }
-        if (ok) {
+        if (ok && c != 0) {
             ra_buf_add(&r, s + i, l);
             i += l;
         } else {
@@ -217,7 +217,8 @@ build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
                 o->i = v.i;
             } else if (v.t != RA_V_STR ||
                        ra_parse_ts(v.s, v.n, NULL, f->local_time,
-                                   &c->tzbase, &o->i) != 0) {
+                                   &c->tzbase, &o->i) != 0 ||
+                       o->i < -62135596800000LL || o->i > 253402300799999LL) {
                 why = "bad timestamp";
                 goto bad;
             }
@@ -227,6 +228,10 @@ build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
             if (v.t == RA_V_INT) {
                 o->i = v.i;
             } else if (v.t == RA_V_REAL) {
+                if (!(v.d > -9e18 && v.d < 9e18)) {
+                    why = "integer out of range";
+                    goto bad;
+                }
                 o->i = (int64_t)v.d;
             } else if (v.t != RA_V_STR || ra_parse_i64(v.s, v.n, &o->i)) {
                 double d;
@@ -615,6 +620,20 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         return RA_EIO;
     }
     plen = ra_reader_peek(r, RA_FP_PREFIX, &prefix, err);
+    if (plen == 0 && !is_stdin) {
+        /* Nothing to read (an empty file, or a stream broken at once). */
+        struct ra_line l0;
+        struct ra_err e0 = {0};
+        if (ra_reader_next(r, &l0, &e0) < 0) {
+            note(c, "%s", e0.msg);
+            t->failed++;
+            rc = RA_EIO;
+        } else {
+            note(c, "'%s' is empty; nothing to read", fs.path);
+            t->skipped_files++;
+        }
+        goto out;
+    }
     fs.is_plain = !is_stdin && !ra_reader_is_gzip(r) && S_ISREG(st.st_mode);
 
     if (!is_stdin) {

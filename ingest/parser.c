@@ -380,6 +380,8 @@ apply_op(struct ra_parser *p, const struct ra_op *op, struct ra_val *v,
     case RA_OP_INT:
         if (as_number(v, &d, &is_int, &i) != 0)
             return *reason = "not an integer", -1;
+        if (!is_int && !(d > -9e18 && d < 9e18))
+            return *reason = "integer out of range", -1;
         v->t = RA_V_INT;
         v->i = is_int ? i : (int64_t)llround(d);
         return 0;
@@ -397,7 +399,7 @@ apply_op(struct ra_parser *p, const struct ra_op *op, struct ra_val *v,
             const char *fmt = op->nargs ? op->args[0].lit : NULL;
             if (ra_parse_ts(v->s, v->n, fmt, p->f->local_time, p->tc, &ms))
                 return *reason = "bad timestamp", -1;
-        } else if (as_number(v, &d, &is_int, &i) == 0) {
+        } else if (as_number(v, &d, &is_int, &i) == 0 && fabs(d) < 9e18) {
             double a = fabs(d);
             ms = a < 1e11   ? (int64_t)llround(d * 1000)
                  : a < 1e14 ? (int64_t)llround(d)
@@ -418,6 +420,8 @@ apply_op(struct ra_parser *p, const struct ra_op *op, struct ra_val *v,
         d = op->code == RA_OP_MS    ? d * 1000
             : op->code == RA_OP_MUL ? d * op->k
                                     : d / op->k;
+        if (!isfinite(d))
+            return *reason = "number out of range", -1;
         if (d == floor(d) && fabs(d) < 9e18)
             v->t = RA_V_INT, v->i = (int64_t)d;
         else

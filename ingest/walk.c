@@ -160,7 +160,8 @@ walk_dir(struct ra_walk *w, const char *dir, struct visited *v)
         ra_buf_release(&p);
     }
     closedir(d);
-    qsort(ents, n, sizeof *ents, cmp_entry);
+    if (n)
+        qsort(ents, n, sizeof *ents, cmp_entry);
     for (size_t i = 0; i < n; i++) {
         add(w, ents[i].path, NULL);
         free(ents[i].path);

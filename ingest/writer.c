@@ -8,7 +8,7 @@
 #include "ingest/writer.h"
 
 #include <errno.h>
-#include <signal.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -25,6 +25,7 @@ struct ra_writer {
     int in_tx;
     size_t pending;
     int64_t file_id; /* 0 = stdin */
+    int claims;      /* fd of "<db>-claims", or -1 */
 };
 
 static int64_t
@@ -225,6 +226,10 @@ struct ra_writer *
 ra_writer_open(const char *path, struct ra_err *err)
 {
     struct ra_writer *w = xcalloc(1, sizeof *w);
+    struct ra_buf cp = RA_BUF_INIT;
+    ra_buf_addf(&cp, "%s-claims", path);
+    w->claims = open(cp.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    ra_buf_release(&cp);
     if (ra_db_open(path, 0, &w->db, err) ||
         prepare_insert(w, RA_SRC_GATEWAY, err) ||
         prepare_insert(w, RA_SRC_PROXY, err) ||
@@ -263,6 +268,8 @@ ra_writer_close(struct ra_writer *w)
     sqlite3_finalize(w->upd);
     sqlite3_finalize(w->newfile);
     sqlite3_close(w->db);
+    if (w->claims >= 0)
+        close(w->claims);
     free(w);
 }
 
@@ -396,13 +403,39 @@ checkpoint(struct ra_writer *w, struct ra_err *err)
     return begin(w, err);
 }
 
-/* 1 when pid is another live process on this machine. */
-static int
-alive(int64_t pid)
+/* Claims are fcntl locks on byte <file id> of "<db>-claims": the kernel
+ * drops them when a process ends, however it ends, so a crashed ingest
+ * never leaves a file claimed. Returns 0, or the pid holding the claim. */
+static int64_t
+claim(struct ra_writer *w, int64_t id)
 {
-    if (pid <= 0 || pid == (int64_t)getpid())
+    struct flock fl;
+    if (w->claims < 0)
         return 0;
-    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = (off_t)id;
+    fl.l_len = 1;
+    if (fcntl(w->claims, F_SETLK, &fl) == 0)
+        return 0;
+    if (fcntl(w->claims, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+        return fl.l_pid > 0 ? fl.l_pid : -1;
+    return -1;
+}
+
+static void
+unclaim(struct ra_writer *w, int64_t id)
+{
+    struct flock fl;
+    if (w->claims < 0 || id <= 0)
+        return;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_UNLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = (off_t)id;
+    fl.l_len = 1;
+    fcntl(w->claims, F_SETLK, &fl);
 }
 
 int
@@ -414,10 +447,11 @@ ra_writer_begin_file(struct ra_writer *w, const struct ra_fileinfo *fi,
     w->file_id = 0;
     if (!fi)
         return 0;
-    if (l->id && alive(l->reader_pid)) {
+    int64_t holder = l->id ? claim(w, l->id) : 0;
+    if (holder) {
         ra_err_set(err, RA_EBUSY, "'%s' is being read by another relayaudit "
                                   "(pid %lld); skipped",
-                   fi->path, (long long)l->reader_pid);
+                   fi->path, (long long)holder);
         ra_writer_rollback(w);
         return RA_EBUSY;
     }
@@ -471,6 +505,7 @@ ra_writer_begin_file(struct ra_writer *w, const struct ra_fileinfo *fi,
         goto dberr;
     memset(l, 0, sizeof *l);
     l->id = w->file_id = sqlite3_last_insert_rowid(w->db);
+    claim(w, l->id); /* a new id: nobody else can hold it */
     return checkpoint(w, err);
 
 dberr:
@@ -637,6 +672,8 @@ ra_writer_commit(struct ra_writer *w, const struct ra_ledger *l,
     }
     w->in_tx = 0;
     w->pending = 0;
+    if (!more)
+        unclaim(w, w->file_id);
     return more ? begin(w, err) : 0;
 }
 

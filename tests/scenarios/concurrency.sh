@@ -1,0 +1,43 @@
+#!/bin/sh
+# Two ingests into one database at once end with correct totals; query and
+# report work while an ingest runs.
+RA=$1
+SRC=$2
+. "$SRC/tests/scenarios/lib.inc"
+cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -o ra_gen "$SRC/scripts/gen.c" || exit 1
+mkdir a b
+./ra_gen squid 40000 >a/one.log
+./ra_gen squid 30000 | sed 's/^17/18/' >b/two.log
+
+# The same files from two processes at once, and a third directory each.
+"$RA" ingest --db t.db --format squid a b 2>err1.txt &
+p1=$!
+"$RA" ingest --db t.db --format squid b a 2>err2.txt &
+p2=$!
+# Readers meanwhile.
+sleep 0.3
+"$RA" query --db t.db "SELECT count(*) >= 0 FROM proxy_events" >q.txt 2>&1
+qrc=$?
+wait $p1
+r1=$?
+wait $p2
+r2=$?
+expect "both ingests succeed" "0 0" "$r1 $r2"
+expect "a query while ingesting" "0" "$qrc"
+expect "every line exactly once" "70000 70000" \
+  "$(q t.db "SELECT count(*), count(DISTINCT file_id || ':' || line_no) FROM proxy_events" | tr '\t' ' ')"
+expect "ledger" "2 70000 2" \
+  "$(q t.db "SELECT count(*), sum(records), sum(complete) FROM files" | tr '\t' ' ')"
+"$RA" ingest --db t.db --format squid a b 2>/dev/null
+expect "and again adds nothing" "70000" "$(q t.db "SELECT count(*) FROM proxy_events")"
+
+# report while an ingest holds the write lock
+"$RA" analyze --db t.db 2>/dev/null
+./ra_gen jsonl 30000 >g.log
+"$RA" ingest --db t.db --format relayaudit-jsonl g.log 2>/dev/null &
+p3=$!
+sleep 0.3
+"$RA" report --db t.db --format json >r.json 2>/dev/null
+expect "report while ingesting" "0" "$?"
+wait $p3
+exit $fail
