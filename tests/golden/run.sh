@@ -7,10 +7,17 @@
 set -u
 RA=$1
 case=$2
+# RA_WRAP (e.g. valgrind) runs the binary under a tool: `make valgrind`.
+if [ -n "${RA_WRAP:-}" ]; then
+  wrap=$(mktemp)
+  printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$RA_WRAP" "$RA" >"$wrap"
+  chmod +x "$wrap"
+  RA=$wrap
+fi
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 export RA SRC
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" ${wrap:-}' EXIT
 (cd "$tmp" && sh "$case/cmd" >"$tmp/out" 2>"$tmp/err.raw")
 echo $? >"$tmp/rc"
 sed -e 's/[0-9][0-9.]* s ([0-9]* lines\/s)/T s (N lines\/s)/g' \
