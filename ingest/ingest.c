@@ -14,6 +14,7 @@
 #include "ingest/walk.h"
 #include "ingest/writer.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -508,13 +509,198 @@ struct filestate {
     int is_plain; /* a regular uncompressed file: tails wait for growth */
 };
 
-static int
-reject(struct ctx *c, struct filestate *fs, int64_t line_no,
-       const char *reason, const char *p, size_t n, struct ra_err *err)
+/* ---- the pipeline ---------------------------------------------------------
+ *
+ * A parser thread reads, frames, parses and normalizes; the calling thread
+ * owns SQLite and the ledger. Records travel in batches, encoded into one
+ * byte buffer each (no per-field allocation), through a queue of at most
+ * RA_QDEPTH batches, so memory stays bounded whatever the input. Each batch
+ * carries the stream position after its last line: the writer commits rows
+ * and that position together.
+ */
+#define RA_QDEPTH 3
+#define RA_BATCH_ITEMS 4096
+#define RA_BATCH_BYTES (1u << 20)
+
+enum { Q_REC = 1, Q_TAIL, Q_REJECT };
+
+struct batch {
+    struct ra_buf data;
+    size_t items;
+    int64_t offset, line_no, size_read, skipped;
+    int last, broken;
+    char errmsg[512];
+};
+
+struct queue {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct batch *full[RA_QDEPTH], *free_[RA_QDEPTH + 1];
+    int nfull, nfree;
+    int stop; /* the writer gave up: the parser must end */
+};
+
+static void
+put_bytes(struct ra_buf *b, const void *p, size_t n)
 {
+    ra_buf_add(b, p, n);
+}
+
+static void
+put_i64(struct ra_buf *b, int64_t v)
+{
+    put_bytes(b, &v, sizeof v);
+}
+
+static void
+put_str(struct ra_buf *b, const char *s, size_t n)
+{
+    uint32_t l = (uint32_t)n;
+    put_bytes(b, &l, sizeof l);
+    put_bytes(b, s, n);
+}
+
+struct cursor {
+    const char *p, *end;
+};
+
+static void
+get_bytes(struct cursor *c, void *dst, size_t n)
+{
+    memcpy(dst, c->p, n);
+    c->p += n;
+}
+
+static int64_t
+get_i64(struct cursor *c)
+{
+    int64_t v;
+    get_bytes(c, &v, sizeof v);
+    return v;
+}
+
+static const char *
+get_str(struct cursor *c, size_t *n)
+{
+    uint32_t l;
+    get_bytes(c, &l, sizeof l);
+    const char *s = c->p;
+    c->p += l;
+    *n = l;
+    return s;
+}
+
+/* Encode a normalized record: kind, line, then the present fields. */
+static void
+emit_record(struct batch *b, int kind, int64_t line_no,
+            const struct record *r)
+{
+    unsigned char k = (unsigned char)kind, nf = 0, fps;
+    for (int i = 0; i < RA_F_COUNT; i++)
+        nf += r->out[i].t != RA_O_NULL;
+    put_bytes(&b->data, &k, 1);
+    put_i64(&b->data, line_no);
+    fps = (unsigned char)(r->has_fp_in | r->has_fp_out << 1);
+    put_bytes(&b->data, &fps, 1);
+    if (r->has_fp_in)
+        put_bytes(&b->data, r->fp_in, 16);
+    if (r->has_fp_out)
+        put_bytes(&b->data, r->fp_out, 16);
+    put_bytes(&b->data, &nf, 1);
+    for (int i = 0; i < RA_F_COUNT; i++) {
+        const struct ra_out *o = &r->out[i];
+        unsigned char id = (unsigned char)i, t = (unsigned char)o->t;
+        if (o->t == RA_O_NULL)
+            continue;
+        put_bytes(&b->data, &id, 1);
+        put_bytes(&b->data, &t, 1);
+        if (o->t == RA_O_INT)
+            put_i64(&b->data, o->i);
+        else if (o->t == RA_O_REAL)
+            put_bytes(&b->data, &o->d, sizeof o->d);
+        else
+            put_str(&b->data, o->s, o->n);
+    }
+    b->items++;
+}
+
+static void
+emit_reject(struct batch *b, int64_t line_no, const char *reason,
+            const char *ex, size_t n)
+{
+    unsigned char k = Q_REJECT;
+    put_bytes(&b->data, &k, 1);
+    put_i64(&b->data, line_no);
+    put_str(&b->data, reason, strlen(reason));
+    put_str(&b->data, ex, n);
+    b->items++;
+}
+
+/* What the parser thread works with. */
+struct pstate {
+    struct ctx *c;
+    struct filestate *fs;
+    struct ra_reader *r;
+    struct queue *q;
+    struct batch *b;
+    int64_t line_no, offset, size_read, lines;
+    int broken;
+    struct ra_err rerr;
+};
+
+static struct batch *
+take_free(struct queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->nfree == 0 && !q->stop)
+        pthread_cond_wait(&q->cv, &q->mu);
+    struct batch *b = q->stop ? NULL : q->free_[--q->nfree];
+    pthread_mutex_unlock(&q->mu);
+    if (b) {
+        ra_buf_reset(&b->data);
+        b->items = 0;
+        b->skipped = 0;
+        b->last = b->broken = 0;
+        b->errmsg[0] = '\0';
+    }
+    return b;
+}
+
+/* Hand the current batch to the writer with the position after it. */
+static int
+ship(struct pstate *ps, int last)
+{
+    struct batch *b = ps->b;
+    b->offset = ps->offset;
+    b->line_no = ps->line_no;
+    b->size_read = ps->size_read;
+    b->last = last;
+    b->broken = ps->broken;
+    if (ps->broken)
+        snprintf(b->errmsg, sizeof b->errmsg, "%s", ps->rerr.msg);
+    pthread_mutex_lock(&ps->q->mu);
+    int stop = ps->q->stop;
+    if (!stop)
+        ps->q->full[ps->q->nfull++] = b;
+    else
+        ps->q->free_[ps->q->nfree++] = b;
+    pthread_cond_broadcast(&ps->q->cv);
+    pthread_mutex_unlock(&ps->q->mu);
+    ps->b = NULL;
+    if (stop || last)
+        return -1;
+    ps->b = take_free(ps->q);
+    return ps->b ? 0 : -1;
+}
+
+static void
+reject(struct pstate *ps, int64_t line_no, const char *reason, const char *p,
+       size_t n)
+{
+    struct filestate *fs = ps->fs;
     struct ra_arena *a = ra_parser_arena(fs->ps);
     size_t rn;
-    const char *red = ra_redact(c->norm, a, p, n, &rn);
+    const char *red = ra_redact(ps->c->norm, a, p, n, &rn);
     struct ra_out ex;
     if (rn > 200) {
         rn = 200;
@@ -522,53 +708,193 @@ reject(struct ctx *c, struct filestate *fs, int64_t line_no,
             rn--;
     }
     out_text(a, &ex, red, rn);
-    fs->l.rejected++;
-    fs->new_rejected++;
     if (fs->shown++ < RA_SHOW_REJECTS)
-        note(c, "%s:%lld: %s", fs->path, (long long)line_no, reason);
-    return ra_writer_reject(c->w, fs->path, line_no, reason, ex.s, ex.n, err);
+        note(ps->c, "%s:%lld: %s", fs->path, (long long)line_no, reason);
+    emit_reject(ps->b, line_no, reason, ex.s, ex.n);
 }
 
-/* One record (a line or a CSV record). Returns 0 or a fatal RA_EDB. With
- * tail set, the record's row id is stored for a later replacement, and a
- * record that does not parse is left unread rather than rejected. */
-static int
-handle(struct ctx *c, struct filestate *fs, int64_t line_no, const char *p,
-       size_t n, int tail, int *left_unread, struct ra_err *err)
+/* One record (a line or a CSV record). With tail set, the record is marked
+ * for a later replacement, and one that does not parse is left unread
+ * rather than rejected (*left_unread). */
+static void
+handle(struct pstate *ps, int64_t line_no, const char *p, size_t n,
+       int tail, int *left_unread)
 {
+    struct filestate *fs = ps->fs;
     const char *reason = NULL;
     struct record r;
     enum ra_parse_rc rc = ra_parser_parse(fs->ps, p, n, &reason);
 
     if (rc == RA_SKIP) {
-        fs->l.skipped++;
-        fs->new_skipped++;
-        return 0;
+        ps->b->skipped++;
+        return;
     }
     if (rc == RA_HEADER)
-        return 0;
-    if (rc == RA_REC && build_record(c, fs->ps, fs->f, &r, &reason) == 0) {
+        return;
+    if (rc == RA_REC && build_record(ps->c, fs->ps, fs->f, &r, &reason) == 0) {
+        emit_record(ps->b, tail ? Q_TAIL : Q_REC, line_no, &r);
+        return;
+    }
+    if (tail) {
+        *left_unread = 1;
+        return;
+    }
+    reject(ps, line_no, reason, p, n);
+}
+
+/* The parser thread: the whole stream, line by line, into batches. */
+static void *
+parse_stream(void *arg)
+{
+    struct pstate *ps = arg;
+    struct filestate *fs = ps->fs;
+    struct ra_buf rec = RA_BUF_INIT;
+    struct ra_line l;
+    size_t max_line = ps->c->o->max_line;
+    int got;
+
+    if (!(ps->b = take_free(ps->q)))
+        return NULL;
+    while (!ps->broken && (got = ra_reader_next(ps->r, &l, &ps->rerr)) != 0) {
+        if (got < 0) {
+            note(ps->c, "%s", ps->rerr.msg);
+            ps->broken = 1;
+            break;
+        }
+        ps->line_no++;
+        ps->lines++;
+        int64_t rec_line = ps->line_no;
+        if (l.damaged) {
+            /* The part of a line before the damage: kept as a reject, and
+             * the ledger stays before it so a repaired file reads it. */
+            reject(ps, rec_line, "cut off by the damage", l.p, l.len);
+            ps->line_no--;
+            continue;
+        } else if (l.too_long) {
+            reject(ps, rec_line, "too_long", l.p, l.len);
+            ps->offset = ps->size_read = (int64_t)l.end;
+        } else {
+            const char *p = l.p;
+            size_t n = l.len;
+            int terminated = l.terminated;
+            uint64_t end = l.end;
+            if (ra_parser_csv_framing(fs->ps, l.p, l.len) &&
+                quotes_odd(l.p, l.len)) {
+                /* A quoted newline: the record goes on. */
+                ra_buf_reset(&rec);
+                ra_buf_add(&rec, l.p, l.len);
+                while (quotes_odd(rec.data, rec.len) && rec.len <= max_line) {
+                    got = ra_reader_next(ps->r, &l, &ps->rerr);
+                    if (got <= 0)
+                        break;
+                    ps->line_no++;
+                    ps->lines++;
+                    ra_buf_addc(&rec, '\n');
+                    ra_buf_add(&rec, l.p, l.len);
+                    terminated = l.terminated;
+                    end = l.end;
+                }
+                p = rec.data;
+                n = rec.len;
+                if (got < 0) {
+                    note(ps->c, "%s", ps->rerr.msg);
+                    ps->broken = 1;
+                }
+            }
+            /* A plain file's last line without a newline may still be
+             * being written: it is taken only as a replaceable tail. */
+            int tail = !terminated && fs->is_plain, unread = 0;
+            handle(ps, rec_line, p, n, tail, &unread);
+            if (tail) {
+                /* The ledger stays before this line; it is read again once
+                 * the file grows (and its record then replaced). */
+                ps->size_read = (int64_t)end;
+                ps->line_no = rec_line - 1;
+                if (unread)
+                    note(ps->c, "'%s': last line has no newline and does "
+                                "not parse yet; left for the next run",
+                         fs->path);
+                continue;
+            }
+            ps->offset = ps->size_read = (int64_t)end;
+        }
+        if ((ps->b->items >= RA_BATCH_ITEMS ||
+             ps->b->data.len >= RA_BATCH_BYTES) &&
+            ship(ps, 0) != 0)
+            break;
+    }
+    if (ps->b)
+        ship(ps, 1);
+    ra_buf_release(&rec);
+    return NULL;
+}
+
+/* Write one batch; returns 0 or RA_EDB. */
+static int
+apply_batch(struct ctx *c, struct filestate *fs, struct batch *b,
+            struct ra_err *err)
+{
+    struct cursor cur = {b->data.data, b->data.data + b->data.len};
+    struct ra_out out[RA_F_COUNT];
+
+    for (size_t k = 0; k < b->items; k++) {
+        unsigned char kind, fps, nf;
+        get_bytes(&cur, &kind, 1);
+        int64_t line_no = get_i64(&cur);
+        if (kind == Q_REJECT) {
+            size_t rn, en;
+            const char *reason = get_str(&cur, &rn);
+            const char *ex = get_str(&cur, &en);
+            char rbuf[256];
+            snprintf(rbuf, sizeof rbuf, "%.*s", (int)rn, reason);
+            if (ra_writer_reject(c->w, fs->path, line_no, rbuf, ex, en, err))
+                return RA_EDB;
+            fs->l.rejected++;
+            fs->new_rejected++;
+            continue;
+        }
+        char fp_in[17] = "", fp_out[17] = "";
+        get_bytes(&cur, &fps, 1);
+        if (fps & 1)
+            get_bytes(&cur, fp_in, 16);
+        if (fps & 2)
+            get_bytes(&cur, fp_out, 16);
+        get_bytes(&cur, &nf, 1);
+        memset(out, 0, sizeof out);
+        for (unsigned i = 0; i < nf; i++) {
+            unsigned char id, t;
+            get_bytes(&cur, &id, 1);
+            get_bytes(&cur, &t, 1);
+            struct ra_out *o = &out[id];
+            o->t = t;
+            if (t == RA_O_INT)
+                o->i = get_i64(&cur);
+            else if (t == RA_O_REAL)
+                get_bytes(&cur, &o->d, sizeof o->d);
+            else
+                o->s = get_str(&cur, &o->n);
+        }
         int64_t id;
-        if (ra_writer_record(c->w, fs->f->source, line_no, r.out,
-                             r.has_fp_in ? r.fp_in : NULL,
-                             r.has_fp_out ? r.fp_out : NULL, &id, err))
+        if (ra_writer_record(c->w, fs->f->source, line_no, out,
+                             (fps & 1) ? fp_in : NULL,
+                             (fps & 2) ? fp_out : NULL, &id, err))
             return RA_EDB;
         fs->l.records++;
         fs->new_records++;
-        if (tail) {
+        if (kind == Q_TAIL) {
             fs->l.tail_id = id;
             snprintf(fs->l.tail_table, sizeof fs->l.tail_table, "%s",
                      fs->f->source == RA_SRC_GATEWAY ? "gateway_events"
                      : fs->f->source == RA_SRC_PROXY ? "proxy_events"
                                                      : "map");
         }
-        return 0;
     }
-    if (tail) {
-        *left_unread = 1;
-        return 0;
-    }
-    return reject(c, fs, line_no, reason, p, n, err) ? RA_EDB : 0;
+    fs->l.skipped += b->skipped;
+    fs->new_skipped += b->skipped;
+    fs->l.offset = b->offset;
+    fs->l.line_no = b->line_no;
+    fs->l.size_read = b->size_read;
+    return 0;
 }
 
 static int
@@ -719,91 +1045,86 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     }
     fs.ps = ra_parser_new(fs.f, &tc);
 
-    int64_t line_no = fs.l.line_no;
-    struct ra_line l;
-    int got;
-    while (!broken && (got = ra_reader_next(r, &l, &rerr)) != 0) {
-        if (got < 0) {
-            note(c, "%s", rerr.msg);
-            broken = 1;
+    /* Parse on a second thread while this one writes. */
+    struct queue q;
+    struct batch batches[RA_QDEPTH + 1];
+    struct pstate ps;
+    pthread_t th;
+    memset(&q, 0, sizeof q);
+    memset(batches, 0, sizeof batches);
+    memset(&ps, 0, sizeof ps);
+    pthread_mutex_init(&q.mu, NULL);
+    pthread_cond_init(&q.cv, NULL);
+    for (int i = 0; i <= RA_QDEPTH; i++)
+        q.free_[q.nfree++] = &batches[i];
+    ps.c = c;
+    ps.fs = &fs;
+    ps.r = r;
+    ps.q = &q;
+    ps.line_no = fs.l.line_no;
+    ps.offset = fs.l.offset;
+    ps.size_read = fs.l.size_read > fs.l.offset ? fs.l.offset
+                                                : fs.l.size_read;
+    int dberr = 0;
+    double last_progress = now_s();
+    if (pthread_create(&th, NULL, parse_stream, &ps) != 0) {
+        rc = ra_err_set(err, RA_EIO, "cannot start a thread");
+        goto out;
+    }
+    for (;;) {
+        pthread_mutex_lock(&q.mu);
+        while (q.nfull == 0)
+            pthread_cond_wait(&q.cv, &q.mu);
+        struct batch *b = q.full[0];
+        memmove(q.full, q.full + 1, (size_t)--q.nfull * sizeof *q.full);
+        pthread_mutex_unlock(&q.mu);
+        int last = b->last;
+        if (!dberr && apply_batch(c, &fs, b, err))
+            dberr = 1;
+        if (last) {
+            broken = b->broken;
+            if (broken)
+                snprintf(rerr.msg, sizeof rerr.msg, "%s", b->errmsg);
+        }
+        pthread_mutex_lock(&q.mu);
+        q.free_[q.nfree++] = b;
+        if (dberr)
+            q.stop = 1;
+        pthread_cond_broadcast(&q.cv);
+        pthread_mutex_unlock(&q.mu);
+        if (last || dberr)
+            break;
+        if (ra_writer_pending(c->w) >= RA_BATCH &&
+            fs.f->source != RA_SRC_MAP &&
+            ra_writer_commit(c->w, &fs.l, NULL, 1, err)) {
+            dberr = 1;
+            pthread_mutex_lock(&q.mu);
+            q.stop = 1;
+            pthread_cond_broadcast(&q.cv);
+            pthread_mutex_unlock(&q.mu);
             break;
         }
-        line_no++;
-        lines++;
-        int64_t rec_line = line_no;
-        if (l.damaged) {
-            /* The part of a line before the damage: kept as a reject, and
-             * the ledger stays before it so a repaired file reads it. */
-            if (reject(c, &fs, line_no, "cut off by the damage", l.p, l.len,
-                       err)) {
-                rc = RA_EDB;
-                goto out;
-            }
-            line_no--;
-            continue;
-        } else if (l.too_long) {
-            if (reject(c, &fs, line_no, "too_long", l.p, l.len, err)) {
-                rc = RA_EDB;
-                goto out;
-            }
-        } else {
-            const char *p = l.p;
-            size_t n = l.len;
-            int terminated = l.terminated;
-            uint64_t end = l.end;
-            if (ra_parser_csv_framing(fs.ps, l.p, l.len) &&
-                quotes_odd(l.p, l.len)) {
-                /* A quoted newline: the record goes on. */
-                ra_buf_reset(&rec);
-                ra_buf_add(&rec, l.p, l.len);
-                while (quotes_odd(rec.data, rec.len) &&
-                       rec.len <= o->max_line) {
-                    got = ra_reader_next(r, &l, &rerr);
-                    if (got <= 0)
-                        break;
-                    line_no++;
-                    lines++;
-                    ra_buf_addc(&rec, '\n');
-                    ra_buf_add(&rec, l.p, l.len);
-                    terminated = l.terminated;
-                    end = l.end;
-                }
-                p = rec.data;
-                n = rec.len;
-                if (got < 0) {
-                    note(c, "%s", rerr.msg);
-                    broken = 1;
-                }
-            }
-            /* A plain file's last line without a newline may still be
-             * being written: it is taken only as a replaceable tail. */
-            int tail = !terminated && fs.is_plain, unread = 0;
-            if (handle(c, &fs, rec_line, p, n, tail, &unread, err)) {
-                rc = RA_EDB;
-                goto out;
-            }
-            if (tail) {
-                /* Ledger stays before this line; it is read again once the
-                 * file grows (and its record then replaced). */
-                fs.l.size_read = (int64_t)end;
-                line_no = rec_line - 1;
-                if (unread)
-                    note(c, "'%s': last line has no newline and does not "
-                            "parse yet; left for the next run",
-                         fs.path);
-                continue;
-            }
-            fs.l.offset = (int64_t)end;
-            fs.l.size_read = (int64_t)end;
+        if (o->progress && now_s() - last_progress >= 1.0) {
+            double el = now_s() - t0;
+            last_progress = now_s();
+            fprintf(stderr, "\rrelayaudit: '%s': %lld lines, %.1f MB, "
+                            "%.0f lines/s%s",
+                    fs.path, (long long)ps.lines, (double)fs.l.offset / 1e6,
+                    (double)ps.lines / el,
+                    "        ");
         }
-        fs.l.line_no = line_no;
-        if (ra_writer_pending(c->w) >= RA_BATCH &&
-            fs.f->source != RA_SRC_MAP) {
-            if (ra_writer_commit(c->w, &fs.l, NULL, 1, err)) {
-                rc = RA_EDB;
-                goto out;
-            }
-        }
+    }
+    pthread_join(th, NULL);
+    pthread_mutex_destroy(&q.mu);
+    pthread_cond_destroy(&q.cv);
+    for (int i = 0; i <= RA_QDEPTH; i++)
+        ra_buf_release(&batches[i].data);
+    if (o->progress && now_s() - t0 >= 1.0)
+        fputs("\r\033[K", stderr);
+    lines = ps.lines;
+    if (dberr) {
+        rc = RA_EDB;
+        goto out;
     }
     fs.l.complete = !broken;
     if (ra_writer_commit(c->w, &fs.l, broken ? rerr.msg : NULL, 0, err)) {
