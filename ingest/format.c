@@ -626,7 +626,8 @@ ra_format_load(const char *path, struct ra_err *err)
                        ra_source_name(f->source));
             goto fail;
         }
-    if (engine_ops(f->engine)->compile(f, err) != 0) {
+    if (engine_ops(f->engine)->compile(f, err) != 0 ||
+        (f->json_too && ra_engine_json.compile(f, err) != 0)) {
         char msg[sizeof err->msg];
         snprintf(msg, sizeof msg, "%s", err->msg);
         ra_err_set(err, RA_ECONFIG, "%s: %s", path, msg);
@@ -681,6 +682,9 @@ ra_format_free(struct ra_format *f)
         free(r);
     }
     free(f->refs);
+    for (size_t i = 0; i < f->nslots; i++)
+        free(f->slot_names[i]);
+    free(f->slot_names);
     free(f);
 }
 

@@ -73,6 +73,8 @@ struct ra_format {
     size_t nurules;
     struct ra_ref **refs; /* every $ref, so engines can resolve slots */
     size_t nrefs;
+    char **slot_names; /* json: the distinct top-level names refs read */
+    size_t nslots;
 };
 
 /* Load every *.fmt file of dir into *list (appended; a later file of the

@@ -535,7 +535,7 @@ struct batch {
 struct queue {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    struct batch *full[RA_QDEPTH], *free_[RA_QDEPTH + 1];
+    struct batch *full[RA_QDEPTH + 1], *free_[RA_QDEPTH + 1];
     int nfull, nfree;
     int stop; /* the writer gave up: the parser must end */
 };
