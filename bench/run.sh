@@ -1,7 +1,9 @@
 #!/bin/sh
-# run.sh BIN -- `make bench`: relayaudit beside zcat and sqlite3 .import on
-# the same generated inputs, in the same run, with peak RSS. Figures only;
-# nothing here passes or fails.
+# run.sh BIN -- `make bench`: relayaudit beside zcat, sqlite3 .import and
+# (when installed) GoAccess on the same generated inputs, in the same run,
+# with peak RSS and ratios. Figures only; nothing here passes or fails.
+#   BENCH_LINES=N   lines per input [1000000]
+#   BENCH_JSON=0    skip the JSON library comparison
 set -eu
 RA=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")/.."
@@ -18,67 +20,78 @@ if [ ! -s "$dir/squid-$N.log" ]; then
   "$dir/ra_gen" squid-csv "$N" >"$dir/squid-$N.csv"
   "$dir/ra_gen" jsonl "$N" >"$dir/gateway-$N.jsonl"
 fi
-
-# measure LABEL LINES CMD... : prints one row; time and peak RSS from
-# /usr/bin/time (elapsed seconds, max resident KiB).
-measure() {
-  label=$1 lines=$2
-  shift 2
-  rm -f "$dir"/b.db "$dir"/b.db-wal "$dir"/b.db-shm
-  /usr/bin/time -f "%e %M" -o "$dir/time.txt" "$@" >/dev/null 2>"$dir/err.txt" ||
-    { echo "$label: failed:" >&2; cat "$dir/err.txt" >&2; }
-  read -r secs kib <"$dir/time.txt"
-  awk -v l="$label" -v s="$secs" -v k="$kib" -v n="$lines" 'BEGIN {
-    printf "%-44s %8.2f s %12.0f lines/s %8.1f MiB\n", l, s, (s > 0 ? n / s : 0), k / 1024 }'
-}
-
-echo
-echo "inputs: $N lines each ($(du -h "$dir/squid-$N.log" | cut -f1) Squid plain," \
-     "$(du -h "$dir/squid-$N.log.gz" | cut -f1) gzipped," \
-     "$(du -h "$dir/gateway-$N.jsonl" | cut -f1) relayaudit-jsonl)"
-echo "machine: $(nproc) cores, $(uname -sr), $(sqlite3 --version | cut -d' ' -f1) sqlite3"
-echo
-printf "%-44s %10s %20s %12s\n" "command" "time" "rate" "peak RSS"
-measure "zcat squid.log.gz > /dev/null" "$N" sh -c "zcat '$dir/squid-$N.log.gz'"
-measure "sqlite3 .import (same records as CSV)" "$N" \
-  sqlite3 "$dir/b.db" ".mode csv" ".import $dir/squid-$N.csv t"
-measure "relayaudit ingest squid (plain)" "$N" \
-  "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log"
-measure "relayaudit ingest squid (.gz)" "$N" \
-  "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log.gz"
-measure "relayaudit ingest relayaudit-jsonl" "$N" \
-  "$RA" ingest --db "$dir/b.db" --format relayaudit-jsonl "$dir/gateway-$N.jsonl"
-measure "relayaudit re-ingest, unchanged (ledger)" "$N" sh -c \
-  "'$RA' ingest --db '$dir/b.db' --format squid '$dir/squid-$N.log.gz' 2>/dev/null &&
-   '$RA' ingest --db '$dir/b.db' --format squid '$dir/squid-$N.log.gz'"
-
-# Analysis: N gateway events and the N proxy tunnels they opened.
 if [ ! -s "$dir/pair-$N/gateway.jsonl" ]; then
   mkdir -p "$dir/pair-$N"
   "$dir/ra_gen" pair "$N" "$dir/pair-$N"
 fi
+
+# run LABEL CMD...: time (s) and peak RSS (KiB) into $secs and $kib
+run() {
+  /usr/bin/time -f "%e %M" -o "$dir/time.txt" "$@" >/dev/null 2>"$dir/err.txt" ||
+    { echo "failed: $*" >&2; cat "$dir/err.txt" >&2; }
+  read -r secs kib <"$dir/time.txt"
+}
+# row LABEL LINES BASE_SECS: one line of the table
+row() {
+  awk -v l="$1" -v n="$2" -v s="$secs" -v k="$kib" -v b="$3" 'BEGIN {
+    r = (s > 0 ? n / s : 0)
+    printf "| %-42s | %7.2f s | %10.0f/s | %7.1f MiB | %s |\n", l, s, r, k / 1024,
+      (b > 0 && s > 0 ? sprintf("%.2fx", b / s) : "") }'
+}
+fresh() { rm -f "$dir"/b.db "$dir"/b.db-wal "$dir"/b.db-shm "$dir"/b.db-claims; }
+
 echo
-echo "analysis input: $N gateway events + $N proxy events"
-printf "%-44s %10s %20s %12s\n" "command" "time" "rate" "peak RSS"
-rm -f "$dir"/a.db*
-/usr/bin/time -f "%e %M" -o "$dir/time.txt" "$RA" ingest --db "$dir/a.db" \
-  --format relayaudit-jsonl "$dir/pair-$N/gateway.jsonl" 2>/dev/null
-read -r s1 k1 <"$dir/time.txt"
-/usr/bin/time -f "%e %M" -o "$dir/time.txt" "$RA" ingest --db "$dir/a.db" \
-  --format squid "$dir/pair-$N/access.log" 2>/dev/null
-read -r s2 k2 <"$dir/time.txt"
-awk -v s="$s1" -v t="$s2" -v k="$k1" -v l="$k2" -v n="$N" 'BEGIN {
-  printf "%-44s %8.2f s %12.0f lines/s %8.1f MiB\n", "relayaudit ingest (gateway + proxy)", s + t,
-    2 * n / (s + t), (k > l ? k : l) / 1024 }'
-/usr/bin/time -f "%e %M" -o "$dir/time.txt" "$RA" analyze --db "$dir/a.db" 2>"$dir/err.txt"
-read -r s3 k3 <"$dir/time.txt"
-awk -v s="$s3" -v k="$k3" -v n="$N" 'BEGIN {
-  printf "%-44s %8.2f s %12.0f events/s %7.1f MiB\n", "relayaudit analyze (all of it)", s, 2 * n / s, k / 1024 }'
-cat "$dir/err.txt"
+echo "inputs: $N lines each: Squid $(du -h "$dir/squid-$N.log" | cut -f1) plain," \
+     "$(du -h "$dir/squid-$N.log.gz" | cut -f1) gzipped; relayaudit-jsonl" \
+     "$(du -h "$dir/gateway-$N.jsonl" | cut -f1)"
+echo "machine: $(nproc) cores, $(uname -sr), sqlite $(sqlite3 --version | cut -d' ' -f1)"
+echo
+echo "| command | time | lines/s | peak RSS | vs sqlite3 .import |"
+echo "| --- | --- | --- | --- | --- |"
+run sh -c "zcat '$dir/squid-$N.log.gz'"
+row "zcat squid.log.gz > /dev/null" "$N" 0
+fresh
+run sqlite3 "$dir/b.db" ".mode csv" ".import $dir/squid-$N.csv t"
+imp=$secs
+row "sqlite3 .import (same records as CSV)" "$N" "$imp"
+if command -v goaccess >/dev/null; then
+  run goaccess "$dir/squid-$N.log" --log-format=SQUID -o "$dir/ga.json"
+  row "goaccess (squid log to JSON)" "$N" "$imp"
+fi
+fresh
+run "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log"
+row "relayaudit ingest squid (plain)" "$N" "$imp"
+fresh
+run "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log.gz"
+row "relayaudit ingest squid (.gz)" "$N" "$imp"
+run "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log.gz" "$dir/squid-$N.log"
+row "relayaudit re-run over the same files (ledger)" "$N" "$imp"
+fresh
+run "$RA" ingest --db "$dir/b.db" --format relayaudit-jsonl "$dir/gateway-$N.jsonl"
+row "relayaudit ingest relayaudit-jsonl" "$N" "$imp"
+
+echo
+echo "analysis: $N gateway events + the $N proxy tunnels they opened"
+echo
+echo "| step | time | events/s | peak RSS | |"
+echo "| --- | --- | --- | --- | --- |"
+fresh
+run "$RA" ingest --db "$dir/b.db" --format relayaudit-jsonl "$dir/pair-$N/gateway.jsonl"
+s1=$secs k1=$kib
+run "$RA" ingest --db "$dir/b.db" --format squid "$dir/pair-$N/access.log"
+secs=$(awk -v a="$s1" -v b="$secs" 'BEGIN { print a + b }')
+kib=$(( k1 > kib ? k1 : kib ))
+ing=$secs
+row "relayaudit ingest (gateway + proxy)" "$((2 * N))" 0
+RELAYAUDIT_TIMINGS=1 run "$RA" analyze --db "$dir/b.db"
+row "relayaudit analyze (links, bans, detectors)" "$((2 * N))" 0
+echo
+grep -E "indexes|findings" "$dir/err.txt" | sed 's/^relayaudit: /    /'
+awk -v a="$secs" -v i="$ing" 'BEGIN { printf "    analyze / ingest = %.2f\n", a / i }'
 
 if [ "${BENCH_JSON:-1}" = 1 ]; then
   echo
-  echo "JSON libraries on the relayaudit-jsonl input (docs/json-library.md):"
+  echo "JSON libraries on 200k relayaudit-jsonl lines (docs/json-library.md):"
   head -n 200000 "$dir/gateway-$N.jsonl" >"$dir/json-200k.jsonl"
   for lib in JANSSON:jansson JSONC:json-c CJSON:libcjson; do
     d=${lib%%:*} p=${lib#*:}
