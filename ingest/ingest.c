@@ -1107,11 +1107,16 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         if (o->progress && now_s() - last_progress >= 1.0) {
             double el = now_s() - t0;
             last_progress = now_s();
+            char eta[48] = "";
+            /* An ETA where the total is known: plain files. */
+            if (fs.is_plain && fs.l.offset > 0 && fi.size > fs.l.offset)
+                snprintf(eta, sizeof eta, ", ETA %.0f s",
+                         el * (double)(fi.size - fs.l.offset) /
+                             (double)fs.l.offset);
             fprintf(stderr, "\rrelayaudit: '%s': %lld lines, %.1f MB, "
-                            "%.0f lines/s%s",
+                            "%.0f lines/s%s   ",
                     fs.path, (long long)ps.lines, (double)fs.l.offset / 1e6,
-                    (double)ps.lines / el,
-                    "        ");
+                    (double)ps.lines / el, eta);
         }
     }
     pthread_join(th, NULL);

@@ -40,6 +40,7 @@ struct ra_reader {
     int fail_reported;
     size_t max_line;
     char excerpt[256]; /* the start of a too-long line */
+    size_t chunk;      /* read size: RA_CHUNK, smaller for memory */
 };
 
 static int
@@ -101,7 +102,7 @@ fill_gzip(struct ra_reader *r, size_t want)
         if (zs->avail_in == 0 && !r->zdone) {
             size_t got;
             r->zin_total += (uint64_t)(zs->next_in - r->zin);
-            if (raw_read(r, r->zin, RA_CHUNK, &got) != 0) {
+            if (raw_read(r, r->zin, r->chunk, &got) != 0) {
                 set_fail(r, "cannot read '%s': %s (at compressed byte %llu)",
                          strerror(errno), (unsigned long long)r->zin_total);
                 break;
@@ -130,7 +131,7 @@ fill_gzip(struct ra_reader *r, size_t want)
                 size_t got;
                 r->zin_total += (uint64_t)(zs->next_in - r->zin);
                 r->zin[0] = c;
-                if (raw_read(r, r->zin + 1, RA_CHUNK - 1, &got) != 0) {
+                if (raw_read(r, r->zin + 1, r->chunk - 1, &got) != 0) {
                     set_fail(r, "cannot read '%s': %s (at compressed byte "
                                 "%llu)",
                              strerror(errno),
@@ -188,8 +189,8 @@ fill(struct ra_reader *r)
         r->end -= r->start;
         r->start = 0;
     }
-    if (r->cap - r->end < RA_CHUNK) {
-        r->cap = r->end + RA_CHUNK;
+    if (r->cap - r->end < r->chunk) {
+        r->cap = r->end + r->chunk;
         r->buf = xrealloc(r->buf, r->cap);
     }
     size_t want = r->cap - r->end;
@@ -197,10 +198,11 @@ fill(struct ra_reader *r)
 }
 
 static void
-init_common(struct ra_reader *r, size_t max_line)
+init_common(struct ra_reader *r, size_t max_line, size_t chunk)
 {
     r->max_line = max_line ? max_line : (1u << 20);
-    r->cap = RA_CHUNK;
+    r->chunk = chunk;
+    r->cap = chunk;
     r->buf = xmalloc(r->cap);
 }
 
@@ -217,7 +219,7 @@ detect(struct ra_reader *r)
         (unsigned char)r->buf[1] == 0x8b) {
         /* Hand the bytes already read to zlib as the first input. */
         r->gzip = 1;
-        r->zin = xmalloc(RA_CHUNK);
+        r->zin = xmalloc(r->chunk);
         size_t have = r->end - r->start;
         memcpy(r->zin, r->buf + r->start, have);
         memset(&r->zs, 0, sizeof r->zs);
@@ -238,7 +240,7 @@ ra_reader_open(struct ra_reader **out, const char *path, size_t max_line,
                struct ra_err *err)
 {
     struct ra_reader *r = xcalloc(1, sizeof *r);
-    init_common(r, max_line);
+    init_common(r, max_line, RA_CHUNK);
     r->name = path;
     if (!strcmp(path, "-")) {
         r->fd = 0;
@@ -266,7 +268,8 @@ struct ra_reader *
 ra_reader_open_mem(const void *buf, size_t len, size_t max_line)
 {
     struct ra_reader *r = xcalloc(1, sizeof *r);
-    init_common(r, max_line);
+    /* Small reads for memory: tests and fuzzing open many small inputs. */
+    init_common(r, max_line, 4096);
     r->fd = -1;
     r->name = "(memory)";
     r->mem = xmalloc(len ? len : 1);
