@@ -86,6 +86,68 @@ rule_clear(struct rule *r)
     memset(r, 0, sizeof *r);
 }
 
+struct rload {
+    sqlite3_stmt *st;
+    struct rule *r;
+    const char *path;
+    struct ra_err *err;
+    int ord, have, start;
+};
+
+/* One line of classify.rules: "[name]" starts a rule, "key value" sets
+ * one of its conditions. */
+static int
+rule_line(void *ctx, int lineno, char *key, char *v)
+{
+    struct rload *ld = ctx;
+    struct rule *r = ld->r;
+    int rc;
+    ra_rtrim(v);
+    if (*key == '[') {
+        if (ld->have &&
+            (rc = insert_rule(ld->st, ld->ord++, r, ld->path, ld->start,
+                              ld->err)))
+            return rc;
+        rule_clear(r);
+        char *end = strchr(key, ']');
+        if (!end || end == key + 1 || *v)
+            return ra_err_set(ld->err, RA_ECONFIG, "%s:%d: bad rule name",
+                              ld->path, lineno);
+        snprintf(r->name, sizeof r->name, "%.*s", (int)(end - key - 1),
+                 key + 1);
+        ld->have = 1;
+        ld->start = lineno;
+        return 0;
+    }
+    if (!ld->have)
+        return ra_err_set(ld->err, RA_ECONFIG, "%s:%d: '%s' outside a [rule]",
+                          ld->path, lineno, key);
+    if (!strcmp(key, "class")) {
+        snprintf(r->cls, sizeof r->cls, "%s", v);
+    } else if (!strcmp(key, "source")) {
+        snprintf(r->source, sizeof r->source, "%s", v);
+    } else if (!strcmp(key, "status")) {
+        snprintf(r->status, sizeof r->status, "%s", v);
+    } else if (!strcmp(key, "code") || !strcmp(key, "message") ||
+               !strcmp(key, "result")) {
+        char **slot = key[0] == 'c'   ? &r->code
+                      : key[0] == 'm' ? &r->msg
+                                      : &r->result;
+        struct ra_err e = {0};
+        pcre2_code *re = ra_re_compile(v, RA_RE_NUL, &e);
+        if (!re)
+            return ra_err_set(ld->err, RA_ECONFIG, "%s:%d: %s", ld->path,
+                              lineno, e.msg);
+        pcre2_code_free(re);
+        free(*slot);
+        *slot = xstrdup(v);
+    } else {
+        return ra_err_set(ld->err, RA_ECONFIG, "%s:%d: unknown key '%s'",
+                          ld->path, lineno, key);
+    }
+    return 0;
+}
+
 int
 ra_rules_load(sqlite3 *db, struct ra_err *err)
 {
@@ -93,7 +155,7 @@ ra_rules_load(sqlite3 *db, struct ra_err *err)
     sqlite3_stmt *st = NULL;
     struct rule r;
     char *text = NULL;
-    int rc = 0, ord = 0, lineno = 0, have = 0, start = 0;
+    int rc = 0, ord = 0, have = 0, start = 0;
 
     memset(&r, 0, sizeof r);
     if (ra_db_exec(db,
@@ -114,74 +176,11 @@ ra_rules_load(sqlite3 *db, struct ra_err *err)
         rc = RA_ECONFIG;
         goto out;
     }
-    for (char *line = text, *next; line && rc == 0; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        lineno++;
-        while (*line == ' ' || *line == '\t')
-            line++;
-        size_t l = strlen(line);
-        while (l && (line[l - 1] == ' ' || line[l - 1] == '\r'))
-            line[--l] = '\0';
-        if (!*line || *line == '#')
-            continue;
-        if (*line == '[') {
-            if (have && (rc = insert_rule(st, ord++, &r, path.data, start,
-                                          err)))
-                break;
-            rule_clear(&r);
-            char *end = strchr(line, ']');
-            if (!end || end == line + 1) {
-                rc = ra_err_set(err, RA_ECONFIG, "%s:%d: bad rule name",
-                                path.data, lineno);
-                break;
-            }
-            snprintf(r.name, sizeof r.name, "%.*s", (int)(end - line - 1),
-                     line + 1);
-            have = 1;
-            start = lineno;
-            continue;
-        }
-        char *v = line;
-        while (*v && *v != ' ' && *v != '\t')
-            v++;
-        if (*v)
-            *v++ = '\0';
-        while (*v == ' ' || *v == '\t')
-            v++;
-        if (!have) {
-            rc = ra_err_set(err, RA_ECONFIG, "%s:%d: '%s' outside a [rule]",
-                            path.data, lineno, line);
-        } else if (!strcmp(line, "class")) {
-            snprintf(r.cls, sizeof r.cls, "%s", v);
-        } else if (!strcmp(line, "source")) {
-            snprintf(r.source, sizeof r.source, "%s", v);
-        } else if (!strcmp(line, "status")) {
-            snprintf(r.status, sizeof r.status, "%s", v);
-        } else if (!strcmp(line, "code") || !strcmp(line, "message") ||
-                   !strcmp(line, "result")) {
-            char **slot = line[0] == 'c' ? &r.code
-                          : line[0] == 'm' ? &r.msg
-                                           : &r.result;
-            int ec;
-            PCRE2_SIZE off;
-            pcre2_code *re = pcre2_compile((PCRE2_SPTR)v,
-                                           PCRE2_ZERO_TERMINATED, 0, &ec,
-                                           &off, NULL);
-            if (!re) {
-                rc = ra_err_set(err, RA_ECONFIG, "%s:%d: bad pattern '%s'",
-                                path.data, lineno, v);
-                break;
-            }
-            pcre2_code_free(re);
-            free(*slot);
-            *slot = xstrdup(v);
-        } else {
-            rc = ra_err_set(err, RA_ECONFIG, "%s:%d: unknown key '%s'",
-                            path.data, lineno, line);
-        }
-    }
+    struct rload ld = {st, &r, path.data, err, 0, 0, 0};
+    rc = ra_config_lines(text, rule_line, &ld);
+    have = ld.have;
+    ord = ld.ord;
+    start = ld.start;
     if (rc == 0 && have)
         rc = insert_rule(st, ord++, &r, path.data, start, err);
 out:

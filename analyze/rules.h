@@ -5,8 +5,7 @@
 #include "common/ra.h"
 #include "ingest/normalize.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include "ingest/regex.h"
 
 struct sqlite3;
 

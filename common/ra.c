@@ -391,6 +391,44 @@ ra_format_ts(int64_t ms, char *out, size_t outsz)
                  tm.tm_min, tm.tm_sec);
 }
 
+void
+ra_rtrim(char *s)
+{
+    size_t l = strlen(s);
+    while (l && (s[l - 1] == ' ' || s[l - 1] == '\t'))
+        s[--l] = '\0';
+}
+
+int
+ra_config_lines(char *text,
+                int (*fn)(void *ctx, int lineno, char *key, char *val),
+                void *ctx)
+{
+    int lineno = 0, rc = 0;
+    for (char *line = text, *next; line && rc == 0; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        lineno++;
+        size_t l = strlen(line);
+        if (l && line[l - 1] == '\r')
+            line[--l] = '\0';
+        while (*line == ' ' || *line == '\t')
+            line++;
+        if (!*line || *line == '#')
+            continue;
+        char *val = line;
+        while (*val && *val != ' ' && *val != '\t')
+            val++;
+        if (*val)
+            *val++ = '\0';
+        while (*val == ' ' || *val == '\t')
+            val++;
+        rc = fn(ctx, lineno, line, val);
+    }
+    return rc;
+}
+
 char *
 ra_read_small_file(const char *path, size_t *len, struct ra_err *err)
 {

@@ -91,6 +91,17 @@ int ra_parse_duration(const char *s, int64_t *ms);
  * fraction only when non-zero) into out (at least 32 bytes). */
 void ra_format_ts(int64_t ms, char *out, size_t outsz);
 
+/* Each line of a configuration text (changed in place): blank lines and
+ * '#' comments skipped, leading blanks and a trailing '\r' dropped, then
+ * split at the first blank into key and value (the value's leading blanks
+ * dropped, its trailing ones kept: callers decide). Stops at fn's first
+ * non-zero return and returns it. */
+int ra_config_lines(char *text,
+                    int (*fn)(void *ctx, int lineno, char *key, char *val),
+                    void *ctx);
+/* Drop trailing blanks of s in place. */
+void ra_rtrim(char *s);
+
 /* Read a whole small file (definitions, SQL). Caller owns; free with free.
  * Returns NULL and fills err when it cannot be read. */
 char *ra_read_small_file(const char *path, size_t *len, struct ra_err *err);

@@ -7,10 +7,10 @@
 #include "ingest/format.h"
 #include "ingest/expr.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
+#include "ingest/regex.h"
+
 #include <ctype.h>
 #include <dirent.h>
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,18 +240,11 @@ parse_op(struct lexer *lx, struct ra_op *op)
                                                    "a field and a number");
     }
     if (op->code == RA_OP_RE) {
-        int ec;
-        PCRE2_SIZE off;
         if (op->args[0].kind != RA_TERM_LIT)
             return ra_err_set(lx->err, RA_ECONFIG, "'re' takes a pattern");
-        op->re = pcre2_compile((PCRE2_SPTR)op->args[0].lit,
-                               op->args[0].litn, 0, &ec, &off, NULL);
-        if (!op->re) {
-            PCRE2_UCHAR msg[128];
-            pcre2_get_error_message(ec, msg, sizeof msg);
-            return ra_err_set(lx->err, RA_ECONFIG, "bad pattern: %s", msg);
-        }
-        pcre2_jit_compile(op->re, PCRE2_JIT_COMPLETE);
+        op->re = ra_re_compile(op->args[0].lit, op->args[0].litn, lx->err);
+        if (!op->re)
+            return RA_ECONFIG;
     }
     return 0;
 }
@@ -432,24 +425,6 @@ push_str(char ***v, size_t *n, const char *s)
     (*v)[(*n)++] = xstrdup(s);
 }
 
-static void *
-compile_re(const char *src, struct ra_err *err)
-{
-    int ec;
-    PCRE2_SIZE off;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, 0,
-                                   &ec, &off, NULL);
-    if (!re) {
-        PCRE2_UCHAR msg[128];
-        pcre2_get_error_message(ec, msg, sizeof msg);
-        ra_err_set(err, RA_ECONFIG, "bad pattern at offset %zu: %s",
-                   (size_t)off, msg);
-        return NULL;
-    }
-    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-    return re;
-}
-
 /* One `key value` line of a definition. */
 static int
 apply_line(struct ra_format *f, char *key, char *val, struct ra_err *err)
@@ -490,7 +465,7 @@ apply_line(struct ra_format *f, char *key, char *val, struct ra_err *err)
         f->regex = xrealloc(f->regex, a + b + 1);
         memcpy(f->regex + a, val, b + 1);
     } else if (!strcmp(key, "skip")) {
-        void *re = compile_re(val, err);
+        void *re = ra_re_compile(val, RA_RE_NUL, err);
         if (!re)
             return RA_ECONFIG;
         f->skips = xrealloc(f->skips, (f->nskips + 1) * sizeof *f->skips);
@@ -562,53 +537,45 @@ engine_ops(enum ra_engine e)
                              : &ra_engine_json;
 }
 
+struct load {
+    struct ra_format *f;
+    struct ra_err *err;
+    const char *path;
+    int have_source, have_engine;
+};
+
+static int
+load_line(void *ctx, int lineno, char *k, char *v)
+{
+    struct load *ld = ctx;
+    if (strcmp(k, "example")) /* an example line is kept byte for byte */
+        ra_rtrim(v);
+    ld->have_source |= !strcmp(k, "source");
+    ld->have_engine |= !strcmp(k, "engine");
+    if (apply_line(ld->f, k, v, ld->err) != 0) {
+        char msg[sizeof ld->err->msg];
+        snprintf(msg, sizeof msg, "%s", ld->err->msg);
+        ra_err_set(ld->err, RA_ECONFIG, "%s:%d: %s", ld->path, lineno, msg);
+        return RA_ECONFIG;
+    }
+    return 0;
+}
+
 struct ra_format *
 ra_format_load(const char *path, struct ra_err *err)
 {
     size_t len;
     char *text = ra_read_small_file(path, &len, err);
     struct ra_format *f;
-    int lineno = 0, have_source = 0, have_engine = 0;
-    char *line, *next;
 
     if (!text)
         return NULL;
     f = xcalloc(1, sizeof *f);
     f->path = xstrdup(path);
-    for (line = text; line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        lineno++;
-        size_t l = strlen(line);
-        if (l && line[l - 1] == '\r')
-            line[--l] = '\0';
-        char *k = line;
-        while (*k == ' ' || *k == '\t')
-            k++;
-        if (!*k || *k == '#')
-            continue;
-        char *v = k;
-        while (*v && *v != ' ' && *v != '\t')
-            v++;
-        if (*v)
-            *v++ = '\0';
-        while (*v == ' ' || *v == '\t')
-            v++;
-        /* Trailing blanks of the value are not part of it. */
-        l = strlen(v);
-        while (l && (v[l - 1] == ' ' || v[l - 1] == '\t') &&
-               strcmp(k, "example"))
-            v[--l] = '\0';
-        have_source |= !strcmp(k, "source");
-        have_engine |= !strcmp(k, "engine");
-        if (apply_line(f, k, v, err) != 0) {
-            char msg[sizeof err->msg];
-            snprintf(msg, sizeof msg, "%s", err->msg);
-            ra_err_set(err, RA_ECONFIG, "%s:%d: %s", path, lineno, msg);
-            goto fail;
-        }
-    }
+    struct load ld = {f, err, path, 0, 0};
+    if (ra_config_lines(text, load_line, &ld))
+        goto fail;
+    int have_source = ld.have_source, have_engine = ld.have_engine;
     if (!f->name || !have_source || !have_engine) {
         ra_err_set(err, RA_ECONFIG, "%s: a definition needs name, source "
                                     "and engine",

@@ -6,9 +6,9 @@
  */
 #include "ingest/normalize.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
+#include "ingest/regex.h"
+
 #include <cjson/cJSON.h>
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,25 +70,28 @@ strlist_free(struct strlist *l)
     free(l->v);
 }
 
-static pcre2_code *
-compile(const char *src, struct ra_err *err)
+struct each {
+    struct ra_norm *n;
+    int (*fn)(struct ra_norm *, char *, char *, struct ra_err *);
+    struct ra_err *err;
+    const char *path;
+};
+
+static int
+each_cb(void *ctx, int lineno, char *key, char *val)
 {
-    int ec;
-    PCRE2_SIZE off;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, 0,
-                                   &ec, &off, NULL);
-    if (!re) {
-        PCRE2_UCHAR msg[128];
-        pcre2_get_error_message(ec, msg, sizeof msg);
-        ra_err_set(err, RA_ECONFIG, "bad pattern at offset %zu: %s",
-                   (size_t)off, msg);
-        return NULL;
+    struct each *e = ctx;
+    ra_rtrim(val);
+    int rc = e->fn(e->n, key, val, e->err);
+    if (rc) {
+        char msg[sizeof e->err->msg];
+        snprintf(msg, sizeof msg, "%s", e->err->msg);
+        ra_err_set(e->err, RA_ECONFIG, "%s:%d: %s", e->path, lineno, msg);
     }
-    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-    return re;
+    return rc;
 }
 
-/* Calls fn(ctx, key, rest) for each non-comment line of a rules file. */
+/* Calls fn(n, key, rest) for each line of the rules file schemas/<file>. */
 static int
 each_line(const char *file, int (*fn)(struct ra_norm *, char *, char *,
                                       struct ra_err *),
@@ -97,36 +100,10 @@ each_line(const char *file, int (*fn)(struct ra_norm *, char *, char *,
     struct ra_buf path = RA_BUF_INIT;
     ra_buf_addf(&path, "%s/schemas/%s", ra_datadir(), file);
     char *text = ra_read_small_file(path.data, NULL, err);
-    int lineno = 0, rc = 0;
-    if (!text) {
-        ra_buf_release(&path);
-        return RA_ECONFIG;
-    }
-    for (char *line = text, *next; line && rc == 0; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        lineno++;
-        while (*line == ' ' || *line == '\t')
-            line++;
-        size_t l = strlen(line);
-        while (l && (line[l - 1] == ' ' || line[l - 1] == '\r'))
-            line[--l] = '\0';
-        if (!*line || *line == '#')
-            continue;
-        char *rest = line;
-        while (*rest && *rest != ' ' && *rest != '\t')
-            rest++;
-        if (*rest)
-            *rest++ = '\0';
-        while (*rest == ' ' || *rest == '\t')
-            rest++;
-        rc = fn(n, line, rest, err);
-        if (rc) {
-            char msg[sizeof err->msg];
-            snprintf(msg, sizeof msg, "%s", err->msg);
-            ra_err_set(err, RA_ECONFIG, "%s:%d: %s", path.data, lineno, msg);
-        }
+    int rc = RA_ECONFIG;
+    if (text) {
+        struct each e = {n, fn, err, path.data};
+        rc = ra_config_lines(text, each_cb, &e);
     }
     free(text);
     ra_buf_release(&path);
@@ -147,7 +124,7 @@ on_redact(struct ra_norm *n, char *key, char *rest, struct ra_err *err)
     while (*re == ' ' || *re == '\t')
         re++;
     struct redact_rule r = {0};
-    r.re = compile(re, err);
+    r.re = ra_re_compile(re, RA_RE_NUL, err);
     if (!r.re)
         return RA_ECONFIG;
     if (n->nredact >= 32)
@@ -197,7 +174,7 @@ on_uname(struct ra_norm *n, char *key, char *rest, struct ra_err *err)
         else if (!strcmp(s, "qualify"))
             r.qualify = 1;
         else if (!strncmp(s, "match=", 6)) {
-            if (!(r.re = compile(s + 6, err)))
+            if (!(r.re = ra_re_compile(s + 6, RA_RE_NUL, err)))
                 goto fail;
         } else if (!strncmp(s, "session=", 8))
             r.session_key = xstrdup(s + 8);

@@ -4,8 +4,8 @@
  */
 #include "ingest/format.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include "ingest/regex.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,18 +19,8 @@ struct regex_state {
 static int
 regex_compile(struct ra_format *f, struct ra_err *err)
 {
-    int ec;
-    PCRE2_SIZE off;
-
-    f->re = pcre2_compile((PCRE2_SPTR)f->regex, PCRE2_ZERO_TERMINATED, 0, &ec,
-                          &off, NULL);
-    if (!f->re) {
-        PCRE2_UCHAR msg[128];
-        pcre2_get_error_message(ec, msg, sizeof msg);
-        return ra_err_set(err, RA_ECONFIG, "bad regex at offset %zu: %s",
-                          (size_t)off, msg);
-    }
-    pcre2_jit_compile(f->re, PCRE2_JIT_COMPLETE);
+    if (!(f->re = ra_re_compile(f->regex, RA_RE_NUL, err)))
+        return RA_ECONFIG;
     for (size_t i = 0; i < f->nrefs; i++) {
         struct ra_ref *r = f->refs[i];
         int64_t k;

@@ -8,8 +8,8 @@
 #include "ingest/format.h"
 #include "ingest/writer.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include "ingest/regex.h"
+
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,17 +109,12 @@ re_get(struct re_cache *c, const char *src, char *err, size_t errsz)
     for (int i = 0; i < RE_CACHE; i++)
         if (c->src[i] && !strcmp(c->src[i], src))
             return c->re[i];
-    int ec;
-    PCRE2_SIZE off;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, 0,
-                                   &ec, &off, NULL);
+    struct ra_err e = {0};
+    pcre2_code *re = ra_re_compile(src, RA_RE_NUL, &e);
     if (!re) {
-        PCRE2_UCHAR msg[128];
-        pcre2_get_error_message(ec, msg, sizeof msg);
-        snprintf(err, errsz, "bad regular expression '%s': %s", src, msg);
+        snprintf(err, errsz, "regular expression '%s': %s", src, e.msg);
         return NULL;
     }
-    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     int k = c->next;
     c->next = (c->next + 1) % RE_CACHE;
     free(c->src[k]);

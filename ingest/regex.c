@@ -1,0 +1,24 @@
+/* regex.c -- PCRE2 compilation for formats, rules and SQL's REGEXP: one
+ * error message, JIT always tried (it falls back to the interpreter where
+ * the platform has no JIT). */
+#include "ingest/regex.h"
+
+pcre2_code *
+ra_re_compile(const char *src, size_t len, struct ra_err *err)
+{
+    int ec;
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src,
+                                   len == RA_RE_NUL ? PCRE2_ZERO_TERMINATED
+                                                    : len,
+                                   0, &ec, &off, NULL);
+    if (!re) {
+        PCRE2_UCHAR msg[128];
+        pcre2_get_error_message(ec, msg, sizeof msg);
+        ra_err_set(err, RA_ECONFIG, "bad pattern at offset %zu: %s",
+                   (size_t)off, (const char *)msg);
+        return NULL;
+    }
+    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    return re;
+}
