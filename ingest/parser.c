@@ -351,19 +351,33 @@ static int
 parse_dur(const char *s, size_t n, int64_t *ms)
 {
     char tmp[64];
+    int64_t part[3], v = 0;
+    size_t np = 0, start = 0;
+
     if (n >= sizeof tmp)
         return -1;
     memcpy(tmp, s, n);
     tmp[n] = '\0';
     if (tmp[0] == '<')
         return *ms = 0, 0;
-    int a, b, c;
-    char extra;
-    if (sscanf(tmp, "%d:%d:%d%c", &a, &b, &c, &extra) == 3)
-        return *ms = ((int64_t)a * 3600 + b * 60 + c) * 1000, 0;
-    if (sscanf(tmp, "%d:%d%c", &a, &b, &extra) == 2)
-        return *ms = ((int64_t)a * 60 + b) * 1000, 0;
-    return ra_parse_duration(tmp, ms);
+    if (!memchr(tmp, ':', n))
+        return ra_parse_duration(tmp, ms);
+    /* mm:ss or hh:mm:ss, each part a small non-negative number */
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && tmp[i] != ':')
+            continue;
+        if (np == 3 || ra_parse_i64(tmp + start, i - start, &part[np]) != 0 ||
+            part[np] < 0 || part[np] > 1000000)
+            return -1;
+        np++;
+        start = i + 1;
+    }
+    for (size_t i = 0; i < np; i++)
+        v = v * 60 + part[i];
+    if (np < 2)
+        return -1;
+    *ms = v * 1000;
+    return 0;
 }
 
 static int
