@@ -42,7 +42,7 @@ valgrind: deps
 	@command -v valgrind >/dev/null || { echo "make valgrind needs valgrind: apt-get install valgrind" >&2; exit 1; }
 	@cmake -S . -B build/valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build build/valgrind -j $(JOBS)
-	@cd build/valgrind && RA_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" ctest -R golden -j $(JOBS) --output-on-failure
+	@cd build/valgrind && RELAYAUDIT_NO_JIT=1 RA_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" ctest -R golden -j $(JOBS) --output-on-failure
 
 clean:
 	rm -rf build

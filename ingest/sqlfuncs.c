@@ -130,7 +130,7 @@ fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     struct re_cache *c = sqlite3_user_data(ctx);
     const char *re_src = (const char *)sqlite3_value_text(argv[0]);
     const char *s = (const char *)sqlite3_value_text(argv[1]);
-    char err[256];
+    char err[640];
     (void)argc;
     if (!re_src || !s)
         return; /* NULL: no match */
