@@ -1,15 +1,23 @@
 /* join.c -- links gateway attempts to proxy events (DESIGN.md, "Joins" 1).
  *
- * SQL (analyze/sql/link_candidates.sql) lists the candidate pairs of each
- * pass best first: smallest |dt|, then gateway id, then proxy id. Here they
- * are taken greedily, each event at most once, which is exactly the
- * one-to-one nearest-in-time matching the design asks for. Memory: one bit
- * per event id.
+ * Pass 1 (equal request ids): SQL lists the candidate pairs best first and
+ * they are taken greedily, each event at most once.
+ *
+ * Pass 2 (egress session within the tolerance) must give the same greedy
+ * matching over all pairs -- smallest |dt| first, ties to the lower gateway
+ * id, then the lower proxy id -- but dense sessions have many candidates
+ * per event, so the pairs are never listed. The events of each session
+ * group (sessions an account's map rows tie together) are merged in time
+ * order, and a heap holds each gateway event's best free partner; when that
+ * partner is taken the event moves on to its next best. Popping the heap's
+ * minimum is exactly taking the next pair of the sorted list whose two
+ * events are both free. Memory: the events of one session group.
  */
 #include "analyze/join.h"
 #include "ingest/writer.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +27,404 @@ struct join {
     sqlite3_stmt *ins;
     int64_t links;
     struct ra_err *err;
+    char **pairs; /* sorted "account\x1fsession" of the map */
+    size_t npairs;
 };
+
+static int
+used(const unsigned char *bits, int64_t id, int64_t max)
+{
+    return id < 0 || id > max || ((bits[id >> 3] >> (id & 7)) & 1);
+}
+
+static void
+mark(unsigned char *bits, int64_t id)
+{
+    bits[id >> 3] |= (unsigned char)(1u << (id & 7));
+}
+
+static int
+link_pair(struct join *j, int64_t g, int64_t p, int64_t dt, const char *how)
+{
+    mark(j->gused, g);
+    mark(j->pused, p);
+    sqlite3_reset(j->ins);
+    sqlite3_bind_int64(j->ins, 1, g);
+    sqlite3_bind_int64(j->ins, 2, p);
+    sqlite3_bind_text(j->ins, 3, how, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(j->ins, 4, dt);
+    if (sqlite3_step(j->ins) != SQLITE_DONE)
+        return ra_err_set(j->err, RA_EDB, "cannot store a link: %s",
+                          sqlite3_errmsg(sqlite3_db_handle(j->ins)));
+    j->links++;
+    return 0;
+}
+
+/* Pass 1: request ids, candidates from SQL, best first. */
+static int
+take(void *ctx, int stmt, sqlite3_stmt *st)
+{
+    struct join *j = ctx;
+    int64_t g = sqlite3_column_int64(st, 0), p = sqlite3_column_int64(st, 1);
+    (void)stmt;
+    if (used(j->gused, g, j->gmax) || used(j->pused, p, j->pmax))
+        return 0;
+    return link_pair(j, g, p, sqlite3_column_int64(st, 2), "request_id");
+}
+
+/* ---- pass 2 ----------------------------------------------------------- */
+
+struct ev {
+    int64_t id, ts;
+    const char *host, *rid, *sess, *acct; /* in the group's arena */
+    int64_t l, r;                         /* gateway: candidate cursors */
+};
+
+struct group {
+    struct ev *g, *p;
+    size_t ng, np, capg, capp;
+    struct ra_arena *a;
+};
+
+static const char *
+col(struct ra_arena *a, sqlite3_stmt *st, int i)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    return v ? ra_arena_strndup(a, (const char *)v,
+                                (size_t)sqlite3_column_bytes(st, i))
+             : NULL;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+map_has(const struct join *j, const char *acct, const char *sess)
+{
+    char key[1024];
+    const char *k = key;
+    if (!acct || !sess || !j->npairs)
+        return 0;
+    snprintf(key, sizeof key, "%s\x1f%s", acct, sess);
+    return bsearch(&k, j->pairs, j->npairs, sizeof *j->pairs, cmp_str) !=
+           NULL;
+}
+
+static int
+valid(const struct join *j, const struct ev *g, const struct ev *p)
+{
+    if (g->sess ? strcmp(g->sess, p->sess) != 0 : !map_has(j, g->acct, p->sess))
+        return 0;
+    if (g->host && p->host && strcmp(g->host, p->host))
+        return 0;
+    if (g->rid && p->rid && strcmp(g->rid, p->rid))
+        return 0;
+    return 1;
+}
+
+static int
+free_ok(const struct join *j, const struct group *gr, const struct ev *g,
+        int64_t k)
+{
+    return !used(j->pused, gr->p[k].id, j->pmax) && valid(j, g, &gr->p[k]);
+}
+
+/* The best free partner of gateway event g within tol, by (|dt|, pid):
+ * its index in gr->p, or -1. Cursors only move past taken or invalid
+ * events, which never come back. */
+static int64_t
+best(const struct join *j, const struct group *gr, struct ev *g, int64_t tol)
+{
+    int64_t n = (int64_t)gr->np, right = -1, left = -1;
+    while (g->r < n && gr->p[g->r].ts - g->ts <= tol &&
+           !free_ok(j, gr, g, g->r))
+        g->r++;
+    if (g->r < n && gr->p[g->r].ts - g->ts <= tol)
+        right = g->r;
+    while (g->l >= 0 && g->ts - gr->p[g->l].ts <= tol &&
+           !free_ok(j, gr, g, g->l))
+        g->l--;
+    if (g->l >= 0 && g->ts - gr->p[g->l].ts <= tol) {
+        /* Among equal times, the lowest id: walk to the block's start. */
+        left = g->l;
+        for (int64_t k = g->l - 1; k >= 0 && gr->p[k].ts == gr->p[g->l].ts;
+             k--)
+            if (free_ok(j, gr, g, k))
+                left = k;
+    }
+    if (left < 0)
+        return right;
+    if (right < 0)
+        return left;
+    int64_t dl = g->ts - gr->p[left].ts, dr = gr->p[right].ts - g->ts;
+    if (dl != dr)
+        return dl < dr ? left : right;
+    return gr->p[left].id < gr->p[right].id ? left : right;
+}
+
+struct hent {
+    int64_t absdt, gid, pid;
+    size_t gi, pi;
+};
+
+static int
+hless(const struct hent *a, const struct hent *b)
+{
+    if (a->absdt != b->absdt)
+        return a->absdt < b->absdt;
+    if (a->gid != b->gid)
+        return a->gid < b->gid;
+    return a->pid < b->pid;
+}
+
+struct heap {
+    struct hent *v;
+    size_t n, cap;
+};
+
+static void
+hpush(struct heap *h, struct hent e)
+{
+    if (h->n == h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 256;
+        h->v = xrealloc(h->v, h->cap * sizeof *h->v);
+    }
+    size_t i = h->n++;
+    while (i > 0 && hless(&e, &h->v[(i - 1) / 2])) {
+        h->v[i] = h->v[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->v[i] = e;
+}
+
+static struct hent
+hpop(struct heap *h)
+{
+    struct hent top = h->v[0], last = h->v[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->n)
+            break;
+        if (c + 1 < h->n && hless(&h->v[c + 1], &h->v[c]))
+            c++;
+        if (!hless(&h->v[c], &last))
+            break;
+        h->v[i] = h->v[c];
+        i = c;
+    }
+    if (h->n)
+        h->v[i] = last;
+    return top;
+}
+
+static void
+push_best(struct join *j, struct group *gr, struct heap *h, size_t gi,
+          int64_t tol)
+{
+    struct ev *g = &gr->g[gi];
+    int64_t k = best(j, gr, g, tol);
+    if (k < 0)
+        return;
+    int64_t d = gr->p[k].ts - g->ts;
+    struct hent e = {d < 0 ? -d : d, g->id, gr->p[k].id, gi, (size_t)k};
+    hpush(h, e);
+}
+
+static int
+match_group(struct join *j, struct group *gr, int64_t tol)
+{
+    struct heap h = {0};
+    size_t split = 0;
+    int rc = 0;
+
+    for (size_t i = 0; i < gr->ng; i++) {
+        struct ev *g = &gr->g[i];
+        if (used(j->gused, g->id, j->gmax))
+            continue;
+        while (split < gr->np && gr->p[split].ts < g->ts)
+            split++;
+        g->r = (int64_t)split;
+        g->l = (int64_t)split - 1;
+        push_best(j, gr, &h, i, tol);
+    }
+    while (h.n && rc == 0) {
+        struct hent e = hpop(&h);
+        struct ev *g = &gr->g[e.gi], *p = &gr->p[e.pi];
+        if (used(j->gused, g->id, j->gmax))
+            continue;
+        if (used(j->pused, p->id, j->pmax)) {
+            push_best(j, gr, &h, e.gi, tol); /* its next best */
+            continue;
+        }
+        rc = link_pair(j, g->id, p->id, p->ts - g->ts, "session");
+    }
+    free(h.v);
+    return rc;
+}
+
+static void
+group_reset(struct group *gr)
+{
+    gr->ng = gr->np = 0;
+    ra_arena_reset(gr->a);
+}
+
+/* Session groups: sessions that one account's map rows name together are
+ * one group (a gateway event without a session may use any of them). */
+static int
+session_groups(sqlite3 *db, struct join *j, struct ra_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    if (ra_db_exec(db,
+                   "DROP TABLE IF EXISTS temp.ra_session_group;"
+                   "CREATE TEMP TABLE ra_session_group (session TEXT "
+                   "PRIMARY KEY, grp TEXT)",
+                   err))
+        return RA_EDB;
+    /* Union by account, repeated until stable (maps are small). */
+    if (ra_db_exec(db,
+                   "INSERT INTO temp.ra_session_group "
+                   "SELECT egress_session, min(egress_session) OVER "
+                   "(PARTITION BY account) FROM (SELECT DISTINCT account, "
+                   "egress_session FROM map WHERE account IS NOT NULL AND "
+                   "egress_session IS NOT NULL) WHERE 1 "
+                   "ON CONFLICT(session) DO UPDATE SET grp = min(grp, "
+                   "excluded.grp)",
+                   err))
+        return RA_EDB;
+    for (int changed = 1, guard = 0; changed && guard < 64; guard++) {
+        if (ra_db_exec(db,
+                       "UPDATE temp.ra_session_group AS s SET grp = (SELECT "
+                       "min(s2.grp) FROM map m1 JOIN map m2 ON m2.account = "
+                       "m1.account JOIN temp.ra_session_group s2 ON "
+                       "s2.session = m2.egress_session WHERE m1.egress_session "
+                       "= s.session) WHERE grp > (SELECT min(s2.grp) FROM map "
+                       "m1 JOIN map m2 ON m2.account = m1.account JOIN "
+                       "temp.ra_session_group s2 ON s2.session = "
+                       "m2.egress_session WHERE m1.egress_session = "
+                       "s.session)",
+                       err))
+            return RA_EDB;
+        changed = sqlite3_changes(db) > 0;
+    }
+    if (sqlite3_prepare_v2(db,
+                           "SELECT DISTINCT account || char(31) || "
+                           "egress_session FROM map WHERE account IS NOT NULL "
+                           "AND egress_session IS NOT NULL ORDER BY 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(db));
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        j->pairs = xrealloc(j->pairs, (j->npairs + 1) * sizeof *j->pairs);
+        j->pairs[j->npairs++] = xstrdup((const char *)sqlite3_column_text(st,
+                                                                          0));
+    }
+    sqlite3_finalize(st);
+    if (j->npairs)
+        qsort(j->pairs, j->npairs, sizeof *j->pairs, cmp_str);
+    return rc;
+}
+
+static int
+prepare_file_stmts(sqlite3 *db, sqlite3_stmt **gs, sqlite3_stmt **ps,
+                   struct ra_err *err)
+{
+    struct ra_buf path = RA_BUF_INIT;
+    char *sql;
+    const char *tail;
+    int rc = 0;
+    ra_buf_addf(&path, "%s/analyze/sql/link_session_streams.sql",
+                ra_datadir());
+    if (!(sql = ra_read_small_file(path.data, NULL, err))) {
+        ra_buf_release(&path);
+        return RA_ECONFIG;
+    }
+    if (sqlite3_prepare_v2(db, sql, -1, gs, &tail) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, tail, -1, ps, NULL) != SQLITE_OK || !*gs ||
+        !*ps)
+        rc = ra_err_set(err, RA_EDB, "%s: %s", path.data, sqlite3_errmsg(db));
+    free(sql);
+    ra_buf_release(&path);
+    return rc;
+}
+
+static void
+add_ev(struct ev **v, size_t *n, size_t *cap, struct ev e)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 1024;
+        *v = xrealloc(*v, *cap * sizeof **v);
+    }
+    (*v)[(*n)++] = e;
+}
+
+/* Pass 2: merge the two streams group by group. */
+static int
+session_pass(sqlite3 *db, struct join *j, int64_t tol, struct ra_err *err)
+{
+    sqlite3_stmt *gs = NULL, *ps = NULL;
+    struct group gr = {0};
+    int rc, grc, prc;
+    char *cur = NULL;
+
+    if ((rc = session_groups(db, j, err)) ||
+        (rc = prepare_file_stmts(db, &gs, &ps, err)))
+        goto out;
+    gr.a = ra_arena_new();
+    grc = sqlite3_step(gs);
+    prc = sqlite3_step(ps);
+    while (grc == SQLITE_ROW) {
+        /* The next group present on the gateway side. */
+        free(cur);
+        cur = xstrdup((const char *)sqlite3_column_text(gs, 0));
+        group_reset(&gr);
+        while (prc == SQLITE_ROW &&
+               strcmp((const char *)sqlite3_column_text(ps, 0), cur) < 0)
+            prc = sqlite3_step(ps);
+        while (grc == SQLITE_ROW &&
+               !strcmp((const char *)sqlite3_column_text(gs, 0), cur)) {
+            struct ev e = {sqlite3_column_int64(gs, 1),
+                           sqlite3_column_int64(gs, 2),
+                           col(gr.a, gs, 3),
+                           col(gr.a, gs, 4),
+                           col(gr.a, gs, 5),
+                           col(gr.a, gs, 6),
+                           0,
+                           0};
+            add_ev(&gr.g, &gr.ng, &gr.capg, e);
+            grc = sqlite3_step(gs);
+        }
+        while (prc == SQLITE_ROW &&
+               !strcmp((const char *)sqlite3_column_text(ps, 0), cur)) {
+            struct ev e = {sqlite3_column_int64(ps, 1),
+                           sqlite3_column_int64(ps, 2),
+                           col(gr.a, ps, 3),
+                           col(gr.a, ps, 4),
+                           col(gr.a, ps, 5),
+                           NULL,
+                           0,
+                           0};
+            add_ev(&gr.p, &gr.np, &gr.capp, e);
+            prc = sqlite3_step(ps);
+        }
+        if (gr.np && (rc = match_group(j, &gr, tol)))
+            goto out;
+    }
+    if (grc != SQLITE_DONE || (prc != SQLITE_DONE && prc != SQLITE_ROW))
+        rc = ra_err_set(err, RA_EDB, "link streams: %s", sqlite3_errmsg(db));
+out:
+    free(cur);
+    free(gr.g);
+    free(gr.p);
+    ra_arena_free(gr.a);
+    sqlite3_finalize(gs);
+    sqlite3_finalize(ps);
+    return rc;
+}
 
 static int64_t
 max_id(sqlite3 *db, const char *sql)
@@ -33,35 +438,10 @@ max_id(sqlite3 *db, const char *sql)
     return v;
 }
 
-static int
-take(void *ctx, int pass, sqlite3_stmt *st)
-{
-    struct join *j = ctx;
-    int64_t g = sqlite3_column_int64(st, 0), p = sqlite3_column_int64(st, 1);
-    if (g < 0 || g > j->gmax || p < 0 || p > j->pmax)
-        return 0;
-    if ((j->gused[g >> 3] >> (g & 7)) & 1 || (j->pused[p >> 3] >> (p & 7)) & 1)
-        return 0;
-    j->gused[g >> 3] |= (unsigned char)(1u << (g & 7));
-    j->pused[p >> 3] |= (unsigned char)(1u << (p & 7));
-    sqlite3_reset(j->ins);
-    sqlite3_bind_int64(j->ins, 1, g);
-    sqlite3_bind_int64(j->ins, 2, p);
-    sqlite3_bind_text(j->ins, 3, pass == 0 ? "request_id" : "session", -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_int64(j->ins, 4, sqlite3_column_int64(st, 2));
-    if (sqlite3_step(j->ins) != SQLITE_DONE)
-        return ra_err_set(j->err, RA_EDB, "cannot store a link: %s",
-                          sqlite3_errmsg(sqlite3_db_handle(j->ins)));
-    j->links++;
-    return 0;
-}
-
 int
 ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks, struct ra_err *err)
 {
     struct join j;
-    struct ra_sqlparam params[] = {{":tolerance", tolerance}};
     int rc;
 
     memset(&j, 0, sizeof j);
@@ -76,10 +456,15 @@ ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks, struct ra_err *err)
         rc = RA_EDB;
         goto out;
     }
-    rc = ra_sql_run(db, "link_candidates", params, 1, take, &j, err);
+    if ((rc = ra_sql_run(db, "link_request_id", NULL, 0, take, &j, err)) ||
+        (rc = session_pass(db, &j, tolerance, err)))
+        goto out;
     *nlinks = j.links;
 out:
     sqlite3_finalize(j.ins);
+    for (size_t i = 0; i < j.npairs; i++)
+        free(j.pairs[i]);
+    free(j.pairs);
     free(j.gused);
     free(j.pused);
     return rc;

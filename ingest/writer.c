@@ -147,7 +147,7 @@ ra_db_open(const char *path, int readonly, sqlite3 **out, struct ra_err *err)
         sqlite3_close(db);
         return RA_EDB;
     }
-    sqlite3_busy_timeout(db, 30000);
+    sqlite3_busy_timeout(db, 120000); /* a concurrent ingest's batch */
     ra_db_functions(db);
     if (user_version(db, &v, err) != 0) {
         ra_err_set(err, RA_EDB, "cannot use '%s': %s", path,
