@@ -7,7 +7,7 @@ secs=$2
 src=$(cd "$(dirname "$0")/../.." && pwd)
 export RELAYAUDIT_DATADIR="$src"
 status=0
-for t in reader regex csv json timestamp username headers; do
+for t in ${FUZZ_TARGETS:-reader regex csv json timestamp username headers}; do
   work="$build/fuzz-corpus/$t"
   mkdir -p "$work" "$build/fuzz-crashes"
   cp -n "$src/tests/fuzz/corpus/$t/"* "$work/" 2>/dev/null
