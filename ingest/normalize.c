@@ -294,11 +294,11 @@ ra_redact(struct ra_norm *n, struct ra_arena *a, const char *s, size_t len,
     struct ra_buf cur = RA_BUF_INIT;
     const char *text = s;
     size_t tlen = len;
-    uint32_t todo = hints_present(n, s, len);
+    uint32_t wanted = hints_present(n, s, len);
 
-    for (size_t r = 0; todo && r < n->nredact; r++) {
+    for (size_t r = 0; wanted && r < n->nredact; r++) {
         struct redact_rule *rule = &n->redact[r];
-        if (!(todo & (1u << r)))
+        if (!(wanted & (1u << r)))
             continue;
         struct ra_buf out = RA_BUF_INIT;
         size_t pos = 0;
