@@ -27,21 +27,24 @@ ingest_all ref.db
 
 kills=0
 seed=7
+step=0
 while [ $kills -lt 24 ]; do
-  ingest_all t.db &
+  # alternate between the two directories, each killed at random moments
+  if [ $((step % 2)) = 0 ]; then dir=arch/gw src=gateway; else dir=arch/px src=proxy; fi
+  step=$((step + 1))
+  "$RA" ingest --db t.db --source $src $dir 2>/dev/null &
   pid=$!
   # a pseudo-random delay of 0.02 to 0.79 s
   seed=$(( (seed * 1103515245 + 12345) % 2147483648 ))
   sleep "0.$(printf '%02d' $(( seed % 78 + 2 )))"
   if kill -0 $pid 2>/dev/null; then
-    pkill -KILL -P $pid 2>/dev/null
     kill -KILL $pid 2>/dev/null
     kills=$((kills + 1))
   fi
   wait $pid 2>/dev/null
-  # a run that finished before the kill: start over to keep killing
+  # everything finished before a kill: start over to keep killing
   if [ "$(q t.db 'SELECT count(*) FROM files WHERE complete = 1')" = 5 ]; then
-    rm -f t.db t.db-wal t.db-shm
+    rm -f t.db t.db-wal t.db-shm t.db-claims
   fi
 done
 ingest_all t.db
