@@ -494,7 +494,16 @@ render_json(const struct ra_report *r, FILE *f)
         cJSON_AddItemToArray(arr, item);
     }
     char *s = cJSON_Print(root);
-    int rc = s && fputs(s, f) >= 0 && fputc('\n', f) != EOF ? 0 : RA_EIO;
+    int rc = s ? 0 : RA_EIO;
+    /* cJSON indents with tabs and writes "key":<tab>value; strings never
+     * hold a raw tab (it is escaped), so every tab is layout. */
+    for (const char *c = s; rc == 0 && *c; c++)
+        if (*c != '\t')
+            rc = fputc(*c, f) == EOF ? RA_EIO : 0;
+        else
+            rc = fputs(c > s && c[-1] == ':' ? " " : "  ", f) < 0 ? RA_EIO : 0;
+    if (rc == 0 && fputc('\n', f) == EOF)
+        rc = RA_EIO;
     cJSON_free(s);
     cJSON_Delete(root);
     return rc;
