@@ -48,6 +48,15 @@ int ra_resolve_window(struct ra_params *p, const char *since,
                       const char *until, const char *tz, const char *cmd);
 
 struct sqlite3;
+/* The report options shared by report and run. */
+struct ra_report_opts {
+    int fmt;
+    const char *out, *fail_on;
+};
+/* Apply one report option (f, o, F): 0 when applied, -1 when c is not one
+ * of them, 2 after a usage message. */
+int ra_report_option(int c, const char *arg, struct ra_report_opts *ro,
+                     const char *cmd);
 /* text, md, json, csv to enum ra_report_format; -1 when unknown. */
 int ra_parse_report_format(const char *s, int *fmt);
 /* Load and render a report (cmd_report.c); returns the exit code (3 when

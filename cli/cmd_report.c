@@ -46,6 +46,28 @@ ra_parse_report_format(const char *s, int *fmt)
 }
 
 int
+ra_report_option(int c, const char *arg, struct ra_report_opts *ro,
+                 const char *cmd)
+{
+    switch (c) {
+    case 'f':
+        if (ra_parse_report_format(arg, &ro->fmt))
+            return ra_usage_error(cmd, "unknown format '%s'", arg);
+        return 0;
+    case 'o':
+        ro->out = arg;
+        return 0;
+    case 'F':
+        if (!ra_severity_rank(arg))
+            return ra_usage_error(cmd, "--fail-on takes high, medium or low");
+        ro->fail_on = arg;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+int
 ra_emit_report(struct sqlite3 *db, int has_window, int64_t since,
                int64_t until, int fmt, const char *out, const char *fail_on)
 {
@@ -117,9 +139,10 @@ cmd_report(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db_path = "relayaudit.db", *out = NULL, *since = NULL,
-               *until = NULL, *tz = NULL, *fail_on = NULL;
-    int fmt = RA_RPT_TEXT, c, rc;
+    const char *db_path = "relayaudit.db", *since = NULL, *until = NULL,
+               *tz = NULL;
+    struct ra_report_opts ro = {RA_RPT_TEXT, NULL, NULL};
+    int c, rc;
     struct ra_params p;
     struct ra_err err = {0};
     sqlite3 *db = NULL;
@@ -132,14 +155,6 @@ cmd_report(int argc, char **argv)
         case 'd':
             db_path = optarg;
             break;
-        case 'f':
-            if (ra_parse_report_format(optarg, &fmt))
-                return ra_usage_error("report", "unknown format '%s'",
-                                      optarg);
-            break;
-        case 'o':
-            out = optarg;
-            break;
         case 'S':
             since = optarg;
             break;
@@ -149,18 +164,15 @@ cmd_report(int argc, char **argv)
         case 'z':
             tz = optarg;
             break;
-        case 'F':
-            if (!ra_severity_rank(optarg))
-                return ra_usage_error("report", "--fail-on takes high, "
-                                                "medium or low");
-            fail_on = optarg;
-            break;
         case 'h':
             fputs(help, stdout);
             return RA_EXIT_OK;
         default:
-            return ra_usage_error("report", "unknown option '%s'",
-                                  argv[optind - 1]);
+            if ((rc = ra_report_option(c, optarg, &ro, "report")) < 0)
+                return ra_usage_error("report", "unknown option '%s'",
+                                      argv[optind - 1]);
+            if (rc)
+                return rc;
         }
     }
     if (optind != argc)
@@ -172,8 +184,8 @@ cmd_report(int argc, char **argv)
         ra_die_msg("%s", err.msg);
         return RA_EXIT_FAIL;
     }
-    rc = ra_emit_report(db, since || until, p.since, p.until, fmt, out,
-                        fail_on);
+    rc = ra_emit_report(db, since || until, p.since, p.until, ro.fmt, ro.out,
+                        ro.fail_on);
     sqlite3_close(db);
     return rc;
 }

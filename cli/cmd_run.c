@@ -96,9 +96,9 @@ cmd_run(int argc, char **argv)
     };
     struct ra_ingest_opts o = {0};
     struct paths map = {0}, gw = {0}, px = {0};
-    const char *gwfmt = NULL, *pxfmt = NULL, *since = NULL, *until = NULL,
-               *out = NULL, *fail_on = NULL;
-    int fmt = RA_RPT_TEXT, c, rc = RA_EXIT_OK, irc = RA_EXIT_OK;
+    const char *gwfmt = NULL, *pxfmt = NULL, *since = NULL, *until = NULL;
+    struct ra_report_opts ro = {RA_RPT_TEXT, NULL, NULL};
+    int c, rc = RA_EXIT_OK, irc = RA_EXIT_OK;
     int64_t v;
     struct ra_params p;
     struct ra_analysis a;
@@ -153,28 +153,13 @@ cmd_run(int argc, char **argv)
             }
             o.max_line = (size_t)v;
             break;
-        case 'f':
-            if (ra_parse_report_format(optarg, &fmt)) {
-                rc = ra_usage_error("run", "unknown format '%s'", optarg);
-                goto out;
-            }
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case 'F':
-            if (!ra_severity_rank(optarg)) {
-                rc = ra_usage_error("run", "--fail-on takes high, medium or "
-                                           "low");
-                goto out;
-            }
-            fail_on = optarg;
-            break;
         case 'h':
             fputs(help, stdout);
             goto out;
         default: {
-            int r2 = ra_analyze_option(c, optarg, &p, &since, &until, "run");
+            int r2 = ra_report_option(c, optarg, &ro, "run");
+            if (r2 < 0)
+                r2 = ra_analyze_option(c, optarg, &p, &since, &until, "run");
             if (r2 < 0)
                 r2 = ra_usage_error("run", "unknown option '%s'",
                                     argv[optind - 1]);
@@ -221,7 +206,7 @@ cmd_run(int argc, char **argv)
                     "%lld findings\n",
             (long long)a.run_id, (long long)a.links, (long long)a.bans,
             (long long)a.findings);
-    rc = ra_emit_report(db, 1, p.since, p.until, fmt, out, fail_on);
+    rc = ra_emit_report(db, 1, p.since, p.until, ro.fmt, ro.out, ro.fail_on);
     if (irc == RA_EXIT_FAIL)
         rc = RA_EXIT_FAIL; /* 1 wins over 3; the report was written */
 out:
