@@ -4,6 +4,7 @@
 # with peak RSS and ratios. Figures only; nothing here passes or fails.
 #   BENCH_LINES=N   lines per input [1000000]
 #   BENCH_JSON=0    skip the JSON library comparison
+#   BENCH_BIG=1     also the scale checks: 20 M lines, a 1 GB archive re-run
 set -eu
 RA=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")/.."
@@ -34,8 +35,8 @@ run() {
 # row LABEL LINES BASE_SECS: one line of the table
 row() {
   awk -v l="$1" -v n="$2" -v s="$secs" -v k="$kib" -v b="$3" 'BEGIN {
-    r = (s > 0 ? n / s : 0)
-    printf "| %-42s | %7.2f s | %10.0f/s | %7.1f MiB | %s |\n", l, s, r, k / 1024,
+    r = (s > 0 && n > 0 ? sprintf("%10.0f/s", n / s) : "")
+    printf "| %-46s | %7.2f s | %12s | %7.1f MiB | %s |\n", l, s, r, k / 1024,
       (b > 0 && s > 0 ? sprintf("%.2fx", b / s) : "") }'
 }
 fresh() { rm -f "$dir"/b.db "$dir"/b.db-wal "$dir"/b.db-shm "$dir"/b.db-claims; }
@@ -65,7 +66,7 @@ fresh
 run "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log.gz"
 row "relayaudit ingest squid (.gz)" "$N" "$imp"
 run "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log.gz" "$dir/squid-$N.log"
-row "relayaudit re-run over the same files (ledger)" "$N" "$imp"
+row "relayaudit re-run over the same files (ledger)" 0 0
 fresh
 run "$RA" ingest --db "$dir/b.db" --format relayaudit-jsonl "$dir/gateway-$N.jsonl"
 row "relayaudit ingest relayaudit-jsonl" "$N" "$imp"
@@ -100,4 +101,37 @@ if [ "${BENCH_JSON:-1}" = 1 ]; then
       bench/json_choice.c $(pkg-config --cflags --libs "$p")
     "$dir/jc_$d" "$dir/json-200k.jsonl"
   done
+fi
+
+# BENCH_BIG=1: the scale checks of issue 6 -- peak RSS at 20 M Squid lines
+# (against 1 M above) and a nightly re-run over an unchanged archive of
+# more than 1 GB (rotated files, everything already in the ledger).
+if [ "${BENCH_BIG:-0}" = 1 ]; then
+  big=$dir/big
+  mkdir -p "$big/archive"
+  if [ ! -s "$big/squid-20M.log.gz" ]; then
+    echo "generating 20 M Squid lines..." >&2
+    "$dir/ra_gen" squid 20000000 | gzip -1 >"$big/squid-20M.log.gz"
+  fi
+  if [ ! -s "$big/archive/access.log.1" ]; then
+    # 8 rotated files of 1 M lines each (~1.2 GB), the oldest gzipped
+    zcat "$big/squid-20M.log.gz" | head -n 8000000 |
+      split -l 1000000 -a 1 --numeric-suffixes=1 - "$big/archive/access.log."
+    gzip -1 "$big/archive/access.log.8"
+  fi
+  echo
+  echo "scale: $(du -h "$big/squid-20M.log.gz" | cut -f1) gzipped (20 M lines)," \
+       "archive $(du -sh "$big/archive" | cut -f1) in $(ls "$big/archive" | wc -l) files"
+  echo
+  echo "| command | time | lines/s | peak RSS | |"
+  echo "| --- | --- | --- | --- | --- |"
+  rm -f "$big"/s.db*
+  run "$RA" ingest --db "$big/s.db" --format squid "$big/squid-20M.log.gz"
+  row "relayaudit ingest squid (.gz), 20 M lines" 20000000 0
+  rm -f "$big"/s.db*
+  run "$RA" ingest --db "$big/s.db" --format squid "$big/archive"
+  row "relayaudit ingest archive (first run)" 8000000 0
+  run "$RA" ingest --db "$big/s.db" --format squid "$big/archive"
+  row "relayaudit re-run, archive unchanged" 0 0
+  rm -f "$big"/s.db*
 fi
