@@ -85,13 +85,24 @@ UPDATE ban_ev SET attribution = NULL WHERE attribution = 'map' AND caller IS NUL
 -- The callers active on the account in [ts - lookback, ts): the candidates
 -- of the window rule, and evidence for every ban (the one who triggered a
 -- ban is not always the one who caused it).
+-- Each of the account's callers is one index seek (gateway_account_caller)
+-- for an event in the lookback: the cost grows with the callers of an
+-- account, not with its traffic in the lookback.
+DROP TABLE IF EXISTS temp.acc_caller;
+CREATE TEMP TABLE acc_caller AS
+SELECT DISTINCT account, caller FROM gateway_events
+WHERE account IN (SELECT account FROM ban_ev) AND caller IS NOT NULL;
+CREATE INDEX temp.acc_caller_account ON acc_caller(account, caller);
 UPDATE ban_ev SET active = (
     SELECT json_group_array(caller) FROM (
-        SELECT DISTINCT g.caller FROM gateway_events g
-        WHERE g.account = ban_ev.account AND g.caller IS NOT NULL
-          AND g.ts >= ban_ev.ts - :lookback AND g.ts < ban_ev.ts
-        ORDER BY g.caller))
+        SELECT a.caller FROM acc_caller a
+        WHERE a.account = ban_ev.account
+          AND EXISTS (SELECT 1 FROM gateway_events g
+                      WHERE g.account = a.account AND g.caller = a.caller
+                        AND g.ts >= ban_ev.ts - :lookback AND g.ts < ban_ev.ts)
+        ORDER BY a.caller))
 WHERE account IS NOT NULL;
+DROP TABLE temp.acc_caller;
 
 -- 5. the lookback window: exactly one caller, several, or none
 UPDATE ban_ev SET attribution = CASE json_array_length(coalesce(active, '[]'))

@@ -1,8 +1,9 @@
 -- Indexes the joins and detectors need. Created by analyze rather than at
 -- ingest, so that a bulk load does not maintain them row by row.
 CREATE INDEX IF NOT EXISTS gateway_ts ON gateway_events(ts);
--- covering: the lookback of every ban reads only this index
-CREATE INDEX IF NOT EXISTS gateway_account_ts ON gateway_events(account, ts, caller);
+-- the lookback of a ban: one seek per caller of its account
+DROP INDEX IF EXISTS gateway_account_ts;
+CREATE INDEX IF NOT EXISTS gateway_account_caller ON gateway_events(account, caller, ts);
 CREATE INDEX IF NOT EXISTS gateway_session_ts ON gateway_events(session, ts);
 CREATE INDEX IF NOT EXISTS gateway_egress_ts ON gateway_events(egress_session, ts);
 CREATE INDEX IF NOT EXISTS gateway_request ON gateway_events(request_id);
