@@ -569,8 +569,13 @@ bench_jsonl(long n, FILE *gw, FILE *px)
     int64_t t = DAY0;
     for (long i = 0; i < n; i++) {
         struct ev e;
-        int c = (int)(rnd() % NCALLERS), a = (int)(rnd() % 8);
+        /* A downstream session belongs to one caller and sticks to one
+         * account; one event in 2,000 lands on another (a sticky break). */
+        int sess = rint_(1, 5000), c = sess % NCALLERS;
+        int a = (int)((unsigned)sess * 2654435761u % 8u);
         char ts[40];
+        if (rnd() % 2000 == 0)
+            a = (a + 1 + (int)(rnd() % 7)) % 8;
         t += rint_(1, 170);
         memset(&e, 0, sizeof e);
         iso(t, ts);
@@ -583,7 +588,7 @@ bench_jsonl(long n, FILE *gw, FILE *px)
                 "\"headers_in\":{\"user-agent\":\"%s\",\"x-stainless-lang\":"
                 "\"%s\",\"authorization\":\"Bearer %s\"},\"headers_out\":"
                 "{\"user-agent\":\"%s\",\"authorization\":\"Bearer sk-up\"}}\n",
-                ts, i, callers[c].name, callers[c].key, rint_(1, 5000),
+                ts, i, callers[c].name, callers[c].key, sess,
                 accounts[a].provider, accounts[a].name, accounts[a].session,
                 models[a], accounts[a].route, rnd() % 50 ? 200 : 429,
                 rint_(80, 4000), rint_(10, 4000), rint_(1, 900),

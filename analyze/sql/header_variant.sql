@@ -1,26 +1,43 @@
 -- header_variant (DESIGN.md): one finding per subject.
 -- Parameters: :run_id :since :until
 
+-- One scan of the window's gateway events, grouped by everything the
+-- variants compare; every sub-kind below reads this small table (counts,
+-- first and last compose) instead of scanning the events again.
+DROP TABLE IF EXISTS temp.hv;
+CREATE TEMP TABLE hv AS
+SELECT caller, hdr_in_fp, account, hdr_out_fp, route, count(*) AS n,
+       min(ts) AS first, max(ts) AS last, min(user_agent) AS ua,
+       min(id) AS id
+FROM gateway_events
+WHERE ts >= :since AND ts < :until
+  AND ((caller IS NOT NULL AND hdr_in_fp IS NOT NULL) OR account IS NOT NULL)
+GROUP BY caller, hdr_in_fp, account, hdr_out_fp, route;
+
 -- caller_drift: a caller with more than one inbound fingerprint. Medium when
 -- the variants interleave (A, B, A: two clients share a key), low when each
 -- switch is for good (an upgrade).
-WITH ev AS MATERIALIZED (
-    SELECT caller, ts, session, hdr_in_fp AS fp, user_agent,
+WITH fps AS MATERIALIZED (
+    SELECT caller, hdr_in_fp AS fp, sum(n) AS n, min(first) AS first,
+           max(last) AS last, min(ua) AS ua
+    FROM temp.hv WHERE caller IS NOT NULL AND hdr_in_fp IS NOT NULL
+      AND caller IN (SELECT caller FROM temp.hv WHERE hdr_in_fp IS NOT NULL
+                     GROUP BY caller HAVING count(DISTINCT hdr_in_fp) > 1)
+    GROUP BY caller, hdr_in_fp
+),
+ev AS MATERIALIZED (
+    -- the events of drifting callers only (none: nothing is read)
+    SELECT caller, ts, session, hdr_in_fp AS fp,
            lag(hdr_in_fp) OVER (PARTITION BY caller ORDER BY ts, id) AS prev
     FROM gateway_events
-    WHERE ts >= :since AND ts < :until
-      AND caller IS NOT NULL AND hdr_in_fp IS NOT NULL
+    WHERE EXISTS (SELECT 1 FROM fps)
+      AND ts >= :since AND ts < :until AND hdr_in_fp IS NOT NULL
+      AND caller IN (SELECT caller FROM fps)
 ),
 drift AS MATERIALIZED (
     SELECT caller, count(DISTINCT fp) AS k, sum(prev IS NOT NULL AND prev <> fp) AS changes,
            min(ts) AS first
-    FROM ev GROUP BY caller HAVING count(DISTINCT fp) > 1
-),
-fps AS MATERIALIZED (
-    SELECT caller, fp, count(*) AS n, min(ts) AS first, max(ts) AS last,
-           min(user_agent) AS ua
-    FROM ev WHERE caller IN (SELECT caller FROM drift)
-    GROUP BY caller, fp ORDER BY caller, first
+    FROM ev GROUP BY caller
 ),
 fpj AS MATERIALIZED (
     SELECT caller, json_group_array(fp) AS fps,
@@ -58,11 +75,10 @@ ORDER BY d.caller;
 
 -- account_mix: an account that receives more than one outbound fingerprint.
 WITH fps AS (
-    SELECT account, hdr_out_fp AS fp, count(*) AS n, min(ts) AS first,
-           max(ts) AS last
-    FROM gateway_events
-    WHERE ts >= :since AND ts < :until
-      AND account IS NOT NULL AND hdr_out_fp IS NOT NULL
+    SELECT account, hdr_out_fp AS fp, sum(n) AS n, min(first) AS first,
+           max(last) AS last
+    FROM temp.hv
+    WHERE account IS NOT NULL AND hdr_out_fp IS NOT NULL
     GROUP BY account, hdr_out_fp ORDER BY account, first
 )
 INSERT INTO findings (run_id, kind, severity, sub, account, ts, evidence)
@@ -81,10 +97,10 @@ FROM fps GROUP BY account HAVING count(*) > 1 ORDER BY account;
 -- temp.ra_identity) in what an account was sent. Names are part of the
 -- fingerprint, so one event per (account, fingerprint) is enough to read.
 WITH rep AS MATERIALIZED (
-    SELECT account, hdr_out_fp, min(id) AS id, count(*) AS n
-    FROM gateway_events
-    WHERE ts >= :since AND ts < :until
-      AND account IS NOT NULL AND headers_out IS NOT NULL
+    -- a fingerprint exists exactly when headers_out does
+    SELECT account, hdr_out_fp, min(id) AS id, sum(n) AS n
+    FROM temp.hv
+    WHERE account IS NOT NULL AND hdr_out_fp IS NOT NULL
     GROUP BY account, hdr_out_fp
 ),
 leaks AS MATERIALIZED (
@@ -96,8 +112,7 @@ leaks AS MATERIALIZED (
 )
 INSERT INTO findings (run_id, kind, severity, sub, account, ts, evidence)
 SELECT :run_id, 'header_variant', 'high', 'leak', l.account,
-       (SELECT min(ts) FROM gateway_events g
-        WHERE g.account = l.account AND g.ts >= :since AND g.ts < :until),
+       (SELECT min(first) FROM temp.hv h WHERE h.account = l.account),
        json_object(
            'variant', 'leak', 'caller', NULL, 'session', NULL,
            'account', l.account,
@@ -115,11 +130,10 @@ FROM (SELECT DISTINCT account FROM leaks) l ORDER BY l.account;
 WITH routes AS (
     SELECT account, ra_base_url(route) AS base, sum(n) AS n,
            min(first) AS first, max(last) AS last
-    FROM (SELECT account, route, count(*) AS n, min(ts) AS first,
-                 max(ts) AS last
-          FROM gateway_events
-          WHERE ts >= :since AND ts < :until
-            AND account IS NOT NULL AND route IS NOT NULL
+    FROM (SELECT account, route, sum(n) AS n, min(first) AS first,
+                 max(last) AS last
+          FROM temp.hv
+          WHERE account IS NOT NULL AND route IS NOT NULL
           GROUP BY account, route)
     GROUP BY account, base ORDER BY account, first
 )
@@ -137,12 +151,15 @@ FROM routes GROUP BY account HAVING count(*) > 1 ORDER BY account;
 
 -- route_mismatch: a gateway event linked by request_id to a proxy event
 -- whose destination host is not the route's host.
-WITH mm AS MATERIALIZED (
+WITH rl AS MATERIALIZED (
+    SELECT gateway_id, proxy_id FROM links WHERE method = 'request_id'
+),
+mm AS MATERIALIZED (
     SELECT g.account, g.request_id, g.ts, ra_host(g.route) AS route_host,
            p.dest_host
-    FROM links l JOIN gateway_events g ON g.id = l.gateway_id
-                 JOIN proxy_events p ON p.id = l.proxy_id
-    WHERE l.method = 'request_id' AND g.ts >= :since AND g.ts < :until
+    FROM rl l JOIN gateway_events g ON g.id = l.gateway_id
+              JOIN proxy_events p ON p.id = l.proxy_id
+    WHERE g.ts >= :since AND g.ts < :until
       AND g.account IS NOT NULL AND p.dest_host IS NOT NULL
       AND ra_host(g.route) IS NOT NULL AND ra_host(g.route) <> p.dest_host
 )
@@ -159,3 +176,5 @@ SELECT :run_id, 'header_variant', 'high', 'route_mismatch', account,
                SELECT request_id FROM mm x WHERE x.account = mm.account
                ORDER BY ts LIMIT 10)))
 FROM mm GROUP BY account ORDER BY account;
+
+DROP TABLE temp.hv;

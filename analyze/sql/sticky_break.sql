@@ -127,23 +127,34 @@ GROUP BY s.egress_session ORDER BY s.egress_session;
 -- declared: an account observed leaving through an egress session or a
 -- country the map does not declare for it. Accounts whose rows declare no
 -- egress session (or no country) are not checked for it.
-WITH obs AS (
+WITH decl AS MATERIALIZED (
+    -- only accounts with a declaration are checked: nothing else is read
+    SELECT account,
+           max(egress_session IS NOT NULL) AS has_session,
+           max(country IS NOT NULL) AS has_country
+    FROM map WHERE account IS NOT NULL
+    GROUP BY account HAVING has_session OR has_country
+),
+linked AS MATERIALIZED (
+    SELECT g.account, p.egress_session, p.country, p.ts
+    FROM links l JOIN gateway_events g ON g.id = l.gateway_id
+                 JOIN proxy_events p ON p.id = l.proxy_id
+    WHERE p.ts >= :since AND p.ts < :until
+      AND g.account IN (SELECT account FROM decl)
+      AND (p.egress_session IS NOT NULL OR p.country IS NOT NULL)
+),
+obs AS (
     SELECT account, 'egress_session' AS what, egress_session AS v, ts
     FROM gateway_events
     WHERE ts >= :since AND ts < :until
-      AND account IS NOT NULL AND egress_session IS NOT NULL
+      AND account IN (SELECT account FROM decl WHERE has_session)
+      AND egress_session IS NOT NULL
     UNION ALL
-    SELECT g.account, 'egress_session', p.egress_session, p.ts
-    FROM links l JOIN gateway_events g ON g.id = l.gateway_id
-                 JOIN proxy_events p ON p.id = l.proxy_id
-    WHERE p.ts >= :since AND p.ts < :until
-      AND g.account IS NOT NULL AND p.egress_session IS NOT NULL
+    SELECT account, 'egress_session', egress_session, ts FROM linked
+    WHERE egress_session IS NOT NULL
     UNION ALL
-    SELECT g.account, 'country', p.country, p.ts
-    FROM links l JOIN gateway_events g ON g.id = l.gateway_id
-                 JOIN proxy_events p ON p.id = l.proxy_id
-    WHERE p.ts >= :since AND p.ts < :until
-      AND g.account IS NOT NULL AND p.country IS NOT NULL
+    SELECT account, 'country', country, ts FROM linked
+    WHERE country IS NOT NULL
 ),
 undeclared AS (
     SELECT o.account, o.what, o.v, count(*) AS n, min(o.ts) AS first,
