@@ -166,7 +166,8 @@ ra_db_open(const char *path, int readonly, sqlite3 **out, struct ra_err *err)
             sqlite3_close(db);
             return RA_EDB;
         }
-    } else if (ra_db_exec(db, "PRAGMA journal_mode=WAL; "
+    } else if (ra_db_exec(db, "PRAGMA page_size=16384; " /* new files */
+                              "PRAGMA journal_mode=WAL; "
                               "PRAGMA synchronous=NORMAL; "
                               "PRAGMA cache_size=-16000",
                           err) ||
