@@ -10,6 +10,22 @@
 #include <string.h>
 #include <time.h>
 
+/* RELAYAUDIT_TIMINGS=plan: SQLite's query plan of a statement, bound. */
+static void
+print_plan(sqlite3 *db, const char *name, int n, sqlite3_stmt *st)
+{
+    sqlite3_stmt *q = NULL;
+    char *sql = sqlite3_expanded_sql(st);
+    char *eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql ? sql : "");
+    fprintf(stderr, "relayaudit: %s.sql statement %d plan:\n", name, n);
+    if (eqp && sqlite3_prepare_v2(db, eqp, -1, &q, NULL) == SQLITE_OK)
+        while (sqlite3_step(q) == SQLITE_ROW)
+            fprintf(stderr, "    %s\n", sqlite3_column_text(q, 3));
+    sqlite3_finalize(q);
+    sqlite3_free(eqp);
+    sqlite3_free(sql);
+}
+
 int
 ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
            size_t nparams, int (*row)(void *, int, sqlite3_stmt *), void *ctx,
@@ -50,6 +66,9 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
             }
             sqlite3_bind_int64(st, i, params[k].value);
         }
+        const char *tm = getenv("RELAYAUDIT_TIMINGS");
+        if (rc == 0 && tm && !strcmp(tm, "plan"))
+            print_plan(db, name, idx + 1, st);
         s = SQLITE_DONE;
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -57,7 +76,7 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
             if (row)
                 rc = row(ctx, idx, st);
         clock_gettime(CLOCK_MONOTONIC, &t1);
-        if (getenv("RELAYAUDIT_TIMINGS"))
+        if (tm)
             fprintf(stderr, "relayaudit: %s.sql statement %d: %.3f s\n",
                     name, idx + 1,
                     (double)(t1.tv_sec - t0.tv_sec) +

@@ -4,22 +4,22 @@
 -- them group by group.
 
 -- Statement 1: gateway events with an egress session, and those without
--- one under each session the map gives their account.
+-- one under each session the map gives their account (one scan).
 SELECT grp, id, ts, host, request_id, egress_session, account FROM (
-  SELECT coalesce(sg.grp, g.egress_session) AS grp, g.id, g.ts,
-         ra_host(g.route) AS host, g.request_id, g.egress_session,
-         NULL AS account
+  SELECT CASE WHEN g.egress_session IS NOT NULL
+              THEN coalesce(sg.grp, g.egress_session)
+              ELSE (SELECT sg2.grp FROM map m
+                    JOIN temp.ra_session_group sg2
+                      ON sg2.session = m.egress_session
+                    WHERE m.account = g.account LIMIT 1) END AS grp,
+         g.id, g.ts, ra_host(g.route) AS host, g.request_id,
+         g.egress_session,
+         CASE WHEN g.egress_session IS NULL THEN g.account END AS account
   FROM gateway_events g
   LEFT JOIN temp.ra_session_group sg ON sg.session = g.egress_session
   WHERE g.egress_session IS NOT NULL
-  UNION ALL
-  SELECT (SELECT sg.grp FROM map m
-          JOIN temp.ra_session_group sg ON sg.session = m.egress_session
-          WHERE m.account = g.account LIMIT 1),
-         g.id, g.ts, ra_host(g.route), g.request_id, NULL, g.account
-  FROM gateway_events g
-  WHERE g.egress_session IS NULL AND g.account IN (
-      SELECT account FROM map WHERE egress_session IS NOT NULL))
+     OR g.account IN (SELECT account FROM map
+                      WHERE egress_session IS NOT NULL))
 ORDER BY grp, ts, id;
 
 -- Statement 2: proxy events with an egress session.
