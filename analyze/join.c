@@ -450,14 +450,24 @@ ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks, struct ra_err *err)
     j.pmax = max_id(db, "SELECT coalesce(max(id), 0) FROM proxy_events");
     j.gused = xcalloc((size_t)(j.gmax / 8 + 1), 1);
     j.pused = xcalloc((size_t)(j.pmax / 8 + 1), 1);
-    if (ra_db_exec(db, "DELETE FROM links", err) ||
+    /* The unique indexes are built once after the bulk insert; the used
+     * bitmaps already keep every event in at most one link. */
+    if (ra_db_exec(db, "DROP INDEX IF EXISTS links_gateway; "
+                       "DROP INDEX IF EXISTS links_proxy; "
+                       "DELETE FROM links",
+                   err) ||
         sqlite3_prepare_v2(db, "INSERT INTO links VALUES (?, ?, ?, ?)", -1,
                            &j.ins, NULL) != SQLITE_OK) {
         rc = RA_EDB;
         goto out;
     }
     if ((rc = ra_sql_run(db, "link_request_id", NULL, 0, take, &j, err)) ||
-        (rc = session_pass(db, &j, tolerance, err)))
+        (rc = session_pass(db, &j, tolerance, err)) ||
+        (rc = ra_db_exec(db, "CREATE UNIQUE INDEX links_gateway "
+                             "ON links(gateway_id); "
+                             "CREATE UNIQUE INDEX links_proxy "
+                             "ON links(proxy_id)",
+                         err)))
         goto out;
     *nlinks = j.links;
 out:

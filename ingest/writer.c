@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#define RA_SCHEMA_VERSION 1
+#define RA_SCHEMA_VERSION 2
 
 struct ra_writer {
     sqlite3 *db;
@@ -112,7 +112,7 @@ migrate(sqlite3 *db, const char *path, struct ra_err *err)
         }
         if ((rc = run_file(db, "schemas/schema.sql", err)))
             goto fail;
-        v = 1;
+        v = RA_SCHEMA_VERSION;
     }
     for (; v < RA_SCHEMA_VERSION; v++) {
         snprintf(buf, sizeof buf, "schemas/migrations/%d.sql", v + 1);

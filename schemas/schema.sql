@@ -1,4 +1,4 @@
--- relayaudit database schema, version 1 (PRAGMA user_version = 1).
+-- relayaudit database schema, version 2 (PRAGMA user_version = 2).
 -- The names of tables and columns here are the SQL contract of DESIGN.md:
 -- add columns freely, rename none. Later versions are reached through
 -- schemas/migrations/<version>.sql, applied in order.
@@ -106,12 +106,17 @@ CREATE TABLE map (
     max_callers    INTEGER
 );
 
+-- Each event is in at most one link. The unique indexes are named (not
+-- inline constraints) so that analyze can rebuild them after its bulk
+-- insert instead of maintaining them row by row (schema version 2).
 CREATE TABLE links (
-    gateway_id INTEGER NOT NULL UNIQUE REFERENCES gateway_events(id),
-    proxy_id   INTEGER NOT NULL UNIQUE REFERENCES proxy_events(id),
+    gateway_id INTEGER NOT NULL REFERENCES gateway_events(id),
+    proxy_id   INTEGER NOT NULL REFERENCES proxy_events(id),
     method     TEXT NOT NULL,   -- request_id | session
     dt_ms      INTEGER NOT NULL -- ts_proxy - ts_gateway
 );
+CREATE UNIQUE INDEX links_gateway ON links(gateway_id);
+CREATE UNIQUE INDEX links_proxy ON links(proxy_id);
 
 CREATE TABLE runs (
     id         INTEGER PRIMARY KEY,
