@@ -27,8 +27,8 @@ ra_err_set(struct ra_err *err, int code, const char *fmt, ...)
     return code;
 }
 
-static void
-oom(void)
+_Noreturn void
+ra_oom(void)
 {
     fputs("relayaudit: out of memory\n", stderr);
     exit(1);
@@ -39,7 +39,7 @@ xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (!p)
-        oom();
+        ra_oom();
     return p;
 }
 
@@ -48,7 +48,7 @@ xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p)
-        oom();
+        ra_oom();
     return p;
 }
 
@@ -57,7 +57,7 @@ xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
     if (!q)
-        oom();
+        ra_oom();
     return q;
 }
 
@@ -76,8 +76,8 @@ xstrndup(const char *s, size_t n)
     return p;
 }
 
-static void
-buf_grow(struct ra_buf *b, size_t extra)
+void
+ra_buf_grow(struct ra_buf *b, size_t extra)
 {
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
@@ -87,28 +87,6 @@ buf_grow(struct ra_buf *b, size_t extra)
         cap *= 2;
     b->data = xrealloc(b->data, cap);
     b->cap = cap;
-}
-
-void
-ra_buf_add(struct ra_buf *b, const void *p, size_t n)
-{
-    buf_grow(b, n);
-    if (n)
-        memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-void
-ra_buf_adds(struct ra_buf *b, const char *s)
-{
-    ra_buf_add(b, s, strlen(s));
-}
-
-void
-ra_buf_addc(struct ra_buf *b, char c)
-{
-    ra_buf_add(b, &c, 1);
 }
 
 void
@@ -122,7 +100,7 @@ ra_buf_addf(struct ra_buf *b, const char *fmt, ...)
     va_end(ap);
     if (n <= 0)
         return;
-    buf_grow(b, (size_t)n);
+    ra_buf_grow(b, (size_t)n);
     va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);

@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 #include <stdint.h>
 
 #define RA_VERSION "0.1.0"
@@ -55,9 +56,32 @@ struct ra_buf {
     size_t len, cap;
 };
 #define RA_BUF_INIT {NULL, 0, 0}
-void ra_buf_add(struct ra_buf *b, const void *p, size_t n);
-void ra_buf_adds(struct ra_buf *b, const char *s);
-void ra_buf_addc(struct ra_buf *b, char c);
+_Noreturn void ra_oom(void); /* "out of memory", exit 1 */
+void ra_buf_grow(struct ra_buf *b, size_t extra); /* room for extra + NUL */
+/* The appends are inline: they run per field in the ingest hot path. */
+static inline void
+ra_buf_add(struct ra_buf *b, const void *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap)
+        ra_buf_grow(b, n);
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+static inline void
+ra_buf_adds(struct ra_buf *b, const char *s)
+{
+    ra_buf_add(b, s, strlen(s));
+}
+static inline void
+ra_buf_addc(struct ra_buf *b, char c)
+{
+    if (b->len + 2 > b->cap)
+        ra_buf_grow(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
 void ra_buf_addf(struct ra_buf *b, const char *fmt, ...) RA_PRINTF(2, 3);
 void ra_buf_reset(struct ra_buf *b); /* len = 0, keeps the storage */
 void ra_buf_release(struct ra_buf *b);

@@ -52,11 +52,17 @@ note(struct ctx *c, const char *fmt, ...)
 }
 
 static double
-now_s(void)
+clock_s(clockid_t id)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(id, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static double
+now_s(void)
+{
+    return clock_s(CLOCK_MONOTONIC);
 }
 
 int
@@ -511,33 +517,41 @@ struct filestate {
 
 /* ---- the pipeline ---------------------------------------------------------
  *
- * A parser thread reads, frames, parses and normalizes; the calling thread
- * owns SQLite and the ledger. Records travel in batches, encoded into one
- * byte buffer each (no per-field allocation), through a queue of at most
- * RA_QDEPTH batches, so memory stays bounded whatever the input. Each batch
- * carries the stream position after its last line: the writer commits rows
- * and that position together.
+ * A reader thread decompresses and frames lines; parser threads parse and
+ * normalize them; the calling thread owns SQLite and the ledger. Work
+ * travels in slots of up to RA_BATCH_ITEMS lines: the reader fills a
+ * slot's raw lines, a parser encodes its records into one byte buffer (no
+ * per-field allocation), and the writer applies slots strictly in the
+ * order they were read. RA_SLOTS bounds memory whatever the input. Each
+ * slot carries the stream position after its last line: the writer
+ * commits rows and that position together.
  */
-#define RA_QDEPTH 3
+#define RA_WORKERS 2 /* parser threads for stateless engines (regex, json) */
+#define RA_SLOTS (RA_WORKERS + 4)
 #define RA_BATCH_ITEMS 4096
 #define RA_BATCH_BYTES (1u << 20)
 
-enum { Q_REC = 1, Q_TAIL, Q_REJECT };
+enum { Q_REC = 1, Q_TAIL, Q_REJECT };            /* encoded items */
+enum { L_LINE = 1, L_TAIL, L_DAMAGED, L_TOO_LONG }; /* raw lines */
 
 struct batch {
-    struct ra_buf data;
+    struct ra_buf raw; /* [kind u8][line i64][len u32][bytes] per line */
+    size_t nraw;
+    struct ra_buf data; /* encoded items for the writer */
     size_t items;
+    uint64_t seq;
     int64_t offset, line_no, size_read, skipped;
-    int last, broken;
+    int last, broken, unread_tail;
     char errmsg[512];
 };
 
 struct queue {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    struct batch *full[RA_QDEPTH + 1], *free_[RA_QDEPTH + 1];
-    int nfull, nfree;
-    int stop; /* the writer gave up: the parser must end */
+    struct batch *free_[RA_SLOTS], *raw[RA_SLOTS], *done[RA_SLOTS];
+    int nfree, nraw, ndone; /* raw[] is in reading order */
+    int read_all;           /* the reader queued its last slot */
+    int stop;               /* the writer gave up: everyone ends */
 };
 
 static void
@@ -636,37 +650,52 @@ emit_reject(struct batch *b, int64_t line_no, const char *reason,
     b->items++;
 }
 
-/* What the parser thread works with. */
+/* The reader thread's state. */
 struct pstate {
     struct ctx *c;
     struct filestate *fs;
     struct ra_reader *r;
     struct queue *q;
     struct batch *b;
+    uint64_t seq;
     int64_t line_no, offset, size_read, lines;
     int broken;
     struct ra_err rerr;
+    double cpu; /* CPU seconds of the thread (RELAYAUDIT_TIMINGS) */
+};
+
+/* A parser thread's state: its own parser (arena, match data, engine). */
+struct worker {
+    struct ctx *c;
+    struct filestate *fs;
+    struct queue *q;
+    struct ra_parser *p;
+    struct ra_timectx tc;
+    struct batch *b;
+    pthread_t th;
+    double cpu;
 };
 
 static struct batch *
-take_free(struct queue *q)
+take_free(struct pstate *ps)
 {
+    struct queue *q = ps->q;
     pthread_mutex_lock(&q->mu);
     while (q->nfree == 0 && !q->stop)
         pthread_cond_wait(&q->cv, &q->mu);
     struct batch *b = q->stop ? NULL : q->free_[--q->nfree];
     pthread_mutex_unlock(&q->mu);
     if (b) {
-        ra_buf_reset(&b->data);
-        b->items = 0;
-        b->skipped = 0;
+        ra_buf_reset(&b->raw);
+        b->nraw = 0;
+        b->seq = ps->seq++;
         b->last = b->broken = 0;
         b->errmsg[0] = '\0';
     }
     return b;
 }
 
-/* Hand the current batch to the writer with the position after it. */
+/* Queue the current slot for the parsers with the position after it. */
 static int
 ship(struct pstate *ps, int last)
 {
@@ -680,71 +709,34 @@ ship(struct pstate *ps, int last)
         snprintf(b->errmsg, sizeof b->errmsg, "%s", ps->rerr.msg);
     pthread_mutex_lock(&ps->q->mu);
     int stop = ps->q->stop;
-    if (!stop)
-        ps->q->full[ps->q->nfull++] = b;
-    else
+    if (!stop) {
+        ps->q->raw[ps->q->nraw++] = b;
+        ps->q->read_all = last;
+    } else {
         ps->q->free_[ps->q->nfree++] = b;
+    }
     pthread_cond_broadcast(&ps->q->cv);
     pthread_mutex_unlock(&ps->q->mu);
     ps->b = NULL;
     if (stop || last)
         return -1;
-    ps->b = take_free(ps->q);
+    ps->b = take_free(ps);
     return ps->b ? 0 : -1;
 }
 
 static void
-reject(struct pstate *ps, int64_t line_no, const char *reason, const char *p,
-       size_t n)
+put_line(struct batch *b, int kind, int64_t line_no, const char *p, size_t n)
 {
-    struct filestate *fs = ps->fs;
-    struct ra_arena *a = ra_parser_arena(fs->ps);
-    size_t rn;
-    const char *red = ra_redact(ps->c->norm, a, p, n, &rn);
-    struct ra_out ex;
-    if (rn > 200) {
-        rn = 200;
-        while (rn > 0 && ((unsigned char)red[rn] & 0xC0) == 0x80)
-            rn--;
-    }
-    out_text(a, &ex, red, rn);
-    if (fs->shown++ < RA_SHOW_REJECTS)
-        note(ps->c, "%s:%lld: %s", fs->path, (long long)line_no, reason);
-    emit_reject(ps->b, line_no, reason, ex.s, ex.n);
+    unsigned char k = (unsigned char)kind;
+    put_bytes(&b->raw, &k, 1);
+    put_i64(&b->raw, line_no);
+    put_str(&b->raw, p, n);
+    b->nraw++;
 }
 
-/* One record (a line or a CSV record). With tail set, the record is marked
- * for a later replacement, and one that does not parse is left unread
- * rather than rejected (*left_unread). */
-static void
-handle(struct pstate *ps, int64_t line_no, const char *p, size_t n,
-       int tail, int *left_unread)
-{
-    struct filestate *fs = ps->fs;
-    const char *reason = NULL;
-    struct record r;
-    enum ra_parse_rc rc = ra_parser_parse(fs->ps, p, n, &reason);
-
-    if (rc == RA_SKIP) {
-        ps->b->skipped++;
-        return;
-    }
-    if (rc == RA_HEADER)
-        return;
-    if (rc == RA_REC && build_record(ps->c, fs->ps, fs->f, &r, &reason) == 0) {
-        emit_record(ps->b, tail ? Q_TAIL : Q_REC, line_no, &r);
-        return;
-    }
-    if (tail) {
-        *left_unread = 1;
-        return;
-    }
-    reject(ps, line_no, reason, p, n);
-}
-
-/* The parser thread: the whole stream, line by line, into batches. */
+/* The reader thread: the whole stream, line by line, into slots. */
 static void *
-parse_stream(void *arg)
+read_stream(void *arg)
 {
     struct pstate *ps = arg;
     struct filestate *fs = ps->fs;
@@ -753,25 +745,24 @@ parse_stream(void *arg)
     size_t max_line = ps->c->o->max_line;
     int got;
 
-    if (!(ps->b = take_free(ps->q)))
-        return NULL;
+    if (!(ps->b = take_free(ps)))
+        goto out;
     while (!ps->broken && (got = ra_reader_next(ps->r, &l, &ps->rerr)) != 0) {
         if (got < 0) {
-            note(ps->c, "%s", ps->rerr.msg);
-            ps->broken = 1;
+            ps->broken = 1; /* the writer says why, after the lines before */
             break;
         }
         ps->line_no++;
-        ps->lines++;
+        __atomic_add_fetch(&ps->lines, 1, __ATOMIC_RELAXED);
         int64_t rec_line = ps->line_no;
         if (l.damaged) {
             /* The part of a line before the damage: kept as a reject, and
              * the ledger stays before it so a repaired file reads it. */
-            reject(ps, rec_line, "cut off by the damage", l.p, l.len);
+            put_line(ps->b, L_DAMAGED, rec_line, l.p, l.len);
             ps->line_no--;
             continue;
         } else if (l.too_long) {
-            reject(ps, rec_line, "too_long", l.p, l.len);
+            put_line(ps->b, L_TOO_LONG, rec_line, l.p, l.len);
             ps->offset = ps->size_read = (int64_t)l.end;
         } else {
             const char *p = l.p;
@@ -788,7 +779,7 @@ parse_stream(void *arg)
                     if (got <= 0)
                         break;
                     ps->line_no++;
-                    ps->lines++;
+                    __atomic_add_fetch(&ps->lines, 1, __ATOMIC_RELAXED);
                     ra_buf_addc(&rec, '\n');
                     ra_buf_add(&rec, l.p, l.len);
                     terminated = l.terminated;
@@ -796,36 +787,125 @@ parse_stream(void *arg)
                 }
                 p = rec.data;
                 n = rec.len;
-                if (got < 0) {
-                    note(ps->c, "%s", ps->rerr.msg);
+                if (got < 0)
                     ps->broken = 1;
-                }
             }
             /* A plain file's last line without a newline may still be
              * being written: it is taken only as a replaceable tail. */
-            int tail = !terminated && fs->is_plain, unread = 0;
-            handle(ps, rec_line, p, n, tail, &unread);
-            if (tail) {
+            if (!terminated && fs->is_plain) {
+                put_line(ps->b, L_TAIL, rec_line, p, n);
                 /* The ledger stays before this line; it is read again once
                  * the file grows (and its record then replaced). */
                 ps->size_read = (int64_t)end;
                 ps->line_no = rec_line - 1;
-                if (unread)
-                    note(ps->c, "'%s': last line has no newline and does "
-                                "not parse yet; left for the next run",
-                         fs->path);
                 continue;
             }
+            put_line(ps->b, L_LINE, rec_line, p, n);
             ps->offset = ps->size_read = (int64_t)end;
         }
-        if ((ps->b->items >= RA_BATCH_ITEMS ||
-             ps->b->data.len >= RA_BATCH_BYTES) &&
+        if ((ps->b->nraw >= RA_BATCH_ITEMS ||
+             ps->b->raw.len >= RA_BATCH_BYTES) &&
             ship(ps, 0) != 0)
             break;
     }
     if (ps->b)
         ship(ps, 1);
+out:
     ra_buf_release(&rec);
+    ps->cpu = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    return NULL;
+}
+
+static void
+reject(struct worker *w, int64_t line_no, const char *reason, const char *p,
+       size_t n)
+{
+    struct ra_arena *a = ra_parser_arena(w->p);
+    size_t rn;
+    const char *red = ra_redact(w->c->norm, a, p, n, &rn);
+    struct ra_out ex;
+    if (rn > 200) {
+        rn = 200;
+        while (rn > 0 && ((unsigned char)red[rn] & 0xC0) == 0x80)
+            rn--;
+    }
+    out_text(a, &ex, red, rn);
+    emit_reject(w->b, line_no, reason, ex.s, ex.n);
+}
+
+/* One record (a line or a CSV record). A tail is marked for a later
+ * replacement, and one that does not parse is left unread rather than
+ * rejected. */
+static void
+handle(struct worker *w, int64_t line_no, const char *p, size_t n, int tail)
+{
+    const char *reason = NULL;
+    struct record r;
+    enum ra_parse_rc rc = ra_parser_parse(w->p, p, n, &reason);
+
+    if (rc == RA_SKIP) {
+        w->b->skipped++;
+        return;
+    }
+    if (rc == RA_HEADER)
+        return;
+    if (rc == RA_REC && build_record(w->c, w->p, w->fs->f, &r, &reason) == 0) {
+        emit_record(w->b, tail ? Q_TAIL : Q_REC, line_no, &r);
+        return;
+    }
+    if (tail) {
+        w->b->unread_tail = 1;
+        return;
+    }
+    reject(w, line_no, reason, p, n);
+}
+
+/* A parser thread: slots in reading order, parsed into encoded items. */
+static void *
+parse_slots(void *arg)
+{
+    struct worker *w = arg;
+    struct queue *q = w->q;
+
+    for (;;) {
+        pthread_mutex_lock(&q->mu);
+        while (q->nraw == 0 && !q->read_all && !q->stop)
+            pthread_cond_wait(&q->cv, &q->mu);
+        if (q->stop || q->nraw == 0) {
+            pthread_mutex_unlock(&q->mu);
+            break;
+        }
+        struct batch *b = q->raw[0];
+        memmove(q->raw, q->raw + 1, (size_t)--q->nraw * sizeof *q->raw);
+        pthread_mutex_unlock(&q->mu);
+
+        w->b = b;
+        ra_buf_reset(&b->data);
+        b->items = 0;
+        b->skipped = 0;
+        b->unread_tail = 0;
+        struct cursor cur = {b->raw.data, b->raw.data + b->raw.len};
+        for (size_t i = 0; i < b->nraw; i++) {
+            unsigned char kind;
+            size_t n;
+            get_bytes(&cur, &kind, 1);
+            int64_t line_no = get_i64(&cur);
+            const char *p = get_str(&cur, &n);
+            if (kind == L_DAMAGED)
+                reject(w, line_no, "cut off by the damage", p, n);
+            else if (kind == L_TOO_LONG)
+                reject(w, line_no, "too_long", p, n);
+            else
+                handle(w, line_no, p, n, kind == L_TAIL);
+        }
+
+        pthread_mutex_lock(&q->mu);
+        q->done[q->ndone++] = b;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+    }
+    ra_norm_thread_done();
+    w->cpu = clock_s(CLOCK_THREAD_CPUTIME_ID);
     return NULL;
 }
 
@@ -847,6 +927,8 @@ apply_batch(struct ctx *c, struct filestate *fs, struct batch *b,
             const char *ex = get_str(&cur, &en);
             char rbuf[256];
             snprintf(rbuf, sizeof rbuf, "%.*s", (int)rn, reason);
+            if (fs->shown++ < RA_SHOW_REJECTS)
+                note(c, "%s:%lld: %s", fs->path, (long long)line_no, rbuf);
             if (ra_writer_reject(c->w, fs->path, line_no, rbuf, ex, en, err))
                 return RA_EDB;
             fs->l.rejected++;
@@ -1045,18 +1127,24 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     }
     fs.ps = ra_parser_new(fs.f, &tc);
 
-    /* Parse on a second thread while this one writes. */
+    /* Read on one thread and parse on RA_WORKERS (one for CSV, whose
+     * header names the columns of the lines after it) while this one
+     * writes. */
     struct queue q;
-    struct batch batches[RA_QDEPTH + 1];
+    struct batch slots[RA_SLOTS];
+    struct worker wk[RA_WORKERS];
     struct pstate ps;
     pthread_t th;
+    int nwk = fs.f->engine == RA_ENG_CSV ? 1 : RA_WORKERS, started = 0;
+    int nrun = 0; /* parser threads started */
     memset(&q, 0, sizeof q);
-    memset(batches, 0, sizeof batches);
+    memset(slots, 0, sizeof slots);
+    memset(wk, 0, sizeof wk);
     memset(&ps, 0, sizeof ps);
     pthread_mutex_init(&q.mu, NULL);
     pthread_cond_init(&q.cv, NULL);
-    for (int i = 0; i <= RA_QDEPTH; i++)
-        q.free_[q.nfree++] = &batches[i];
+    for (int i = 0; i < RA_SLOTS; i++)
+        q.free_[q.nfree++] = &slots[i];
     ps.c = c;
     ps.fs = &fs;
     ps.r = r;
@@ -1066,25 +1154,58 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     ps.size_read = fs.l.size_read > fs.l.offset ? fs.l.offset
                                                 : fs.l.size_read;
     int dberr = 0;
-    double last_progress = now_s();
-    if (pthread_create(&th, NULL, parse_stream, &ps) != 0) {
-        rc = ra_err_set(err, RA_EIO, "cannot start a thread");
-        goto out;
+    double last_progress = now_s(), wcpu = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    double wwait = 0;
+    for (int i = 0; i < nwk; i++) {
+        wk[i].c = c;
+        wk[i].fs = &fs;
+        wk[i].q = &q;
+        wk[i].tc = tc;
+        wk[i].p = ra_parser_new(fs.f, &wk[i].tc);
     }
-    for (;;) {
+    if (pthread_create(&th, NULL, read_stream, &ps) != 0) {
+        rc = ra_err_set(err, RA_EIO, "cannot start a thread");
+        goto threads_out;
+    }
+    started = 1;
+    for (; nrun < nwk; nrun++)
+        if (pthread_create(&wk[nrun].th, NULL, parse_slots, &wk[nrun]) != 0) {
+            rc = ra_err_set(err, RA_EIO, "cannot start a thread");
+            pthread_mutex_lock(&q.mu);
+            q.stop = 1;
+            pthread_cond_broadcast(&q.cv);
+            pthread_mutex_unlock(&q.mu);
+            goto threads_out;
+        }
+    for (uint64_t next = 0;; next++) {
+        struct batch *b = NULL;
+        double w0 = now_s();
         pthread_mutex_lock(&q.mu);
-        while (q.nfull == 0)
+        for (;;) {
+            for (int i = 0; i < q.ndone && !b; i++)
+                if (q.done[i]->seq == next) {
+                    b = q.done[i];
+                    q.done[i] = q.done[--q.ndone];
+                }
+            if (b)
+                break;
             pthread_cond_wait(&q.cv, &q.mu);
-        struct batch *b = q.full[0];
-        memmove(q.full, q.full + 1, (size_t)--q.nfull * sizeof *q.full);
+        }
         pthread_mutex_unlock(&q.mu);
+        wwait += now_s() - w0;
         int last = b->last;
         if (!dberr && apply_batch(c, &fs, b, err))
             dberr = 1;
+        if (b->unread_tail)
+            note(c, "'%s': last line has no newline and does not parse yet; "
+                    "left for the next run",
+                 fs.path);
         if (last) {
             broken = b->broken;
-            if (broken)
+            if (broken) {
                 snprintf(rerr.msg, sizeof rerr.msg, "%s", b->errmsg);
+                note(c, "%s", rerr.msg);
+            }
         }
         pthread_mutex_lock(&q.mu);
         q.free_[q.nfree++] = b;
@@ -1106,6 +1227,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         }
         if (o->progress && now_s() - last_progress >= 1.0) {
             double el = now_s() - t0;
+            int64_t nl = __atomic_load_n(&ps.lines, __ATOMIC_RELAXED);
             last_progress = now_s();
             char eta[48] = "";
             /* An ETA where the total is known: plain files. */
@@ -1115,15 +1237,37 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
                              (double)fs.l.offset);
             fprintf(stderr, "\rrelayaudit: '%s': %lld lines, %.1f MB, "
                             "%.0f lines/s%s   ",
-                    fs.path, (long long)ps.lines, (double)fs.l.offset / 1e6,
-                    (double)ps.lines / el, eta);
+                    fs.path, (long long)nl, (double)fs.l.offset / 1e6,
+                    (double)nl / el, eta);
         }
     }
-    pthread_join(th, NULL);
+threads_out:
+    if (started)
+        pthread_join(th, NULL);
+    double pcpu = 0;
+    for (int i = 0; i < nrun; i++) {
+        pthread_join(wk[i].th, NULL);
+        pcpu += wk[i].cpu;
+    }
+    for (int i = 0; i < nwk; i++) {
+        if (wk[i].tc.used_year)
+            tc.used_year = wk[i].tc.used_year;
+        ra_parser_free(wk[i].p);
+    }
+    if (getenv("RELAYAUDIT_TIMINGS"))
+        fprintf(stderr, "relayaudit: '%s': reader %.2f s CPU, %d parser(s) "
+                        "%.2f s CPU, writer %.2f s CPU (waited %.2f s), wall "
+                        "%.2f s\n",
+                fs.path, ps.cpu, nwk, pcpu,
+                clock_s(CLOCK_THREAD_CPUTIME_ID) - wcpu, wwait, now_s() - t0);
     pthread_mutex_destroy(&q.mu);
     pthread_cond_destroy(&q.cv);
-    for (int i = 0; i <= RA_QDEPTH; i++)
-        ra_buf_release(&batches[i].data);
+    for (int i = 0; i < RA_SLOTS; i++) {
+        ra_buf_release(&slots[i].raw);
+        ra_buf_release(&slots[i].data);
+    }
+    if (rc)
+        goto out;
     if (o->progress && now_s() - t0 >= 1.0)
         fputs("\r\033[K", stderr);
     lines = ps.lines;

@@ -33,6 +33,7 @@ struct uname_rule {
 
 struct strlist {
     char **v;
+    size_t *len;
     size_t n;
 };
 
@@ -43,13 +44,34 @@ struct ra_norm {
     struct strlist volatile_h, variant_h, identity_h, credential_h;
     struct uname_rule *uname;
     size_t nuname;
-    pcre2_match_data *md;
 };
+
+/* Match data is per thread: the rules are shared by the parser threads. */
+static _Thread_local pcre2_match_data *tl_md;
+
+static pcre2_match_data *
+match_data(void)
+{
+    if (!tl_md)
+        tl_md = pcre2_match_data_create(32, NULL);
+    if (!tl_md)
+        ra_oom();
+    return tl_md;
+}
+
+void
+ra_norm_thread_done(void)
+{
+    pcre2_match_data_free(tl_md);
+    tl_md = NULL;
+}
 
 static void
 strlist_push(struct strlist *l, const char *s)
 {
     l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+    l->len = xrealloc(l->len, (l->n + 1) * sizeof *l->len);
+    l->len[l->n] = strlen(s);
     l->v[l->n++] = xstrdup(s);
 }
 
@@ -57,7 +79,7 @@ static int
 strlist_has(const struct strlist *l, const char *s, size_t n)
 {
     for (size_t i = 0; i < l->n; i++)
-        if (strlen(l->v[i]) == n && !strncasecmp(l->v[i], s, n))
+        if (l->len[i] == n && !strncasecmp(l->v[i], s, n))
             return 1;
     return 0;
 }
@@ -68,6 +90,7 @@ strlist_free(struct strlist *l)
     for (size_t i = 0; i < l->n; i++)
         free(l->v[i]);
     free(l->v);
+    free(l->len);
 }
 
 struct each {
@@ -224,7 +247,6 @@ ra_norm_load(struct ra_err *err)
         ra_norm_free(n);
         return NULL;
     }
-    n->md = pcre2_match_data_create(32, NULL);
     return n;
 }
 
@@ -252,7 +274,7 @@ ra_norm_free(struct ra_norm *n)
     strlist_free(&n->variant_h);
     strlist_free(&n->identity_h);
     strlist_free(&n->credential_h);
-    pcre2_match_data_free(n->md);
+    ra_norm_thread_done();
     free(n);
 }
 
@@ -295,6 +317,7 @@ ra_redact(struct ra_norm *n, struct ra_arena *a, const char *s, size_t len,
     const char *text = s;
     size_t tlen = len;
     uint32_t wanted = hints_present(n, s, len);
+    pcre2_match_data *md = wanted ? match_data() : NULL;
 
     for (size_t r = 0; wanted && r < n->nredact; r++) {
         struct redact_rule *rule = &n->redact[r];
@@ -305,10 +328,10 @@ ra_redact(struct ra_norm *n, struct ra_arena *a, const char *s, size_t len,
         int changed = 0;
         while (pos <= tlen) {
             int rc = pcre2_match(rule->re, (PCRE2_SPTR)text, tlen, pos, 0,
-                                 n->md, NULL);
+                                 md, NULL);
             if (rc < 0)
                 break;
-            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(n->md);
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
             int g = rule->secret_group > 0 && rule->secret_group < rc &&
                             ov[2 * rule->secret_group] != PCRE2_UNSET
                         ? rule->secret_group
@@ -394,10 +417,12 @@ finish_fp(struct ra_norm *n, struct hdr *h, size_t count, char fp[17],
             continue;
         if (kept++)
             ra_buf_addc(fpbuf, '\n');
-        ra_buf_addf(fpbuf, "%s=", h[i].name);
+        ra_buf_add(fpbuf, h[i].name, nl);
+        ra_buf_addc(fpbuf, '=');
         ra_buf_add(fpbuf, h[i].value, h[i].vlen);
     }
-    ra_buf_addf(fpbuf, "\nauth=%s", scheme);
+    ra_buf_adds(fpbuf, "\nauth=");
+    ra_buf_adds(fpbuf, scheme);
     char full[65];
     ra_sha256_hex(fpbuf->data, fpbuf->len, full);
     memcpy(fp, full, 16);
@@ -557,6 +582,7 @@ ra_username_parse(struct ra_norm *n, struct ra_arena *a, const char *user,
                   const char **session, size_t *slen, const char **country,
                   size_t *clen, const char **rule_name)
 {
+    pcre2_match_data *md = match_data();
     *session = *country = NULL;
     *slen = *clen = 0;
     if (rule_name)
@@ -571,10 +597,10 @@ ra_username_parse(struct ra_norm *n, struct ra_arena *a, const char *user,
             if (k == nrules)
                 continue;
         }
-        int rc = pcre2_match(u->re, (PCRE2_SPTR)user, len, 0, 0, n->md, NULL);
+        int rc = pcre2_match(u->re, (PCRE2_SPTR)user, len, 0, 0, md, NULL);
         if (rc < 0)
             continue;
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(n->md);
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         const char *uname = user;
         size_t ulen = 0;
         while (ulen < len && user[ulen] != '-')

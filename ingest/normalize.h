@@ -15,6 +15,8 @@ struct ra_norm;
 /* Load the rules from $datadir/schemas. NULL with err on failure. */
 struct ra_norm *ra_norm_load(struct ra_err *err);
 void ra_norm_free(struct ra_norm *n);
+/* Frees the calling thread's match data (each thread that normalized). */
+void ra_norm_thread_done(void);
 
 /* Replace secrets in s[0..len) by "[redacted]". Returns s itself when it
  * holds none (no copy), else a copy in arena; *outlen is set. */
