@@ -561,9 +561,8 @@ ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
         else
             sqlite3_bind_null(st, i);
     }
-    int rc = sqlite3_step(st);
+    int rc = sqlite3_step(st); /* every parameter is bound each time */
     sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE)
         return ra_err_set(err, RA_EDB, "cannot insert line %lld: %s",
                           (long long)line_no, sqlite3_errmsg(w->db));

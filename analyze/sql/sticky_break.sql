@@ -3,7 +3,7 @@
 
 -- account: consecutive events of one downstream session, less than
 -- :session_ttl apart, on different accounts.
-WITH ev AS MATERIALIZED (
+WITH ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
     SELECT session, ts, account, request_id,
            lag(account) OVER w AS prev_account,
            lag(ts) OVER w AS prev_ts,
@@ -42,7 +42,7 @@ GROUP BY s.session ORDER BY s.session;
 
 -- egress_ip: two events (gateway or proxy) of one egress session, less than
 -- :sticky_window apart, with different exit IPs.
-WITH ev AS MATERIALIZED (
+WITH ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
     SELECT egress_session, ts, egress_ip, request_id,
            lag(egress_ip) OVER w AS prev_ip, lag(ts) OVER w AS prev_ts,
            lag(request_id) OVER w AS prev_request
@@ -87,7 +87,7 @@ GROUP BY s.egress_session ORDER BY s.egress_session;
 
 -- country: two proxy events of one egress session, less than
 -- :sticky_window apart, for different countries.
-WITH ev AS MATERIALIZED (
+WITH ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
     SELECT egress_session, ts, country, request_id,
            lag(country) OVER w AS prev_country, lag(ts) OVER w AS prev_ts,
            lag(request_id) OVER w AS prev_request
