@@ -12,13 +12,33 @@
  * names the definition reads), so a field costs one array read instead of
  * a scan of the object per field. */
 struct json_state {
-    cJSON *root;
+    cJSON *root;           /* in arena: freed by resetting it */
+    struct ra_arena *arena;
     const cJSON **slot; /* per slot name: the member of this record */
     size_t nslots;
     int *table; /* open addressing: slot index + 1, 0 = empty */
     size_t mask;
     char **names;
 };
+
+/* A record's tree is allocated from its parser's arena, dropped whole at
+ * the next record: no malloc and free per node. The hooks are global, so
+ * they fall back to malloc and free whenever the calling thread is not
+ * parsing a record (JSON text inside fields, reports). */
+static _Thread_local struct ra_arena *tl_arena;
+
+static void *
+hook_malloc(size_t n)
+{
+    return tl_arena ? ra_arena_alloc(tl_arena, n) : malloc(n);
+}
+
+static void
+hook_free(void *p)
+{
+    if (!tl_arena)
+        free(p);
+}
 
 static size_t
 hash(const char *s)
@@ -32,7 +52,9 @@ hash(const char *s)
 static int
 json_compile(struct ra_format *f, struct ra_err *err)
 {
+    static cJSON_Hooks hooks = {hook_malloc, hook_free};
     (void)err;
+    cJSON_InitHooks(&hooks); /* before any thread parses */
     for (size_t i = 0; i < f->nrefs; i++) {
         struct ra_ref *r = f->refs[i];
         size_t k;
@@ -53,6 +75,7 @@ static void *
 json_open(struct ra_format *f)
 {
     struct json_state *s = xcalloc(1, sizeof *s);
+    s->arena = ra_arena_new();
     size_t size = 8;
     while (size < 2 * f->nslots + 1)
         size *= 2;
@@ -99,13 +122,15 @@ json_parse(void *st, struct ra_format *f, const char *rec, size_t len,
     struct json_state *s = st;
     size_t i = 0;
 
-    cJSON_Delete(s->root);
     s->root = NULL;
+    ra_arena_reset(s->arena);
     while (i < len && (rec[i] == ' ' || rec[i] == '\t'))
         i++;
     if (i == len)
         return RA_SKIP; /* a blank line */
+    tl_arena = s->arena;
     s->root = cJSON_ParseWithLength(rec, len);
+    tl_arena = NULL;
     (void)f;
     if (!s->root) {
         *reason = "invalid JSON";
@@ -135,7 +160,7 @@ json_close(void *st)
     struct json_state *s = st;
     if (!s)
         return;
-    cJSON_Delete(s->root);
+    ra_arena_free(s->arena);
     free(s->slot);
     free(s->table);
     free(s);
