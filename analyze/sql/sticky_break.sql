@@ -1,16 +1,25 @@
 -- sticky_break (DESIGN.md): one finding per subject and break.
 -- Parameters: :run_id :since :until :session_ttl :sticky_window
 
+-- Each sub-kind first keeps the subjects that saw more than one value (a
+-- cheap grouping): only their events go through the ordered pass.
+
 -- account: consecutive events of one downstream session, less than
 -- :session_ttl apart, on different accounts.
-WITH ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
+WITH multi AS MATERIALIZED (
+    SELECT session FROM gateway_events
+    WHERE ts >= :since AND ts < :until
+      AND session IS NOT NULL AND account IS NOT NULL
+    GROUP BY session HAVING min(account) <> max(account)
+),
+ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
     SELECT session, ts, account, request_id,
            lag(account) OVER w AS prev_account,
            lag(ts) OVER w AS prev_ts,
            lag(request_id) OVER w AS prev_request
     FROM gateway_events
     WHERE ts >= :since AND ts < :until
-      AND session IS NOT NULL AND account IS NOT NULL
+      AND session IN (SELECT session FROM multi) AND account IS NOT NULL
     WINDOW w AS (PARTITION BY session ORDER BY ts, id)
 ),
 sw AS MATERIALIZED (
@@ -42,19 +51,27 @@ GROUP BY s.session ORDER BY s.session;
 
 -- egress_ip: two events (gateway or proxy) of one egress session, less than
 -- :sticky_window apart, with different exit IPs.
-WITH ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
+WITH both_ AS MATERIALIZED (
+    SELECT egress_session, ts, egress_ip, request_id, 0 AS src, id
+    FROM gateway_events
+    WHERE ts >= :since AND ts < :until
+      AND egress_session IS NOT NULL AND egress_ip IS NOT NULL
+    UNION ALL
+    SELECT egress_session, ts, egress_ip, request_id, 1, id
+    FROM proxy_events
+    WHERE ts >= :since AND ts < :until
+      AND egress_session IS NOT NULL AND egress_ip IS NOT NULL
+),
+multi AS MATERIALIZED (
+    SELECT egress_session FROM both_
+    GROUP BY egress_session HAVING min(egress_ip) <> max(egress_ip)
+),
+ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
     SELECT egress_session, ts, egress_ip, request_id,
            lag(egress_ip) OVER w AS prev_ip, lag(ts) OVER w AS prev_ts,
            lag(request_id) OVER w AS prev_request
-    FROM (SELECT egress_session, ts, egress_ip, request_id, 0 AS src, id
-          FROM gateway_events
-          WHERE ts >= :since AND ts < :until
-            AND egress_session IS NOT NULL AND egress_ip IS NOT NULL
-          UNION ALL
-          SELECT egress_session, ts, egress_ip, request_id, 1, id
-          FROM proxy_events
-          WHERE ts >= :since AND ts < :until
-            AND egress_session IS NOT NULL AND egress_ip IS NOT NULL)
+    FROM both_
+    WHERE egress_session IN (SELECT egress_session FROM multi)
     WINDOW w AS (PARTITION BY egress_session ORDER BY ts, src, id)
 ),
 sw AS MATERIALIZED (
@@ -87,13 +104,20 @@ GROUP BY s.egress_session ORDER BY s.egress_session;
 
 -- country: two proxy events of one egress session, less than
 -- :sticky_window apart, for different countries.
-WITH ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
+WITH multi AS MATERIALIZED (
+    SELECT egress_session FROM proxy_events
+    WHERE ts >= :since AND ts < :until
+      AND egress_session IS NOT NULL AND country IS NOT NULL
+    GROUP BY egress_session HAVING min(country) <> max(country)
+),
+ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
     SELECT egress_session, ts, country, request_id,
            lag(country) OVER w AS prev_country, lag(ts) OVER w AS prev_ts,
            lag(request_id) OVER w AS prev_request
     FROM proxy_events
     WHERE ts >= :since AND ts < :until
-      AND egress_session IS NOT NULL AND country IS NOT NULL
+      AND egress_session IN (SELECT egress_session FROM multi)
+      AND country IS NOT NULL
     WINDOW w AS (PARTITION BY egress_session ORDER BY ts, id)
 ),
 sw AS MATERIALIZED (
