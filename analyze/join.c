@@ -84,15 +84,22 @@ struct group {
     struct ev *g, *p;
     size_t ng, np, capg, capp;
     struct ra_arena *a;
+    const char *last[2][7]; /* per stream and column: the previous value */
 };
 
+/* Column i of a stream's row, in the group's arena. Sessions and hosts
+ * repeat from row to row: an unchanged value is shared, not copied. */
 static const char *
-col(struct ra_arena *a, sqlite3_stmt *st, int i)
+col(struct group *gr, int stream, sqlite3_stmt *st, int i)
 {
-    const unsigned char *v = sqlite3_column_text(st, i);
-    return v ? ra_arena_strndup(a, (const char *)v,
-                                (size_t)sqlite3_column_bytes(st, i))
-             : NULL;
+    const char *v = (const char *)sqlite3_column_text(st, i);
+    const char **last = &gr->last[stream][i];
+    if (!v)
+        return NULL;
+    if (*last && !strcmp(*last, v))
+        return *last;
+    return *last = ra_arena_strndup(gr->a, v,
+                                    (size_t)sqlite3_column_bytes(st, i));
 }
 
 static int
@@ -271,6 +278,7 @@ group_reset(struct group *gr)
 {
     gr->ng = gr->np = 0;
     ra_arena_reset(gr->a);
+    memset(gr->last, 0, sizeof gr->last);
 }
 
 /* Session groups: sessions that one account's map rows name together are
@@ -389,10 +397,10 @@ session_pass(sqlite3 *db, struct join *j, int64_t tol, struct ra_err *err)
                !strcmp((const char *)sqlite3_column_text(gs, 0), cur)) {
             struct ev e = {sqlite3_column_int64(gs, 1),
                            sqlite3_column_int64(gs, 2),
-                           col(gr.a, gs, 3),
-                           col(gr.a, gs, 4),
-                           col(gr.a, gs, 5),
-                           col(gr.a, gs, 6),
+                           col(&gr, 0, gs, 3),
+                           col(&gr, 0, gs, 4),
+                           col(&gr, 0, gs, 5),
+                           col(&gr, 0, gs, 6),
                            0,
                            0};
             add_ev(&gr.g, &gr.ng, &gr.capg, e);
@@ -402,9 +410,9 @@ session_pass(sqlite3 *db, struct join *j, int64_t tol, struct ra_err *err)
                !strcmp((const char *)sqlite3_column_text(ps, 0), cur)) {
             struct ev e = {sqlite3_column_int64(ps, 1),
                            sqlite3_column_int64(ps, 2),
-                           col(gr.a, ps, 3),
-                           col(gr.a, ps, 4),
-                           col(gr.a, ps, 5),
+                           col(&gr, 1, ps, 3),
+                           col(&gr, 1, ps, 4),
+                           col(&gr, 1, ps, 5),
                            NULL,
                            0,
                            0};

@@ -134,4 +134,26 @@ if [ "${BENCH_BIG:-0}" = 1 ]; then
   run "$RA" ingest --db "$big/s.db" --format squid "$big/archive"
   row "relayaudit re-run, archive unchanged" 0 0
   rm -f "$big"/s.db*
+
+  # analyze at the scale issue 6 names: 5 M gateway + 5 M proxy events
+  if [ ! -s "$big/pair-5M/gateway.jsonl" ]; then
+    mkdir -p "$big/pair-5M"
+    "$dir/ra_gen" pair 5000000 "$big/pair-5M"
+  fi
+  echo
+  echo "| step (5 M gateway + 5 M proxy events) | time | events/s | peak RSS | |"
+  echo "| --- | --- | --- | --- | --- |"
+  run "$RA" ingest --db "$big/s.db" --format relayaudit-jsonl "$big/pair-5M/gateway.jsonl"
+  s1=$secs k1=$kib
+  run "$RA" ingest --db "$big/s.db" --format squid "$big/pair-5M/access.log"
+  secs=$(awk -v a="$s1" -v b="$secs" 'BEGIN { print a + b }')
+  kib=$(( k1 > kib ? k1 : kib ))
+  ing=$secs
+  row "relayaudit ingest (gateway + proxy)" 10000000 0
+  RELAYAUDIT_TIMINGS=1 run "$RA" analyze --db "$big/s.db"
+  row "relayaudit analyze (links, bans, detectors)" 10000000 0
+  echo
+  grep -E "indexes [0-9]|findings" "$dir/err.txt" | sed 's/^relayaudit: /    /'
+  awk -v a="$secs" -v i="$ing" 'BEGIN { printf "    analyze / ingest = %.2f\n", a / i }'
+  rm -f "$big"/s.db*
 fi
