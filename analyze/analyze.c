@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 void
@@ -96,6 +97,11 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
 
     double t0 = mono();
     memset(out, 0, sizeof *out);
+    /* SQLite's sorter may use helper threads: index builds and the ordered
+     * passes sort millions of rows (one helper per core, up to 4). */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    sqlite3_limit(db, SQLITE_LIMIT_WORKER_THREADS,
+                  cores > 4 ? 4 : cores > 1 ? (int)cores : 0);
     if ((rc = ra_sql_run(db, "indexes", NULL, 0, NULL, NULL, err)) ||
         (rc = ra_rules_load(db, err)) || (rc = ra_identity_load(db, err)))
         return rc;
