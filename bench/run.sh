@@ -87,7 +87,7 @@ row "relayaudit ingest (gateway + proxy)" "$((2 * N))" 0
 RELAYAUDIT_TIMINGS=1 run "$RA" analyze --db "$dir/b.db"
 row "relayaudit analyze (links, bans, detectors)" "$((2 * N))" 0
 echo
-grep -E "indexes|findings" "$dir/err.txt" | sed 's/^relayaudit: /    /'
+grep -E "indexes [0-9]|findings" "$dir/err.txt" | sed 's/^relayaudit: /    /'
 awk -v a="$secs" -v i="$ing" 'BEGIN { printf "    analyze / ingest = %.2f\n", a / i }'
 
 if [ "${BENCH_JSON:-1}" = 1 ]; then
