@@ -1135,7 +1135,30 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     struct worker wk[RA_WORKERS];
     struct pstate ps;
     pthread_t th;
-    int nwk = fs.f->engine == RA_ENG_CSV ? 1 : RA_WORKERS, started = 0;
+    /* `engine csv json`: the file's first non-blank line decides, for the
+     * reader's parser and every worker's alike; JSON lines are stateless
+     * and get every worker. */
+    const char *first = NULL;
+    size_t firstn = 0;
+    for (long i = 0; fs.f->json_too && fs.l.offset == 0 && i < plen;) {
+        const char *nl = memchr(prefix + i, '\n', (size_t)(plen - i));
+        size_t n = nl ? (size_t)(nl - (prefix + i)) : (size_t)(plen - i);
+        size_t k = 0;
+        while (k < n && (prefix[i + k] == ' ' || prefix[i + k] == '\t' ||
+                         prefix[i + k] == '\r'))
+            k++;
+        if (k < n && nl) { /* a whole line: not one cut by the prefix */
+            first = prefix + i;
+            firstn = n;
+            break;
+        }
+        if (!nl)
+            break;
+        i += (long)n + 1;
+    }
+    int csv = first ? ra_parser_csv_framing(fs.ps, first, firstn)
+                    : fs.f->engine == RA_ENG_CSV;
+    int nwk = csv ? 1 : RA_WORKERS, started = 0;
     int nrun = 0; /* parser threads started */
     memset(&q, 0, sizeof q);
     memset(slots, 0, sizeof slots);
@@ -1162,6 +1185,8 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         wk[i].q = &q;
         wk[i].tc = tc;
         wk[i].p = ra_parser_new(fs.f, &wk[i].tc);
+        if (first)
+            ra_parser_csv_framing(wk[i].p, first, firstn);
     }
     if (pthread_create(&th, NULL, read_stream, &ps) != 0) {
         rc = ra_err_set(err, RA_EIO, "cannot start a thread");

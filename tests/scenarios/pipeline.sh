@@ -1,8 +1,9 @@
 #!/bin/sh
 # The ingest pipeline parses on two threads (one for CSV) but stores in
 # reading order: over many slots of lines, rows keep their line order,
-# rejects are stored and reported in line order, and a plain run and a
-# gzipped run of the same lines store the same rows.
+# rejects are stored and reported in line order, a plain run and a
+# gzipped run of the same lines store the same rows, and every parser of a
+# `csv json` file reads it the way its first line says.
 RA=$1
 SRC=$2
 . "$SRC/tests/scenarios/lib.inc"
@@ -55,4 +56,22 @@ gzip -c px.log >px.log.gz
 "$RA" ingest --db g.db --format squid px.log.gz 2>/dev/null
 rows() { q "$1" "SELECT line_no, ts, client_ip, dest_host, egress_session FROM proxy_events ORDER BY id" | cksum; }
 expect "gzipped: the same rows in the same order" "$(rows t.db)" "$(rows g.db)"
+# `engine csv json` read as JSON lines on two parser threads: the file's
+# first line decides for both, so a line that looks like CSV in a later
+# slot is a reject, not a switch of engine (lines 4097 and 8193 open the
+# second and third slots of 4,096 lines: whichever thread reads a slot
+# first sees one).
+awk 'BEGIN {
+  for (i = 1; i <= 10000; i++)
+    if (i == 4097 || i == 8193)
+      print "request_id,call_type,startTime"
+    else
+      printf "{\"request_id\":\"q-%d\",\"startTime\":\"2026-11-24 10:%02d:%02d\",\"model\":\"m\"}\n",
+        i, (i / 60) % 60, i % 60
+}' >spend.jsonl
+"$RA" ingest --db s.db --format litellm-spendlogs spend.jsonl 2>spend.err
+expect "csv json as JSON lines: records" 9998 \
+  "$(q s.db 'SELECT count(*) FROM gateway_events')"
+expect "csv json as JSON lines: the CSV-looking lines rejected" "4097 8193" \
+  "$(q s.db 'SELECT line_no FROM rejects ORDER BY id' | tr '\n' ' ' | sed 's/ $//')"
 exit $fail
