@@ -990,7 +990,6 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     struct filestate fs;
     struct ra_timectx tc = c->tzbase;
     struct ra_fileinfo fi;
-    struct ra_buf rec = RA_BUF_INIT;
     const char *prefix;
     long plen;
     int rc = 0, found = 0, broken = 0;
@@ -1342,7 +1341,6 @@ threads_out:
 
 out:
     ra_writer_rollback(c->w); /* a no-op unless something was left open */
-    ra_buf_release(&rec);
     ra_parser_free(fs.ps);
     ra_reader_close(r);
     return rc;
