@@ -509,7 +509,7 @@ quotes_odd(const char *p, size_t n)
 struct filestate {
     const char *path; /* display name */
     struct ra_format *f;
-    struct ra_parser *ps;
+    struct ra_parser *ps; /* the reader's: CSV framing decisions */
     struct ra_ledger l;
     int64_t new_records, new_rejected, new_skipped, shown;
     int is_plain; /* a regular uncompressed file: tails wait for growth */
@@ -651,7 +651,7 @@ emit_reject(struct batch *b, int64_t line_no, const char *reason,
 }
 
 /* The reader thread's state. */
-struct pstate {
+struct reader {
     struct ctx *c;
     struct filestate *fs;
     struct ra_reader *r;
@@ -677,9 +677,9 @@ struct worker {
 };
 
 static struct batch *
-take_free(struct pstate *ps)
+take_free(struct reader *rd)
 {
-    struct queue *q = ps->q;
+    struct queue *q = rd->q;
     pthread_mutex_lock(&q->mu);
     while (q->nfree == 0 && !q->stop)
         pthread_cond_wait(&q->cv, &q->mu);
@@ -688,7 +688,7 @@ take_free(struct pstate *ps)
     if (b) {
         ra_buf_reset(&b->raw);
         b->nraw = 0;
-        b->seq = ps->seq++;
+        b->seq = rd->seq++;
         b->last = b->broken = 0;
         b->errmsg[0] = '\0';
     }
@@ -697,31 +697,31 @@ take_free(struct pstate *ps)
 
 /* Queue the current slot for the parsers with the position after it. */
 static int
-ship(struct pstate *ps, int last)
+ship(struct reader *rd, int last)
 {
-    struct batch *b = ps->b;
-    b->offset = ps->offset;
-    b->line_no = ps->line_no;
-    b->size_read = ps->size_read;
+    struct batch *b = rd->b;
+    b->offset = rd->offset;
+    b->line_no = rd->line_no;
+    b->size_read = rd->size_read;
     b->last = last;
-    b->broken = ps->broken;
-    if (ps->broken)
-        snprintf(b->errmsg, sizeof b->errmsg, "%s", ps->rerr.msg);
-    pthread_mutex_lock(&ps->q->mu);
-    int stop = ps->q->stop;
+    b->broken = rd->broken;
+    if (rd->broken)
+        snprintf(b->errmsg, sizeof b->errmsg, "%s", rd->rerr.msg);
+    pthread_mutex_lock(&rd->q->mu);
+    int stop = rd->q->stop;
     if (!stop) {
-        ps->q->raw[ps->q->nraw++] = b;
-        ps->q->read_all = last;
+        rd->q->raw[rd->q->nraw++] = b;
+        rd->q->read_all = last;
     } else {
-        ps->q->free_[ps->q->nfree++] = b;
+        rd->q->free_[rd->q->nfree++] = b;
     }
-    pthread_cond_broadcast(&ps->q->cv);
-    pthread_mutex_unlock(&ps->q->mu);
-    ps->b = NULL;
+    pthread_cond_broadcast(&rd->q->cv);
+    pthread_mutex_unlock(&rd->q->mu);
+    rd->b = NULL;
     if (stop || last)
         return -1;
-    ps->b = take_free(ps);
-    return ps->b ? 0 : -1;
+    rd->b = take_free(rd);
+    return rd->b ? 0 : -1;
 }
 
 static void
@@ -738,32 +738,32 @@ put_line(struct batch *b, int kind, int64_t line_no, const char *p, size_t n)
 static void *
 read_stream(void *arg)
 {
-    struct pstate *ps = arg;
-    struct filestate *fs = ps->fs;
+    struct reader *rd = arg;
+    struct filestate *fs = rd->fs;
     struct ra_buf rec = RA_BUF_INIT;
     struct ra_line l;
-    size_t max_line = ps->c->o->max_line;
+    size_t max_line = rd->c->o->max_line;
     int got;
 
-    if (!(ps->b = take_free(ps)))
+    if (!(rd->b = take_free(rd)))
         goto out;
-    while (!ps->broken && (got = ra_reader_next(ps->r, &l, &ps->rerr)) != 0) {
+    while (!rd->broken && (got = ra_reader_next(rd->r, &l, &rd->rerr)) != 0) {
         if (got < 0) {
-            ps->broken = 1; /* the writer says why, after the lines before */
+            rd->broken = 1; /* the writer says why, after the lines before */
             break;
         }
-        ps->line_no++;
-        __atomic_add_fetch(&ps->lines, 1, __ATOMIC_RELAXED);
-        int64_t rec_line = ps->line_no;
+        rd->line_no++;
+        __atomic_add_fetch(&rd->lines, 1, __ATOMIC_RELAXED);
+        int64_t rec_line = rd->line_no;
         if (l.damaged) {
             /* The part of a line before the damage: kept as a reject, and
              * the ledger stays before it so a repaired file reads it. */
-            put_line(ps->b, L_DAMAGED, rec_line, l.p, l.len);
-            ps->line_no--;
+            put_line(rd->b, L_DAMAGED, rec_line, l.p, l.len);
+            rd->line_no--;
             continue;
         } else if (l.too_long) {
-            put_line(ps->b, L_TOO_LONG, rec_line, l.p, l.len);
-            ps->offset = ps->size_read = (int64_t)l.end;
+            put_line(rd->b, L_TOO_LONG, rec_line, l.p, l.len);
+            rd->offset = rd->size_read = (int64_t)l.end;
         } else {
             const char *p = l.p;
             size_t n = l.len;
@@ -775,11 +775,11 @@ read_stream(void *arg)
                 ra_buf_reset(&rec);
                 ra_buf_add(&rec, l.p, l.len);
                 while (quotes_odd(rec.data, rec.len) && rec.len <= max_line) {
-                    got = ra_reader_next(ps->r, &l, &ps->rerr);
+                    got = ra_reader_next(rd->r, &l, &rd->rerr);
                     if (got <= 0)
                         break;
-                    ps->line_no++;
-                    __atomic_add_fetch(&ps->lines, 1, __ATOMIC_RELAXED);
+                    rd->line_no++;
+                    __atomic_add_fetch(&rd->lines, 1, __ATOMIC_RELAXED);
                     ra_buf_addc(&rec, '\n');
                     ra_buf_add(&rec, l.p, l.len);
                     terminated = l.terminated;
@@ -788,31 +788,31 @@ read_stream(void *arg)
                 p = rec.data;
                 n = rec.len;
                 if (got < 0)
-                    ps->broken = 1;
+                    rd->broken = 1;
             }
             /* A plain file's last line without a newline may still be
              * being written: it is taken only as a replaceable tail. */
             if (!terminated && fs->is_plain) {
-                put_line(ps->b, L_TAIL, rec_line, p, n);
+                put_line(rd->b, L_TAIL, rec_line, p, n);
                 /* The ledger stays before this line; it is read again once
                  * the file grows (and its record then replaced). */
-                ps->size_read = (int64_t)end;
-                ps->line_no = rec_line - 1;
+                rd->size_read = (int64_t)end;
+                rd->line_no = rec_line - 1;
                 continue;
             }
-            put_line(ps->b, L_LINE, rec_line, p, n);
-            ps->offset = ps->size_read = (int64_t)end;
+            put_line(rd->b, L_LINE, rec_line, p, n);
+            rd->offset = rd->size_read = (int64_t)end;
         }
-        if ((ps->b->nraw >= RA_BATCH_ITEMS ||
-             ps->b->raw.len >= RA_BATCH_BYTES) &&
-            ship(ps, 0) != 0)
+        if ((rd->b->nraw >= RA_BATCH_ITEMS ||
+             rd->b->raw.len >= RA_BATCH_BYTES) &&
+            ship(rd, 0) != 0)
             break;
     }
-    if (ps->b)
-        ship(ps, 1);
+    if (rd->b)
+        ship(rd, 1);
 out:
     ra_buf_release(&rec);
-    ps->cpu = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    rd->cpu = clock_s(CLOCK_THREAD_CPUTIME_ID);
     return NULL;
 }
 
@@ -1132,7 +1132,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     struct queue q;
     struct batch slots[RA_SLOTS];
     struct worker wk[RA_WORKERS];
-    struct pstate ps;
+    struct reader rd;
     pthread_t th;
     /* `engine csv json`: the file's first non-blank line decides, for the
      * reader's parser and every worker's alike; JSON lines are stateless
@@ -1162,18 +1162,18 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     memset(&q, 0, sizeof q);
     memset(slots, 0, sizeof slots);
     memset(wk, 0, sizeof wk);
-    memset(&ps, 0, sizeof ps);
+    memset(&rd, 0, sizeof rd);
     pthread_mutex_init(&q.mu, NULL);
     pthread_cond_init(&q.cv, NULL);
     for (int i = 0; i < RA_SLOTS; i++)
         q.free_[q.nfree++] = &slots[i];
-    ps.c = c;
-    ps.fs = &fs;
-    ps.r = r;
-    ps.q = &q;
-    ps.line_no = fs.l.line_no;
-    ps.offset = fs.l.offset;
-    ps.size_read = fs.l.size_read > fs.l.offset ? fs.l.offset
+    rd.c = c;
+    rd.fs = &fs;
+    rd.r = r;
+    rd.q = &q;
+    rd.line_no = fs.l.line_no;
+    rd.offset = fs.l.offset;
+    rd.size_read = fs.l.size_read > fs.l.offset ? fs.l.offset
                                                 : fs.l.size_read;
     int dberr = 0;
     double last_progress = now_s(), wcpu = clock_s(CLOCK_THREAD_CPUTIME_ID);
@@ -1187,7 +1187,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         if (first)
             ra_parser_csv_framing(wk[i].p, first, firstn);
     }
-    if (pthread_create(&th, NULL, read_stream, &ps) != 0) {
+    if (pthread_create(&th, NULL, read_stream, &rd) != 0) {
         rc = ra_err_set(err, RA_EIO, "cannot start a thread");
         goto threads_out;
     }
@@ -1251,7 +1251,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         }
         if (o->progress && now_s() - last_progress >= 1.0) {
             double el = now_s() - t0;
-            int64_t nl = __atomic_load_n(&ps.lines, __ATOMIC_RELAXED);
+            int64_t nl = __atomic_load_n(&rd.lines, __ATOMIC_RELAXED);
             last_progress = now_s();
             char eta[48] = "";
             /* An ETA where the total is known: plain files. */
@@ -1282,7 +1282,7 @@ threads_out:
         fprintf(stderr, "relayaudit: '%s': reader %.2f s CPU, %d parser(s) "
                         "%.2f s CPU, writer %.2f s CPU (waited %.2f s), wall "
                         "%.2f s\n",
-                fs.path, ps.cpu, nwk, pcpu,
+                fs.path, rd.cpu, nwk, pcpu,
                 clock_s(CLOCK_THREAD_CPUTIME_ID) - wcpu, wwait, now_s() - t0);
     pthread_mutex_destroy(&q.mu);
     pthread_cond_destroy(&q.cv);
@@ -1294,7 +1294,7 @@ threads_out:
         goto out;
     if (o->progress && now_s() - t0 >= 1.0)
         fputs("\r\033[K", stderr);
-    lines = ps.lines;
+    lines = rd.lines;
     if (dberr) {
         rc = RA_EDB;
         goto out;
