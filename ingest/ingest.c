@@ -909,6 +909,69 @@ parse_slots(void *arg)
     return NULL;
 }
 
+/* ---- the writer's side of the queue ---------------------------------- */
+
+/* The slot read as number next, once a parser has done it. */
+static struct batch *
+take_done(struct queue *q, uint64_t next)
+{
+    struct batch *b = NULL;
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        for (int i = 0; i < q->ndone && !b; i++)
+            if (q->done[i]->seq == next) {
+                b = q->done[i];
+                q->done[i] = q->done[--q->ndone];
+            }
+        if (b)
+            break;
+        pthread_cond_wait(&q->cv, &q->mu);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return b;
+}
+
+/* A written slot goes back to the reader; stop: everyone ends. */
+static void
+give_back(struct queue *q, struct batch *b, int stop)
+{
+    pthread_mutex_lock(&q->mu);
+    q->free_[q->nfree++] = b;
+    q->stop |= stop;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static void
+queue_stop(struct queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->stop = 1;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* The first non-blank whole line of a file's prefix, or NULL. */
+static const char *
+first_line(const char *prefix, size_t plen, size_t *n)
+{
+    struct ra_reader *r = ra_reader_open_mem(prefix, plen, 1u << 20);
+    struct ra_line l;
+    struct ra_err e = {0};
+    const char *found = NULL;
+    while (!found && ra_reader_next(r, &l, &e) == 1 && l.terminated) {
+        size_t k = 0;
+        while (k < l.len && (l.p[k] == ' ' || l.p[k] == '\t'))
+            k++;
+        if (k < l.len) {
+            found = prefix + l.offset;
+            *n = l.len;
+        }
+    }
+    ra_reader_close(r);
+    return found;
+}
+
 /* Write one batch; returns 0 or RA_EDB. */
 static int
 apply_batch(struct ctx *c, struct filestate *fs, struct batch *b,
@@ -1137,24 +1200,10 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     /* `engine csv json`: the file's first non-blank line decides, for the
      * reader's parser and every worker's alike; JSON lines are stateless
      * and get every worker. */
-    const char *first = NULL;
     size_t firstn = 0;
-    for (long i = 0; fs.f->json_too && fs.l.offset == 0 && i < plen;) {
-        const char *nl = memchr(prefix + i, '\n', (size_t)(plen - i));
-        size_t n = nl ? (size_t)(nl - (prefix + i)) : (size_t)(plen - i);
-        size_t k = 0;
-        while (k < n && (prefix[i + k] == ' ' || prefix[i + k] == '\t' ||
-                         prefix[i + k] == '\r'))
-            k++;
-        if (k < n && nl) { /* a whole line: not one cut by the prefix */
-            first = prefix + i;
-            firstn = n;
-            break;
-        }
-        if (!nl)
-            break;
-        i += (long)n + 1;
-    }
+    const char *first = fs.f->json_too && fs.l.offset == 0
+                            ? first_line(prefix, (size_t)plen, &firstn)
+                            : NULL;
     int csv = first ? ra_parser_csv_framing(fs.ps, first, firstn)
                     : fs.f->engine == RA_ENG_CSV;
     int nwk = csv ? 1 : RA_WORKERS, started = 0;
@@ -1195,27 +1244,12 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     for (; nrun < nwk; nrun++)
         if (pthread_create(&wk[nrun].th, NULL, parse_slots, &wk[nrun]) != 0) {
             rc = ra_err_set(err, RA_EIO, "cannot start a thread");
-            pthread_mutex_lock(&q.mu);
-            q.stop = 1;
-            pthread_cond_broadcast(&q.cv);
-            pthread_mutex_unlock(&q.mu);
+            queue_stop(&q);
             goto threads_out;
         }
     for (uint64_t next = 0;; next++) {
-        struct batch *b = NULL;
         double w0 = now_s();
-        pthread_mutex_lock(&q.mu);
-        for (;;) {
-            for (int i = 0; i < q.ndone && !b; i++)
-                if (q.done[i]->seq == next) {
-                    b = q.done[i];
-                    q.done[i] = q.done[--q.ndone];
-                }
-            if (b)
-                break;
-            pthread_cond_wait(&q.cv, &q.mu);
-        }
-        pthread_mutex_unlock(&q.mu);
+        struct batch *b = take_done(&q, next);
         wwait += now_s() - w0;
         int last = b->last;
         if (!dberr && apply_batch(c, &fs, b, err))
@@ -1231,22 +1265,14 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
                 note(c, "%s", rerr.msg);
             }
         }
-        pthread_mutex_lock(&q.mu);
-        q.free_[q.nfree++] = b;
-        if (dberr)
-            q.stop = 1;
-        pthread_cond_broadcast(&q.cv);
-        pthread_mutex_unlock(&q.mu);
+        give_back(&q, b, dberr);
         if (last || dberr)
             break;
         if (ra_writer_pending(c->w) >= RA_BATCH &&
             fs.f->source != RA_SRC_MAP &&
             ra_writer_commit(c->w, &fs.l, NULL, 1, err)) {
             dberr = 1;
-            pthread_mutex_lock(&q.mu);
-            q.stop = 1;
-            pthread_cond_broadcast(&q.cv);
-            pthread_mutex_unlock(&q.mu);
+            queue_stop(&q);
             break;
         }
         if (o->progress && now_s() - last_progress >= 1.0) {

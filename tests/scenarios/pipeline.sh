@@ -69,7 +69,13 @@ awk 'BEGIN {
       printf "{\"request_id\":\"q-%d\",\"startTime\":\"2026-11-24 10:%02d:%02d\",\"model\":\"m\"}\n",
         i, (i / 60) % 60, i % 60
 }' >spend.jsonl
-"$RA" ingest --db s.db --format litellm-spendlogs spend.jsonl 2>spend.err
+RELAYAUDIT_TIMINGS=1 "$RA" ingest --db s.db --format litellm-spendlogs spend.jsonl 2>spend.err
+expect "csv json as JSON lines: two parser threads" "2 parser(s)" \
+  "$(grep -o '[0-9] parser(s)' spend.err)"
+RELAYAUDIT_TIMINGS=1 "$RA" ingest --db c.db --format litellm-spendlogs \
+  "$SRC/tests/format-samples/litellm-spendlogs.csv" 2>csv.err
+expect "csv json as CSV: one parser thread (the header is state)" "1 parser(s)" \
+  "$(grep -o '[0-9] parser(s)' csv.err)"
 expect "csv json as JSON lines: records" 9998 \
   "$(q s.db 'SELECT count(*) FROM gateway_events')"
 expect "csv json as JSON lines: the CSV-looking lines rejected" "4097 8193" \
