@@ -45,6 +45,19 @@ row() {
     printf "| %-46s | %7.2f s | %12s | %7.1f MiB | %s |\n", l, s, r, k / 1024, x }'
 }
 fresh() { rm -f "$dir"/b.db "$dir"/b.db-wal "$dir"/b.db-shm "$dir"/b.db-claims; }
+# pair_rows DB DIR N: ingest DIR's N gateway + N proxy events, then analyze
+# them; two rows, analyze's with its ratio to that ingest
+pair_rows() {
+  run "$RA" ingest --db "$1" --format relayaudit-jsonl "$2/gateway.jsonl"
+  s1=$secs k1=$kib
+  run "$RA" ingest --db "$1" --format squid "$2/access.log"
+  secs=$(awk -v a="$s1" -v b="$secs" 'BEGIN { print a + b }')
+  kib=$(( k1 > kib ? k1 : kib ))
+  ing=$secs
+  row "relayaudit ingest gateway + proxy (2 x $3 events)" "$((2 * $3))"
+  RELAYAUDIT_TIMINGS=1 run "$RA" analyze --db "$1"
+  row "relayaudit analyze of those events" "$((2 * $3))" "$ing" slower
+}
 
 echo
 echo "inputs: $N lines each: Squid $(du -h "$dir/squid-$N.log" | cut -f1) plain," \
@@ -78,15 +91,7 @@ row "relayaudit ingest relayaudit-jsonl" "$N" "$imp"
 
 # analysis: N gateway events + the N proxy tunnels they opened
 fresh
-run "$RA" ingest --db "$dir/b.db" --format relayaudit-jsonl "$dir/pair-$N/gateway.jsonl"
-s1=$secs k1=$kib
-run "$RA" ingest --db "$dir/b.db" --format squid "$dir/pair-$N/access.log"
-secs=$(awk -v a="$s1" -v b="$secs" 'BEGIN { print a + b }')
-kib=$(( k1 > kib ? k1 : kib ))
-ing=$secs
-row "relayaudit ingest gateway + proxy (2 x N events)" "$((2 * N))"
-RELAYAUDIT_TIMINGS=1 run "$RA" analyze --db "$dir/b.db"
-row "relayaudit analyze of those events" "$((2 * N))" "$ing" slower
+pair_rows "$dir/b.db" "$dir/pair-$N" "$N"
 echo
 echo "analyze: $N gateway events + the $N proxy tunnels they opened"
 grep -E "indexes [0-9]|findings" "$dir/err.txt" | sed 's/^relayaudit: /    /'
@@ -144,15 +149,7 @@ if [ "${BENCH_BIG:-0}" = 1 ]; then
   echo
   echo "| step (5 M gateway + 5 M proxy events) | time | events/s | peak RSS | |"
   echo "| --- | --- | --- | --- | --- |"
-  run "$RA" ingest --db "$big/s.db" --format relayaudit-jsonl "$big/pair-5M/gateway.jsonl"
-  s1=$secs k1=$kib
-  run "$RA" ingest --db "$big/s.db" --format squid "$big/pair-5M/access.log"
-  secs=$(awk -v a="$s1" -v b="$secs" 'BEGIN { print a + b }')
-  kib=$(( k1 > kib ? k1 : kib ))
-  ing=$secs
-  row "relayaudit ingest (gateway + proxy)" 10000000
-  RELAYAUDIT_TIMINGS=1 run "$RA" analyze --db "$big/s.db"
-  row "relayaudit analyze of those events" 10000000 "$ing" slower
+  pair_rows "$big/s.db" "$big/pair-5M" 5000000
   echo
   grep -E "indexes [0-9]|findings" "$dir/err.txt" | sed 's/^relayaudit: /    /'
   rm -f "$big"/s.db*
