@@ -16,12 +16,35 @@
 #include <string.h>
 #include <time.h>
 
-#define RA_SCHEMA_VERSION 2
+#define RA_SCHEMA_VERSION 3
+
+/* The writer's memory of string-dictionary ids (schema version 3): an
+ * open-addressing table of at most DICT_MAX strings and DICT_BYTES bytes,
+ * emptied when full and whenever a transaction rolls back (the ids it
+ * inserted are then gone). A miss costs one lookup in `strings`, and one
+ * insert when the string is new. */
+#define DICT_SLOTS 65536 /* a power of two */
+#define DICT_MAX (DICT_SLOTS / 2)
+#define DICT_BYTES (4u << 20)
+
+struct dict_slot {
+    uint64_t h; /* 0: empty */
+    int64_t id;
+    uint32_t off, len;
+};
+
+struct dict {
+    struct dict_slot *slot;
+    char *bytes;
+    size_t used, n;
+    sqlite3_stmt *find, *add;
+};
 
 struct ra_writer {
     sqlite3 *db;
     sqlite3_stmt *ins[3]; /* gateway, proxy, map */
     sqlite3_stmt *rej, *upd, *newfile;
+    struct dict dict;
     int in_tx;
     size_t pending;
     int64_t file_id; /* 0 = stdin */
@@ -189,8 +212,12 @@ prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, struct ra_err *err)
     return 0;
 }
 
+/* The contract's names (DESIGN.md; the ledger's tail_table holds them), and
+ * the tables under them. */
 static const char *const tables[3] = {"gateway_events", "proxy_events",
                                       "map"};
+static const char *const row_tables[3] = {"gateway_rows", "proxy_rows",
+                                          "map_rows"};
 
 static int
 src_index(enum ra_source s)
@@ -204,7 +231,8 @@ prepare_insert(struct ra_writer *w, enum ra_source src, struct ra_err *err)
 {
     struct ra_buf sql = RA_BUF_INIT;
     int n = 2;
-    ra_buf_addf(&sql, "INSERT INTO %s(file_id, line_no", tables[src_index(src)]);
+    ra_buf_addf(&sql, "INSERT INTO %s(file_id, line_no",
+                row_tables[src_index(src)]);
     for (int f = 0; f < RA_F_COUNT; f++)
         if (ra_field_info[f].sources & src) {
             ra_buf_addf(&sql, ", %s", ra_field_info[f].name);
@@ -235,6 +263,10 @@ ra_writer_open(const char *path, struct ra_err *err)
         prepare_insert(w, RA_SRC_GATEWAY, err) ||
         prepare_insert(w, RA_SRC_PROXY, err) ||
         prepare_insert(w, RA_SRC_MAP, err) ||
+        prepare(w->db, "SELECT id FROM strings WHERE s = ?", &w->dict.find,
+                err) ||
+        prepare(w->db, "INSERT INTO strings(s) VALUES (?)", &w->dict.add,
+                err) ||
         prepare(w->db,
                 "INSERT INTO rejects(file_id, path, line_no, reason, excerpt) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -268,6 +300,10 @@ ra_writer_close(struct ra_writer *w)
     sqlite3_finalize(w->rej);
     sqlite3_finalize(w->upd);
     sqlite3_finalize(w->newfile);
+    sqlite3_finalize(w->dict.find);
+    sqlite3_finalize(w->dict.add);
+    free(w->dict.slot);
+    free(w->dict.bytes);
     sqlite3_close(w->db);
     if (w->claims >= 0)
         close(w->claims);
@@ -517,6 +553,87 @@ dberr:
 }
 
 static void
+dict_clear(struct dict *d)
+{
+    if (d->slot)
+        memset(d->slot, 0, DICT_SLOTS * sizeof *d->slot);
+    d->used = d->n = 0;
+}
+
+/* Eight bytes at a time, multiply and fold; never 0, which marks an empty
+ * slot. */
+static uint64_t
+dict_hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    if (n) {
+        w = 0;
+        memcpy(&w, s, n);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+        h ^= h >> 29;
+    }
+    return h | 1;
+}
+
+/* The dictionary id of s[0..n), added to `strings` if it is new. */
+static int
+dict_id(struct ra_writer *w, const char *s, size_t n, int64_t *id,
+        struct ra_err *err)
+{
+    struct dict *d = &w->dict;
+    uint64_t h = dict_hash(s, n);
+    size_t i;
+
+    if (!d->slot) {
+        d->slot = xcalloc(DICT_SLOTS, sizeof *d->slot);
+        d->bytes = xmalloc(DICT_BYTES);
+    }
+    for (i = h & (DICT_SLOTS - 1); d->slot[i].h; i = (i + 1) & (DICT_SLOTS - 1))
+        if (d->slot[i].h == h && d->slot[i].len == n &&
+            !memcmp(d->bytes + d->slot[i].off, s, n)) {
+            *id = d->slot[i].id;
+            return 0;
+        }
+
+    sqlite3_stmt *st = d->find;
+    *id = 0;
+    sqlite3_bind_text(st, 1, s, (int)n, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE) {
+        st = d->add;
+        sqlite3_bind_text(st, 1, s, (int)n, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        *id = sqlite3_last_insert_rowid(w->db);
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return ra_err_set(err, RA_EDB, "cannot store a string: %s",
+                          sqlite3_errmsg(w->db));
+
+    if (n > DICT_BYTES / 64)
+        return 0; /* not worth a place */
+    if (d->n >= DICT_MAX || d->used + n > DICT_BYTES) {
+        dict_clear(d);
+        for (i = h & (DICT_SLOTS - 1); d->slot[i].h;
+             i = (i + 1) & (DICT_SLOTS - 1))
+            ;
+    }
+    memcpy(d->bytes + d->used, s, n);
+    d->slot[i] = (struct dict_slot){h, *id, (uint32_t)d->used, (uint32_t)n};
+    d->used += n;
+    d->n++;
+    return 0;
+}
+
+static void
 bind_out(sqlite3_stmt *st, int i, const struct ra_out *o)
 {
     switch (o->t) {
@@ -547,19 +664,29 @@ ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
     else
         sqlite3_bind_null(st, i++);
     sqlite3_bind_int64(st, i++, line_no);
-    for (int f = 0; f < RA_F_COUNT; f++)
-        if (ra_field_info[f].sources & src)
+    for (int f = 0; f < RA_F_COUNT; f++) {
+        if (!(ra_field_info[f].sources & src))
+            continue;
+        if (ra_field_info[f].store == RA_DICT && rec[f].t == RA_O_TEXT) {
+            int64_t id;
+            if (dict_id(w, rec[f].s, rec[f].n, &id, err))
+                return RA_EDB;
+            sqlite3_bind_int64(st, i++, id);
+        } else {
             bind_out(st, i++, &rec[f]);
+        }
+    }
     if (src == RA_SRC_GATEWAY) {
-        if (fp_in)
-            sqlite3_bind_text(st, i, fp_in, 16, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(st, i);
-        i++;
-        if (fp_out)
-            sqlite3_bind_text(st, i, fp_out, 16, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(st, i);
+        const char *fp[2] = {fp_in, fp_out};
+        for (int k = 0; k < 2; k++, i++) {
+            int64_t id;
+            if (!fp[k])
+                sqlite3_bind_null(st, i);
+            else if (dict_id(w, fp[k], 16, &id, err))
+                return RA_EDB;
+            else
+                sqlite3_bind_int64(st, i, id);
+        }
     }
     int rc = sqlite3_step(st); /* every parameter is bound each time */
     sqlite3_reset(st);
@@ -600,9 +727,9 @@ ra_writer_delete(struct ra_writer *w, const char *table, int64_t id,
                  struct ra_err *err)
 {
     static const char *const sql[3] = {
-        "DELETE FROM gateway_events WHERE id = ?",
-        "DELETE FROM proxy_events WHERE id = ?",
-        "DELETE FROM map WHERE id = ?",
+        "DELETE FROM gateway_rows WHERE id = ?",
+        "DELETE FROM proxy_rows WHERE id = ?",
+        "DELETE FROM map_rows WHERE id = ?",
     };
     int k;
     for (k = 0; k < 3; k++)
@@ -624,7 +751,7 @@ ra_writer_delete(struct ra_writer *w, const char *table, int64_t id,
 int
 ra_writer_clear_map(struct ra_writer *w, struct ra_err *err)
 {
-    return ra_db_exec(w->db, "DELETE FROM map", err);
+    return ra_db_exec(w->db, "DELETE FROM map_rows", err);
 }
 
 int
@@ -683,6 +810,7 @@ ra_writer_rollback(struct ra_writer *w)
     if (!w->in_tx)
         return;
     sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+    dict_clear(&w->dict);
     w->in_tx = 0;
     w->pending = 0;
 }

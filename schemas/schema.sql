@@ -1,4 +1,4 @@
--- relayaudit database schema, version 2 (PRAGMA user_version = 2).
+-- relayaudit database schema, version 3 (PRAGMA user_version = 3).
 -- The names of tables and columns here are the SQL contract of DESIGN.md:
 -- add columns freely, rename none. Later versions are reached through
 -- schemas/migrations/<version>.sql, applied in order.
@@ -41,77 +41,140 @@ CREATE TABLE rejects (
     excerpt  TEXT
 );
 
-CREATE TABLE gateway_events (
+-- The string dictionary (schema version 3). Text that repeats from event to
+-- event (callers, accounts, sessions, hosts, users, header lists...) is
+-- stored once here; the *_rows tables hold its id in a column of the same
+-- name, and the views gateway_events, proxy_events and map present the
+-- canonical text columns. An id stands for one string in every column, so
+-- ids compare, group and join as their strings do (but do not sort as
+-- them). Strings are never deleted.
+CREATE TABLE strings (
+    id INTEGER PRIMARY KEY,
+    s  TEXT NOT NULL UNIQUE
+);
+
+-- d: a dictionary id; the others are stored as they are.
+CREATE TABLE gateway_rows (
     id             INTEGER PRIMARY KEY,
     file_id        INTEGER REFERENCES files(id),
     line_no        INTEGER,
     ts             INTEGER NOT NULL,  -- request start, UTC ms
     request_id     TEXT,
-    caller         TEXT,
-    caller_key     TEXT,              -- sha256 hex of the downstream key
-    team           TEXT,
-    session        TEXT,
-    provider       TEXT,
-    account        TEXT,
-    egress_session TEXT,
-    model          TEXT,
-    route          TEXT,
+    caller         INTEGER,           -- d
+    caller_key     INTEGER,           -- d: sha256 hex of the downstream key
+    team           INTEGER,           -- d
+    session        INTEGER,           -- d
+    provider       INTEGER,           -- d
+    account        INTEGER,           -- d
+    egress_session INTEGER,           -- d
+    model          INTEGER,           -- d
+    route          INTEGER,           -- d
     status         INTEGER,
-    error_code     TEXT,
+    error_code     INTEGER,           -- d
     error_message  TEXT,
     latency_ms     INTEGER,
     tokens_in      INTEGER,
     tokens_out     INTEGER,
     cost           REAL,
-    client_ip      TEXT,
-    user_agent     TEXT,
-    headers_in     TEXT,              -- JSON [[name, value|null], ...]
-    headers_out    TEXT,
-    egress_ip      TEXT,
-    hdr_in_fp      TEXT,              -- 16-hex header fingerprints
-    hdr_out_fp     TEXT
+    client_ip      INTEGER,           -- d
+    user_agent     INTEGER,           -- d
+    headers_in     INTEGER,           -- d: JSON [[name, value|null], ...]
+    headers_out    INTEGER,           -- d
+    egress_ip      INTEGER,           -- d
+    hdr_in_fp      INTEGER,           -- d: 16-hex header fingerprints
+    hdr_out_fp     INTEGER            -- d
 );
 
-CREATE TABLE proxy_events (
+CREATE TABLE proxy_rows (
     id             INTEGER PRIMARY KEY,
     file_id        INTEGER REFERENCES files(id),
     line_no        INTEGER,
     ts             INTEGER NOT NULL,  -- request start, UTC ms
     request_id     TEXT,
-    egress_session TEXT,
-    client_ip      TEXT,
-    egress_ip      TEXT,
+    egress_session INTEGER,           -- d
+    client_ip      INTEGER,           -- d
+    egress_ip      INTEGER,           -- d
     status         INTEGER,
-    proxy_user     TEXT,
-    country        TEXT,
-    upstream_addr  TEXT,
-    method         TEXT,
-    dest_host      TEXT,
+    proxy_user     INTEGER,           -- d
+    country        INTEGER,           -- d
+    upstream_addr  INTEGER,           -- d
+    method         INTEGER,           -- d
+    dest_host      INTEGER,           -- d
     dest_port      INTEGER,
     url            TEXT,
-    result         TEXT,
+    result         INTEGER,           -- d
     bytes          INTEGER,
     duration_ms    INTEGER
 );
 
 -- The declared map (relayaudit-map): the operator's intent.
-CREATE TABLE map (
+CREATE TABLE map_rows (
     id             INTEGER PRIMARY KEY,
     file_id        INTEGER REFERENCES files(id),
     line_no        INTEGER,
-    caller         TEXT,
-    account        TEXT,
-    egress_session TEXT,
-    country        TEXT,
+    caller         INTEGER,           -- d
+    account        INTEGER,           -- d
+    egress_session INTEGER,           -- d
+    country        INTEGER,           -- d
     max_callers    INTEGER
 );
+
+-- The SQL contract's names (DESIGN.md), column for column as schema
+-- version 2 stored them.
+CREATE VIEW gateway_events AS
+SELECT id, file_id, line_no, ts, request_id,
+       (SELECT s FROM strings WHERE id = r.caller) AS caller,
+       (SELECT s FROM strings WHERE id = r.caller_key) AS caller_key,
+       (SELECT s FROM strings WHERE id = r.team) AS team,
+       (SELECT s FROM strings WHERE id = r.session) AS session,
+       (SELECT s FROM strings WHERE id = r.provider) AS provider,
+       (SELECT s FROM strings WHERE id = r.account) AS account,
+       (SELECT s FROM strings WHERE id = r.egress_session) AS egress_session,
+       (SELECT s FROM strings WHERE id = r.model) AS model,
+       (SELECT s FROM strings WHERE id = r.route) AS route,
+       status,
+       (SELECT s FROM strings WHERE id = r.error_code) AS error_code,
+       error_message, latency_ms, tokens_in, tokens_out, cost,
+       (SELECT s FROM strings WHERE id = r.client_ip) AS client_ip,
+       (SELECT s FROM strings WHERE id = r.user_agent) AS user_agent,
+       (SELECT s FROM strings WHERE id = r.headers_in) AS headers_in,
+       (SELECT s FROM strings WHERE id = r.headers_out) AS headers_out,
+       (SELECT s FROM strings WHERE id = r.egress_ip) AS egress_ip,
+       (SELECT s FROM strings WHERE id = r.hdr_in_fp) AS hdr_in_fp,
+       (SELECT s FROM strings WHERE id = r.hdr_out_fp) AS hdr_out_fp
+FROM gateway_rows r;
+
+CREATE VIEW proxy_events AS
+SELECT id, file_id, line_no, ts, request_id,
+       (SELECT s FROM strings WHERE id = r.egress_session) AS egress_session,
+       (SELECT s FROM strings WHERE id = r.client_ip) AS client_ip,
+       (SELECT s FROM strings WHERE id = r.egress_ip) AS egress_ip,
+       status,
+       (SELECT s FROM strings WHERE id = r.proxy_user) AS proxy_user,
+       (SELECT s FROM strings WHERE id = r.country) AS country,
+       (SELECT s FROM strings WHERE id = r.upstream_addr) AS upstream_addr,
+       (SELECT s FROM strings WHERE id = r.method) AS method,
+       (SELECT s FROM strings WHERE id = r.dest_host) AS dest_host,
+       dest_port, url,
+       (SELECT s FROM strings WHERE id = r.result) AS result,
+       bytes, duration_ms
+FROM proxy_rows r;
+
+CREATE VIEW map AS
+SELECT id, file_id, line_no,
+       (SELECT s FROM strings WHERE id = r.caller) AS caller,
+       (SELECT s FROM strings WHERE id = r.account) AS account,
+       (SELECT s FROM strings WHERE id = r.egress_session) AS egress_session,
+       (SELECT s FROM strings WHERE id = r.country) AS country,
+       max_callers
+FROM map_rows r;
 
 -- Each event is in at most one link. The unique indexes are named (not
 -- inline constraints) so that analyze can rebuild them after its bulk
 -- insert instead of maintaining them row by row (schema version 2).
 CREATE TABLE links (
-    gateway_id INTEGER NOT NULL REFERENCES gateway_events(id),
-    proxy_id   INTEGER NOT NULL REFERENCES proxy_events(id),
+    gateway_id INTEGER NOT NULL REFERENCES gateway_rows(id),
+    proxy_id   INTEGER NOT NULL REFERENCES proxy_rows(id),
     method     TEXT NOT NULL,   -- request_id | session
     dt_ms      INTEGER NOT NULL -- ts_proxy - ts_gateway
 );

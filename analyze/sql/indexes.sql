@@ -1,20 +1,20 @@
 -- Indexes the joins and detectors need. Created by analyze rather than at
 -- ingest, so that a bulk load does not maintain them row by row.
-CREATE INDEX IF NOT EXISTS gateway_ts ON gateway_events(ts);
+CREATE INDEX IF NOT EXISTS gateway_ts ON gateway_rows(ts);
 -- the lookback of a ban: one seek per caller of its account
 DROP INDEX IF EXISTS gateway_account_ts;
-CREATE INDEX IF NOT EXISTS gateway_account_caller ON gateway_events(account, caller, ts);
+CREATE INDEX IF NOT EXISTS gateway_account_caller ON gateway_rows(account, caller, ts);
 -- request ids: partial indexes (an equality implies NOT NULL), so events
 -- without one (all of Squid's) cost a later ingest nothing
 DROP INDEX IF EXISTS gateway_request;
-CREATE INDEX IF NOT EXISTS gateway_request_id ON gateway_events(request_id)
+CREATE INDEX IF NOT EXISTS gateway_request_id ON gateway_rows(request_id)
     WHERE request_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS proxy_ts ON proxy_events(ts);
+CREATE INDEX IF NOT EXISTS proxy_ts ON proxy_rows(ts);
 DROP INDEX IF EXISTS proxy_request;
-CREATE INDEX IF NOT EXISTS proxy_request_id ON proxy_events(request_id)
+CREATE INDEX IF NOT EXISTS proxy_request_id ON proxy_rows(request_id)
     WHERE request_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS map_account ON map(account);
-CREATE INDEX IF NOT EXISTS map_egress ON map(egress_session);
+CREATE INDEX IF NOT EXISTS map_account ON map_rows(account);
+CREATE INDEX IF NOT EXISTS map_egress ON map_rows(egress_session);
 CREATE INDEX IF NOT EXISTS bans_run ON bans(run_id);
 CREATE INDEX IF NOT EXISTS findings_run ON findings(run_id);
 -- Dropped since schema 1: each cost more to build than it saved (the
