@@ -21,13 +21,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Sessions, accounts and hosts are string-dictionary ids (schema version
+ * 3), which compare as their strings do; 0 stands for NULL. */
+struct pair {
+    int64_t acct, sess;
+};
+
 struct join {
     unsigned char *gused, *pused;
     int64_t gmax, pmax;
     sqlite3_stmt *ins;
     int64_t links;
     struct ra_err *err;
-    char **pairs; /* sorted "account\x1fsession" of the map */
+    struct pair *pairs; /* the map's (account, session) pairs, sorted */
     size_t npairs;
 };
 
@@ -76,56 +82,51 @@ take(void *ctx, int stmt, sqlite3_stmt *st)
 
 struct ev {
     int64_t id, ts;
-    const char *host, *rid, *sess, *acct; /* in the group's arena */
-    int64_t l, r;                         /* gateway: candidate cursors */
+    int64_t host, sess, acct;
+    const char *rid; /* in the group's arena */
+    int64_t l, r;    /* gateway: candidate cursors */
 };
 
 struct group {
     struct ev *g, *p;
     size_t ng, np, capg, capp;
     struct ra_arena *a;
-    const char *last[2][7]; /* per stream and column: the previous value */
 };
 
-/* Column i of a stream's row, in the group's arena. Sessions and hosts
- * repeat from row to row: an unchanged value is shared, not copied. */
+/* A request id of the stream's row, in the group's arena. */
 static const char *
-col(struct group *gr, int stream, sqlite3_stmt *st, int i)
+rid(struct group *gr, sqlite3_stmt *st, int i)
 {
     const char *v = (const char *)sqlite3_column_text(st, i);
-    const char **last = &gr->last[stream][i];
-    if (!v)
-        return NULL;
-    if (*last && !strcmp(*last, v))
-        return *last;
-    return *last = ra_arena_strndup(gr->a, v,
-                                    (size_t)sqlite3_column_bytes(st, i));
+    return v ? ra_arena_strndup(gr->a, v, (size_t)sqlite3_column_bytes(st, i))
+             : NULL;
 }
 
 static int
-cmp_str(const void *a, const void *b)
+cmp_pair(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const struct pair *x = a, *y = b;
+    if (x->acct != y->acct)
+        return x->acct < y->acct ? -1 : 1;
+    return x->sess < y->sess ? -1 : x->sess > y->sess;
 }
 
 static int
-map_has(const struct join *j, const char *acct, const char *sess)
+map_has(const struct join *j, int64_t acct, int64_t sess)
 {
-    char key[1024];
-    const char *k = key;
+    struct pair k = {acct, sess};
     if (!acct || !sess || !j->npairs)
         return 0;
-    snprintf(key, sizeof key, "%s\x1f%s", acct, sess);
-    return bsearch(&k, j->pairs, j->npairs, sizeof *j->pairs, cmp_str) !=
+    return bsearch(&k, j->pairs, j->npairs, sizeof *j->pairs, cmp_pair) !=
            NULL;
 }
 
 static int
 valid(const struct join *j, const struct ev *g, const struct ev *p)
 {
-    if (g->sess ? strcmp(g->sess, p->sess) != 0 : !map_has(j, g->acct, p->sess))
+    if (g->sess ? g->sess != p->sess : !map_has(j, g->acct, p->sess))
         return 0;
-    if (g->host && p->host && strcmp(g->host, p->host))
+    if (g->host && p->host && g->host != p->host)
         return 0;
     if (g->rid && p->rid && strcmp(g->rid, p->rid))
         return 0;
@@ -278,7 +279,6 @@ group_reset(struct group *gr)
 {
     gr->ng = gr->np = 0;
     ra_arena_reset(gr->a);
-    memset(gr->last, 0, sizeof gr->last);
 }
 
 /* Session groups: sessions that one account's map rows name together are
@@ -290,8 +290,18 @@ session_groups(sqlite3 *db, struct join *j, struct ra_err *err)
     int rc = 0;
     if (ra_db_exec(db,
                    "DROP TABLE IF EXISTS temp.ra_session_group;"
-                   "CREATE TEMP TABLE ra_session_group (session TEXT "
-                   "PRIMARY KEY, grp TEXT)",
+                   "CREATE TEMP TABLE ra_session_group (session INTEGER "
+                   "PRIMARY KEY, grp INTEGER);"
+                   /* a route's host: its id, -1 when no string is that
+                    * host (it then equals no proxy event's) */
+                   "DROP TABLE IF EXISTS temp.ra_route_host;"
+                   "CREATE TEMP TABLE ra_route_host (route INTEGER PRIMARY "
+                   "KEY, host INTEGER);"
+                   "INSERT INTO temp.ra_route_host SELECT r.route, CASE "
+                   "WHEN ra_host(s.s) IS NOT NULL THEN coalesce((SELECT "
+                   "h.id FROM strings h WHERE h.s = ra_host(s.s)), -1) END "
+                   "FROM (SELECT DISTINCT route FROM gateway_rows WHERE "
+                   "route IS NOT NULL) r JOIN strings s ON s.id = r.route",
                    err))
         return RA_EDB;
     /* Union by account, repeated until stable (maps are small). */
@@ -299,7 +309,8 @@ session_groups(sqlite3 *db, struct join *j, struct ra_err *err)
                    "INSERT INTO temp.ra_session_group "
                    "SELECT egress_session, min(egress_session) OVER "
                    "(PARTITION BY account) FROM (SELECT DISTINCT account, "
-                   "egress_session FROM map WHERE account IS NOT NULL AND "
+                   "egress_session FROM map_rows WHERE account IS NOT NULL "
+                   "AND "
                    "egress_session IS NOT NULL) WHERE 1 "
                    "ON CONFLICT(session) DO UPDATE SET grp = min(grp, "
                    "excluded.grp)",
@@ -308,11 +319,12 @@ session_groups(sqlite3 *db, struct join *j, struct ra_err *err)
     for (int changed = 1, guard = 0; changed && guard < 64; guard++) {
         if (ra_db_exec(db,
                        "UPDATE temp.ra_session_group AS s SET grp = (SELECT "
-                       "min(s2.grp) FROM map m1 JOIN map m2 ON m2.account = "
-                       "m1.account JOIN temp.ra_session_group s2 ON "
-                       "s2.session = m2.egress_session WHERE m1.egress_session "
-                       "= s.session) WHERE grp > (SELECT min(s2.grp) FROM map "
-                       "m1 JOIN map m2 ON m2.account = m1.account JOIN "
+                       "min(s2.grp) FROM map_rows m1 JOIN map_rows m2 ON "
+                       "m2.account = m1.account JOIN temp.ra_session_group s2 "
+                       "ON s2.session = m2.egress_session WHERE "
+                       "m1.egress_session = s.session) WHERE grp > (SELECT "
+                       "min(s2.grp) FROM map_rows m1 JOIN map_rows m2 ON "
+                       "m2.account = m1.account JOIN "
                        "temp.ra_session_group s2 ON s2.session = "
                        "m2.egress_session WHERE m1.egress_session = "
                        "s.session)",
@@ -321,19 +333,19 @@ session_groups(sqlite3 *db, struct join *j, struct ra_err *err)
         changed = sqlite3_changes(db) > 0;
     }
     if (sqlite3_prepare_v2(db,
-                           "SELECT DISTINCT account || char(31) || "
-                           "egress_session FROM map WHERE account IS NOT NULL "
-                           "AND egress_session IS NOT NULL ORDER BY 1",
+                           "SELECT DISTINCT account, egress_session FROM "
+                           "map_rows WHERE account IS NOT NULL AND "
+                           "egress_session IS NOT NULL",
                            -1, &st, NULL) != SQLITE_OK)
         return ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(db));
     while (sqlite3_step(st) == SQLITE_ROW) {
         j->pairs = xrealloc(j->pairs, (j->npairs + 1) * sizeof *j->pairs);
-        j->pairs[j->npairs++] = xstrdup((const char *)sqlite3_column_text(st,
-                                                                          0));
+        j->pairs[j->npairs].acct = sqlite3_column_int64(st, 0);
+        j->pairs[j->npairs++].sess = sqlite3_column_int64(st, 1);
     }
     sqlite3_finalize(st);
     if (j->npairs)
-        qsort(j->pairs, j->npairs, sizeof *j->pairs, cmp_str);
+        qsort(j->pairs, j->npairs, sizeof *j->pairs, cmp_pair);
     return rc;
 }
 
@@ -377,7 +389,6 @@ session_pass(sqlite3 *db, struct join *j, int64_t tol, struct ra_err *err)
     sqlite3_stmt *gs = NULL, *ps = NULL;
     struct group gr = {0};
     int rc, grc, prc;
-    char *cur = NULL;
 
     if ((rc = session_groups(db, j, err)) ||
         (rc = prepare_file_stmts(db, &gs, &ps, err)))
@@ -386,34 +397,32 @@ session_pass(sqlite3 *db, struct join *j, int64_t tol, struct ra_err *err)
     grc = sqlite3_step(gs);
     prc = sqlite3_step(ps);
     while (grc == SQLITE_ROW) {
-        /* The next group present on the gateway side. */
-        free(cur);
-        cur = xstrdup((const char *)sqlite3_column_text(gs, 0));
+        /* The next group present on the gateway side (a NULL group, 0,
+         * is a gateway event without a session whose account the map
+         * does not tie to one). */
+        int64_t cur = sqlite3_column_int64(gs, 0);
         group_reset(&gr);
-        while (prc == SQLITE_ROW &&
-               strcmp((const char *)sqlite3_column_text(ps, 0), cur) < 0)
+        while (prc == SQLITE_ROW && sqlite3_column_int64(ps, 0) < cur)
             prc = sqlite3_step(ps);
-        while (grc == SQLITE_ROW &&
-               !strcmp((const char *)sqlite3_column_text(gs, 0), cur)) {
+        while (grc == SQLITE_ROW && sqlite3_column_int64(gs, 0) == cur) {
             struct ev e = {sqlite3_column_int64(gs, 1),
                            sqlite3_column_int64(gs, 2),
-                           col(&gr, 0, gs, 3),
-                           col(&gr, 0, gs, 4),
-                           col(&gr, 0, gs, 5),
-                           col(&gr, 0, gs, 6),
+                           sqlite3_column_int64(gs, 3),
+                           sqlite3_column_int64(gs, 5),
+                           sqlite3_column_int64(gs, 6),
+                           rid(&gr, gs, 4),
                            0,
                            0};
             add_ev(&gr.g, &gr.ng, &gr.capg, e);
             grc = sqlite3_step(gs);
         }
-        while (prc == SQLITE_ROW &&
-               !strcmp((const char *)sqlite3_column_text(ps, 0), cur)) {
+        while (prc == SQLITE_ROW && sqlite3_column_int64(ps, 0) == cur) {
             struct ev e = {sqlite3_column_int64(ps, 1),
                            sqlite3_column_int64(ps, 2),
-                           col(&gr, 1, ps, 3),
-                           col(&gr, 1, ps, 4),
-                           col(&gr, 1, ps, 5),
-                           NULL,
+                           sqlite3_column_int64(ps, 3),
+                           sqlite3_column_int64(ps, 5),
+                           0,
+                           rid(&gr, ps, 4),
                            0,
                            0};
             add_ev(&gr.p, &gr.np, &gr.capp, e);
@@ -425,7 +434,6 @@ session_pass(sqlite3 *db, struct join *j, int64_t tol, struct ra_err *err)
     if (grc != SQLITE_DONE || (prc != SQLITE_DONE && prc != SQLITE_ROW))
         rc = ra_err_set(err, RA_EDB, "link streams: %s", sqlite3_errmsg(db));
 out:
-    free(cur);
     free(gr.g);
     free(gr.p);
     ra_arena_free(gr.a);
@@ -454,8 +462,8 @@ ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks, struct ra_err *err)
 
     memset(&j, 0, sizeof j);
     j.err = err;
-    j.gmax = max_id(db, "SELECT coalesce(max(id), 0) FROM gateway_events");
-    j.pmax = max_id(db, "SELECT coalesce(max(id), 0) FROM proxy_events");
+    j.gmax = max_id(db, "SELECT coalesce(max(id), 0) FROM gateway_rows");
+    j.pmax = max_id(db, "SELECT coalesce(max(id), 0) FROM proxy_rows");
     j.gused = xcalloc((size_t)(j.gmax / 8 + 1), 1);
     j.pused = xcalloc((size_t)(j.pmax / 8 + 1), 1);
     /* The unique indexes are built once after the bulk insert; the used
@@ -480,8 +488,6 @@ ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks, struct ra_err *err)
     *nlinks = j.links;
 out:
     sqlite3_finalize(j.ins);
-    for (size_t i = 0; i < j.npairs; i++)
-        free(j.pairs[i]);
     free(j.pairs);
     free(j.gused);
     free(j.pused);

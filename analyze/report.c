@@ -102,11 +102,11 @@ ra_report_load(sqlite3 *db, int has_window, int64_t since, int64_t until,
     sqlite3_finalize(st);
     st = NULL;
 
-    r->gateway_events = scalar(db, "SELECT count(*) FROM gateway_events "
+    r->gateway_events = scalar(db, "SELECT count(*) FROM gateway_rows "
                                    "WHERE ts >= :since AND ts < :until", r);
-    r->proxy_events = scalar(db, "SELECT count(*) FROM proxy_events "
+    r->proxy_events = scalar(db, "SELECT count(*) FROM proxy_rows "
                                  "WHERE ts >= :since AND ts < :until", r);
-    r->linked = scalar(db, "SELECT count(*) FROM links l JOIN gateway_events "
+    r->linked = scalar(db, "SELECT count(*) FROM links l JOIN gateway_rows "
                            "g ON g.id = l.gateway_id WHERE g.ts >= :since "
                            "AND g.ts < :until", r);
     r->rejected_lines = scalar(db, "SELECT count(*) FROM rejects", r);

@@ -2,27 +2,31 @@
 -- (loaded into temp.ra_rules) and attributed to a caller (DESIGN.md,
 -- "Joins" 2): own caller, same request_id, link, map, lookback window.
 -- Parameters: :run_id :since :until :lookback
+-- ban_ev's account, own_caller and egress_session are string-dictionary ids
+-- (schema version 3); caller, candidates and active are text.
 
 DROP TABLE IF EXISTS temp.ban_ev;
 CREATE TEMP TABLE ban_ev (
-    source TEXT, event_id INTEGER, ts INTEGER, account TEXT,
+    source TEXT, event_id INTEGER, ts INTEGER, account INTEGER,
     request_id TEXT, status INTEGER, error_code TEXT, error_message TEXT,
-    result TEXT, own_caller TEXT, egress_session TEXT,
+    result TEXT, own_caller INTEGER, egress_session INTEGER,
     class TEXT, rule TEXT, attribution TEXT, caller TEXT, candidates TEXT,
     active TEXT);
 
 INSERT INTO ban_ev (source, event_id, ts, account, request_id, status,
                     error_code, error_message, own_caller, egress_session)
-SELECT 'gateway', id, ts, account, request_id, status, error_code,
-       error_message, caller, egress_session
-FROM gateway_events
+SELECT 'gateway', id, ts, account, request_id, status,
+       (SELECT s FROM strings WHERE id = g.error_code), error_message,
+       caller, egress_session
+FROM gateway_rows g
 WHERE ts >= :since AND ts < :until
   AND (status IS NULL OR status = 0 OR status >= 400);
 
 INSERT INTO ban_ev (source, event_id, ts, request_id, status, result,
                     egress_session)
-SELECT 'proxy', id, ts, request_id, status, result, egress_session
-FROM proxy_events
+SELECT 'proxy', id, ts, request_id, status,
+       (SELECT s FROM strings WHERE id = p.result), egress_session
+FROM proxy_rows p
 WHERE ts >= :since AND ts < :until
   AND (status IS NULL OR status = 0 OR status >= 400);
 
@@ -40,45 +44,49 @@ DELETE FROM ban_ev WHERE class IS NULL OR class = 'none';
 -- A proxy event's account: through its link, else the map's row for its
 -- egress session (when the map names exactly one account for it).
 UPDATE ban_ev SET account = (
-    SELECT g.account FROM links l JOIN gateway_events g ON g.id = l.gateway_id
+    SELECT g.account FROM links l JOIN gateway_rows g ON g.id = l.gateway_id
     WHERE l.proxy_id = ban_ev.event_id)
 WHERE source = 'proxy';
 UPDATE ban_ev SET account = (
-    SELECT min(account) FROM map
-    WHERE map.egress_session = ban_ev.egress_session AND account IS NOT NULL
+    SELECT min(account) FROM map_rows m
+    WHERE m.egress_session = ban_ev.egress_session AND account IS NOT NULL
     HAVING count(DISTINCT account) = 1)
 WHERE source = 'proxy' AND account IS NULL AND egress_session IS NOT NULL;
 
 -- 1. its own caller
-UPDATE ban_ev SET caller = own_caller, attribution = 'own'
+UPDATE ban_ev SET caller = (SELECT s FROM strings WHERE id = own_caller),
+                  attribution = 'own'
 WHERE own_caller IS NOT NULL;
 
 -- 2. another gateway event with the same request_id that has one
 UPDATE ban_ev SET attribution = 'request_id', caller = (
-    SELECT g.caller FROM gateway_events g
-    WHERE g.request_id = ban_ev.request_id AND g.caller IS NOT NULL
-    ORDER BY g.id LIMIT 1)
+    SELECT s FROM strings WHERE id = (
+        SELECT g.caller FROM gateway_rows g
+        WHERE g.request_id = ban_ev.request_id AND g.caller IS NOT NULL
+        ORDER BY g.id LIMIT 1))
 WHERE attribution IS NULL AND request_id IS NOT NULL
-  AND EXISTS (SELECT 1 FROM gateway_events g
+  AND EXISTS (SELECT 1 FROM gateway_rows g
               WHERE g.request_id = ban_ev.request_id AND g.caller IS NOT NULL);
 
 -- 3. through its link: the linked gateway event's caller, its own or by
 -- request_id
 UPDATE ban_ev SET attribution = 'link', caller = (
-    SELECT coalesce(g.caller,
-                    (SELECT g2.caller FROM gateway_events g2
-                     WHERE g2.request_id = g.request_id
-                       AND g2.caller IS NOT NULL ORDER BY g2.id LIMIT 1))
-    FROM links l JOIN gateway_events g ON g.id = l.gateway_id
-    WHERE l.proxy_id = ban_ev.event_id)
+    SELECT s FROM strings WHERE id = (
+        SELECT coalesce(g.caller,
+                        (SELECT g2.caller FROM gateway_rows g2
+                         WHERE g2.request_id = g.request_id
+                           AND g2.caller IS NOT NULL ORDER BY g2.id LIMIT 1))
+        FROM links l JOIN gateway_rows g ON g.id = l.gateway_id
+        WHERE l.proxy_id = ban_ev.event_id))
 WHERE attribution IS NULL AND source = 'proxy';
 UPDATE ban_ev SET attribution = NULL WHERE attribution = 'link' AND caller IS NULL;
 
 -- 4. the declared map, when its rows for the account name exactly one caller
 UPDATE ban_ev SET attribution = 'map', caller = (
-    SELECT min(caller) FROM map
-    WHERE map.account = ban_ev.account AND caller IS NOT NULL
-    HAVING count(DISTINCT caller) = 1)
+    SELECT s FROM strings WHERE id = (
+        SELECT min(caller) FROM map_rows m
+        WHERE m.account = ban_ev.account AND caller IS NOT NULL
+        HAVING count(DISTINCT caller) = 1))
 WHERE attribution IS NULL AND account IS NOT NULL;
 UPDATE ban_ev SET attribution = NULL WHERE attribution = 'map' AND caller IS NULL;
 
@@ -90,17 +98,18 @@ UPDATE ban_ev SET attribution = NULL WHERE attribution = 'map' AND caller IS NUL
 -- account, not with its traffic in the lookback.
 DROP TABLE IF EXISTS temp.acc_caller;
 CREATE TEMP TABLE acc_caller AS
-SELECT DISTINCT account, caller FROM gateway_events
-WHERE account IN (SELECT account FROM ban_ev) AND caller IS NOT NULL;
-CREATE INDEX temp.acc_caller_account ON acc_caller(account, caller);
+SELECT account, caller, (SELECT s FROM strings WHERE id = caller) AS name
+FROM (SELECT DISTINCT account, caller FROM gateway_rows
+      WHERE account IN (SELECT account FROM ban_ev) AND caller IS NOT NULL);
+CREATE INDEX temp.acc_caller_account ON acc_caller(account, name);
 UPDATE ban_ev SET active = (
-    SELECT json_group_array(caller) FROM (
-        SELECT a.caller FROM acc_caller a
+    SELECT json_group_array(name) FROM (
+        SELECT a.name FROM acc_caller a
         WHERE a.account = ban_ev.account
-          AND EXISTS (SELECT 1 FROM gateway_events g
+          AND EXISTS (SELECT 1 FROM gateway_rows g
                       WHERE g.account = a.account AND g.caller = a.caller
                         AND g.ts >= ban_ev.ts - :lookback AND g.ts < ban_ev.ts)
-        ORDER BY a.caller))
+        ORDER BY a.name))
 WHERE account IS NOT NULL;
 DROP TABLE temp.acc_caller;
 
@@ -116,10 +125,12 @@ WHERE attribution IS NULL;
 INSERT INTO bans (run_id, source, event_id, ts, account, egress_session,
                   request_id, status, class, rule, attribution, caller,
                   candidates, active)
-SELECT :run_id, source, event_id, ts, account, egress_session, request_id,
+SELECT :run_id, source, event_id, ts,
+       (SELECT s FROM strings WHERE id = b.account),
+       (SELECT s FROM strings WHERE id = b.egress_session), request_id,
        status, class,
        rule, attribution, caller, coalesce(candidates, '[]'),
        coalesce(active, '[]')
-FROM ban_ev ORDER BY ts, source, event_id;
+FROM ban_ev b ORDER BY ts, source, event_id;
 
 DROP TABLE temp.ban_ev;

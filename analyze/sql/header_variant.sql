@@ -1,5 +1,8 @@
 -- header_variant (DESIGN.md): one finding per subject.
 -- Parameters: :run_id :since :until
+-- Callers, accounts, fingerprints, routes and sessions are read as
+-- string-dictionary ids (schema version 3), which compare as their strings
+-- do; the findings carry the strings, and subjects are ordered by them.
 
 -- One scan of the window's gateway events, grouped by everything the
 -- variants compare; every sub-kind below reads this small table (counts,
@@ -7,9 +10,8 @@
 DROP TABLE IF EXISTS temp.hv;
 CREATE TEMP TABLE hv AS
 SELECT caller, hdr_in_fp, account, hdr_out_fp, route, count(*) AS n,
-       min(ts) AS first, max(ts) AS last, min(user_agent) AS ua,
-       min(id) AS id
-FROM gateway_events
+       min(ts) AS first, max(ts) AS last, min(id) AS id
+FROM gateway_rows
 WHERE ts >= :since AND ts < :until
   AND ((caller IS NOT NULL AND hdr_in_fp IS NOT NULL) OR account IS NOT NULL)
 GROUP BY caller, hdr_in_fp, account, hdr_out_fp, route;
@@ -19,7 +21,7 @@ GROUP BY caller, hdr_in_fp, account, hdr_out_fp, route;
 -- switch is for good (an upgrade).
 WITH fps AS MATERIALIZED (
     SELECT caller, hdr_in_fp AS fp, sum(n) AS n, min(first) AS first,
-           max(last) AS last, min(ua) AS ua
+           max(last) AS last
     FROM temp.hv WHERE caller IS NOT NULL AND hdr_in_fp IS NOT NULL
       AND caller IN (SELECT caller FROM temp.hv WHERE hdr_in_fp IS NOT NULL
                      GROUP BY caller HAVING count(DISTINCT hdr_in_fp) > 1)
@@ -27,9 +29,9 @@ WITH fps AS MATERIALIZED (
 ),
 ev AS MATERIALIZED (
     -- the events of drifting callers only (none: nothing is read)
-    SELECT caller, ts, session, hdr_in_fp AS fp,
+    SELECT caller, ts, session, hdr_in_fp AS fp, user_agent,
            lag(hdr_in_fp) OVER (PARTITION BY caller ORDER BY ts, id) AS prev
-    FROM gateway_events
+    FROM gateway_rows
     WHERE EXISTS (SELECT 1 FROM fps)
       AND ts >= :since AND ts < :until AND hdr_in_fp IS NOT NULL
       AND caller IN (SELECT caller FROM fps)
@@ -39,28 +41,38 @@ drift AS MATERIALIZED (
            min(ts) AS first
     FROM ev GROUP BY caller
 ),
+ua AS MATERIALIZED (
+    -- the least user agent of each (caller, fingerprint), as text
+    SELECT caller, fp, min((SELECT s FROM strings WHERE id = user_agent)) AS ua
+    FROM (SELECT DISTINCT caller, fp, user_agent FROM ev)
+    GROUP BY caller, fp
+),
 fpj AS MATERIALIZED (
-    SELECT caller, json_group_array(fp) AS fps,
+    SELECT caller, (SELECT s FROM strings WHERE id = caller) AS name,
+           json_group_array(fpname) AS fps,
            json_group_array(json_object(
-               'fingerprint', fp, 'requests', n, 'first', ra_iso(first),
+               'fingerprint', fpname, 'requests', n, 'first', ra_iso(first),
                'last', ra_iso(last), 'user_agent', ua)) AS detail
-    FROM (SELECT * FROM fps ORDER BY caller, first) GROUP BY caller
+    FROM (SELECT f.*, (SELECT s FROM strings WHERE id = f.fp) AS fpname, u.ua
+          FROM fps f LEFT JOIN ua u ON u.caller = f.caller AND u.fp = f.fp
+          ORDER BY f.caller, f.first) GROUP BY caller
 ),
 sess AS MATERIALIZED (
-    SELECT caller, json_group_array(session) AS arr FROM (
-        SELECT caller, session, row_number() OVER (PARTITION BY caller
-                                                   ORDER BY session) AS k
-        FROM (SELECT DISTINCT caller, session FROM ev
-              WHERE session IS NOT NULL
-                AND caller IN (SELECT caller FROM drift)))
+    SELECT caller, json_group_array(name) AS arr FROM (
+        SELECT caller, name, row_number() OVER (PARTITION BY caller
+                                                ORDER BY name) AS k
+        FROM (SELECT caller, (SELECT s FROM strings WHERE id = session) AS name
+              FROM (SELECT DISTINCT caller, session FROM ev
+                    WHERE session IS NOT NULL
+                      AND caller IN (SELECT caller FROM drift))))
     WHERE k <= 20 GROUP BY caller
 )
 INSERT INTO findings (run_id, kind, severity, sub, caller, ts, evidence)
 SELECT :run_id, 'header_variant',
        CASE WHEN d.changes > d.k - 1 THEN 'medium' ELSE 'low' END,
-       'caller_drift', d.caller, d.first,
+       'caller_drift', fpj.name, d.first,
        json_object(
-           'variant', 'caller_drift', 'caller', d.caller, 'session', NULL,
+           'variant', 'caller_drift', 'caller', fpj.name, 'session', NULL,
            'account', NULL,
            'fingerprints', json(fpj.fps),
            'headers', json_array(),
@@ -71,15 +83,24 @@ SELECT :run_id, 'header_variant',
            'detail', json(fpj.detail))
 FROM drift d JOIN fpj ON fpj.caller = d.caller
 LEFT JOIN sess ON sess.caller = d.caller
-ORDER BY d.caller;
+ORDER BY fpj.name;
 
 -- account_mix: an account that receives more than one outbound fingerprint.
 WITH fps AS (
-    SELECT account, hdr_out_fp AS fp, sum(n) AS n, min(first) AS first,
+    SELECT account, hdr_out_fp, sum(n) AS n, min(first) AS first,
            max(last) AS last
     FROM temp.hv
     WHERE account IS NOT NULL AND hdr_out_fp IS NOT NULL
-    GROUP BY account, hdr_out_fp ORDER BY account, first
+    GROUP BY account, hdr_out_fp
+),
+mix AS (
+    SELECT (SELECT s FROM strings WHERE id = account) AS account,
+           (SELECT s FROM strings WHERE id = hdr_out_fp) AS fp, n, first,
+           last
+    FROM fps
+    WHERE account IN (SELECT account FROM fps GROUP BY account
+                      HAVING count(*) > 1)
+    ORDER BY account, first
 )
 INSERT INTO findings (run_id, kind, severity, sub, account, ts, evidence)
 SELECT :run_id, 'header_variant', 'medium', 'account_mix', account,
@@ -91,7 +112,7 @@ SELECT :run_id, 'header_variant', 'medium', 'account_mix', account,
            'detail', json_group_array(json_object(
                'fingerprint', fp, 'requests', n, 'first', ra_iso(first),
                'last', ra_iso(last))))
-FROM fps GROUP BY account HAVING count(*) > 1 ORDER BY account;
+FROM mix GROUP BY account ORDER BY account;
 
 -- leak: identity headers (schemas/headers.conf, loaded into
 -- temp.ra_identity) in what an account was sent. Names are part of the
@@ -105,18 +126,19 @@ WITH rep AS MATERIALIZED (
 ),
 leaks AS MATERIALIZED (
     SELECT DISTINCT r.account, r.hdr_out_fp, r.n, lower(h.value ->> 0) AS name
-    FROM rep r JOIN gateway_events g ON g.id = r.id,
-         json_each(g.headers_out) h
+    FROM rep r JOIN gateway_rows g ON g.id = r.id,
+         json_each((SELECT s FROM strings WHERE id = g.headers_out)) h
     WHERE EXISTS (SELECT 1 FROM temp.ra_identity i
                   WHERE lower(h.value ->> 0) GLOB i.pattern)
 )
 INSERT INTO findings (run_id, kind, severity, sub, account, ts, evidence)
-SELECT :run_id, 'header_variant', 'high', 'leak', l.account,
+SELECT :run_id, 'header_variant', 'high', 'leak', l.name,
        (SELECT min(first) FROM temp.hv h WHERE h.account = l.account),
        json_object(
            'variant', 'leak', 'caller', NULL, 'session', NULL,
-           'account', l.account,
-           'fingerprints', (SELECT json_group_array(DISTINCT hdr_out_fp)
+           'account', l.name,
+           'fingerprints', (SELECT json_group_array(DISTINCT
+                                (SELECT s FROM strings WHERE id = hdr_out_fp))
                             FROM leaks x WHERE x.account = l.account),
            'headers', (SELECT json_group_array(name) FROM (
                SELECT DISTINCT name FROM leaks x
@@ -124,18 +146,20 @@ SELECT :run_id, 'header_variant', 'high', 'leak', l.account,
            'requests', (SELECT sum(n) FROM (SELECT DISTINCT hdr_out_fp, n
                                             FROM leaks x
                                             WHERE x.account = l.account)))
-FROM (SELECT DISTINCT account FROM leaks) l ORDER BY l.account;
+FROM (SELECT account, (SELECT s FROM strings WHERE id = account) AS name
+      FROM (SELECT DISTINCT account FROM leaks)) l ORDER BY l.name;
 
 -- route_variant: an account reached through more than one base URL.
 WITH routes AS (
-    SELECT account, ra_base_url(route) AS base, sum(n) AS n,
-           min(first) AS first, max(last) AS last
+    SELECT (SELECT s FROM strings WHERE id = account) AS account,
+           ra_base_url((SELECT s FROM strings WHERE id = route)) AS base,
+           sum(n) AS n, min(first) AS first, max(last) AS last
     FROM (SELECT account, route, sum(n) AS n, min(first) AS first,
                  max(last) AS last
           FROM temp.hv
           WHERE account IS NOT NULL AND route IS NOT NULL
           GROUP BY account, route)
-    GROUP BY account, base ORDER BY account, first
+    GROUP BY 1, 2 ORDER BY 1, first
 )
 INSERT INTO findings (run_id, kind, severity, sub, account, ts, evidence)
 SELECT :run_id, 'header_variant', 'low', 'route_variant', account,
@@ -150,18 +174,26 @@ SELECT :run_id, 'header_variant', 'low', 'route_variant', account,
 FROM routes GROUP BY account HAVING count(*) > 1 ORDER BY account;
 
 -- route_mismatch: a gateway event linked by request_id to a proxy event
--- whose destination host is not the route's host.
+-- whose destination host is not the route's host (temp.ra_route_host, made
+-- by the links step of this run: a route's host as an id, -1 when no
+-- string is that host).
 WITH rl AS MATERIALIZED (
     SELECT gateway_id, proxy_id FROM links WHERE method = 'request_id'
 ),
-mm AS MATERIALIZED (
-    SELECT g.account, g.request_id, g.ts, ra_host(g.route) AS route_host,
-           p.dest_host
-    FROM rl l JOIN gateway_events g ON g.id = l.gateway_id
-              JOIN proxy_events p ON p.id = l.proxy_id
+mm0 AS MATERIALIZED (
+    SELECT g.account, g.request_id, g.ts, g.route, p.dest_host
+    FROM rl l JOIN gateway_rows g ON g.id = l.gateway_id
+              JOIN proxy_rows p ON p.id = l.proxy_id
+              JOIN temp.ra_route_host rh ON rh.route = g.route
     WHERE g.ts >= :since AND g.ts < :until
       AND g.account IS NOT NULL AND p.dest_host IS NOT NULL
-      AND ra_host(g.route) IS NOT NULL AND ra_host(g.route) <> p.dest_host
+      AND rh.host IS NOT NULL AND rh.host <> p.dest_host
+),
+mm AS MATERIALIZED (
+    SELECT (SELECT s FROM strings WHERE id = account) AS account, request_id,
+           ts, ra_host((SELECT s FROM strings WHERE id = route)) AS route_host,
+           (SELECT s FROM strings WHERE id = dest_host) AS dest_host
+    FROM mm0
 )
 INSERT INTO findings (run_id, kind, severity, sub, account, ts, evidence)
 SELECT :run_id, 'header_variant', 'high', 'route_mismatch', account,

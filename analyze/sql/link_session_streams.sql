@@ -1,31 +1,34 @@
 -- Links, pass 2 inputs: the gateway and proxy events of each session group
 -- (temp.ra_session_group: sessions that one account's map rows tie
 -- together), each stream ordered by group then time. analyze/join.c merges
--- them group by group.
+-- them group by group. Sessions, accounts and hosts are dictionary ids
+-- (schema version 3): they compare as their strings do.
 
 -- Statement 1: gateway events with an egress session, and those without
--- one under each session the map gives their account (one scan).
+-- one under each session the map gives their account (one scan). A route's
+-- host is looked up once per distinct route (temp.ra_route_host); -1 is a
+-- host that no proxy event has.
 SELECT grp, id, ts, host, request_id, egress_session, account FROM (
   SELECT CASE WHEN g.egress_session IS NOT NULL
               THEN coalesce(sg.grp, g.egress_session)
-              ELSE (SELECT sg2.grp FROM map m
+              ELSE (SELECT sg2.grp FROM map_rows m
                     JOIN temp.ra_session_group sg2
                       ON sg2.session = m.egress_session
                     WHERE m.account = g.account LIMIT 1) END AS grp,
-         g.id, g.ts, ra_host(g.route) AS host, g.request_id,
-         g.egress_session,
+         g.id, g.ts, rh.host, g.request_id, g.egress_session,
          CASE WHEN g.egress_session IS NULL THEN g.account END AS account
-  FROM gateway_events g
+  FROM gateway_rows g
   LEFT JOIN temp.ra_session_group sg ON sg.session = g.egress_session
+  LEFT JOIN temp.ra_route_host rh ON rh.route = g.route
   WHERE g.egress_session IS NOT NULL
-     OR g.account IN (SELECT account FROM map
+     OR g.account IN (SELECT account FROM map_rows
                       WHERE egress_session IS NOT NULL))
 ORDER BY grp, ts, id;
 
 -- Statement 2: proxy events with an egress session.
 SELECT coalesce(sg.grp, p.egress_session) AS grp, p.id, p.ts, p.dest_host,
        p.request_id, p.egress_session
-FROM proxy_events p
+FROM proxy_rows p
 LEFT JOIN temp.ra_session_group sg ON sg.session = p.egress_session
 WHERE p.egress_session IS NOT NULL
 ORDER BY grp, p.ts, p.id;

@@ -3,16 +3,18 @@
 -- within one UTC-aligned window of :window ms. Consecutive violating
 -- windows merge into one finding whose callers are the union.
 -- Parameters: :run_id :since :until :window :max_callers
+-- Accounts and callers are read as string-dictionary ids (schema version
+-- 3); the findings carry the strings, ordered by them.
 WITH per AS (
     SELECT account, (ts - ((ts % :window) + :window) % :window) AS ws,
            caller, count(*) AS n, min(ts) AS first, max(ts) AS last
-    FROM gateway_events
+    FROM gateway_rows
     WHERE ts >= :since AND ts < :until
       AND account IS NOT NULL AND caller IS NOT NULL
     GROUP BY account, ws, caller
 ),
 lim AS (
-    SELECT account, max(max_callers) AS m FROM map
+    SELECT account, max(max_callers) AS m FROM map_rows
     WHERE account IS NOT NULL AND max_callers IS NOT NULL
     GROUP BY account
 ),
@@ -32,26 +34,31 @@ runs AS (
     GROUP BY account, grp
 ),
 callers AS (
-    SELECT r.account, r.start, per.caller, sum(per.n) AS requests,
-           min(per.first) AS first, max(per.last) AS last
+    SELECT r.account, r.start,
+           (SELECT s FROM strings WHERE id = per.caller) AS caller,
+           sum(per.n) AS requests, min(per.first) AS first,
+           max(per.last) AS last
     FROM runs r JOIN per ON per.account = r.account
                         AND per.ws >= r.start AND per.ws < r.stop
     GROUP BY r.account, r.start, per.caller
+),
+named AS (
+    SELECT *, (SELECT s FROM strings WHERE id = account) AS name FROM runs
 )
 INSERT INTO findings (run_id, kind, severity, account, ts, window_start,
                       window_end, evidence)
 SELECT :run_id, 'shared_account',
        CASE WHEN count(*) - r.lim >= 2 OR r.windows > 1 THEN 'high'
             ELSE 'medium' END,
-       r.account, r.start, r.start, r.stop,
+       r.name, r.start, r.start, r.stop,
        json_object(
-           'account', r.account,
+           'account', r.name,
            'window_start', ra_iso(r.start), 'window_end', ra_iso(r.stop),
            'windows', r.windows, 'max_callers', r.lim,
            'callers', json_group_array(json_object(
                'caller', c.caller, 'requests', c.requests,
                'first', ra_iso(c.first), 'last', ra_iso(c.last))))
-FROM runs r JOIN (SELECT * FROM callers ORDER BY caller) c
+FROM named r JOIN (SELECT * FROM callers ORDER BY caller) c
   ON c.account = r.account AND c.start = r.start
 GROUP BY r.account, r.start
-ORDER BY r.account, r.start;
+ORDER BY r.name, r.start;

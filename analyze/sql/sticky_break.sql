@@ -1,5 +1,8 @@
 -- sticky_break (DESIGN.md): one finding per subject and break.
 -- Parameters: :run_id :since :until :session_ttl :sticky_window
+-- Sessions, accounts, IPs and countries are read as string-dictionary ids
+-- (schema version 3), which compare as their strings do; the findings
+-- carry the strings, and subjects are ordered by them.
 
 -- Each sub-kind first keeps the subjects that saw more than one value (a
 -- cheap grouping): only their events go through the ordered pass.
@@ -7,7 +10,7 @@
 -- account: consecutive events of one downstream session, less than
 -- :session_ttl apart, on different accounts.
 WITH multi AS MATERIALIZED (
-    SELECT session FROM gateway_events
+    SELECT session FROM gateway_rows
     WHERE ts >= :since AND ts < :until
       AND session IS NOT NULL AND account IS NOT NULL
     GROUP BY session HAVING min(account) <> max(account)
@@ -17,7 +20,7 @@ ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
            lag(account) OVER w AS prev_account,
            lag(ts) OVER w AS prev_ts,
            lag(request_id) OVER w AS prev_request
-    FROM gateway_events
+    FROM gateway_rows
     WHERE ts >= :since AND ts < :until
       AND session IN (SELECT session FROM multi) AND account IS NOT NULL
     WINDOW w AS (PARTITION BY session ORDER BY ts, id)
@@ -29,36 +32,37 @@ sw AS MATERIALIZED (
 ),
 vals AS MATERIALIZED (
     -- the values in order of first appearance, one JSON array per subject
-    SELECT session, json_group_array(v) AS arr FROM (
-        SELECT session, v, min(t) AS t FROM (
-            SELECT session, prev_account AS v, prev_ts AS t FROM sw
-            UNION ALL SELECT session, account, ts FROM sw)
-        GROUP BY session, v ORDER BY session, t)
+    SELECT session, (SELECT s FROM strings WHERE id = session) AS name,
+           json_group_array((SELECT s FROM strings WHERE id = v)) AS arr
+    FROM (SELECT session, v, min(t) AS t FROM (
+              SELECT session, prev_account AS v, prev_ts AS t FROM sw
+              UNION ALL SELECT session, account, ts FROM sw)
+          GROUP BY session, v ORDER BY session, t)
     GROUP BY session
 )
 INSERT INTO findings (run_id, kind, severity, sub, session, ts, evidence)
-SELECT :run_id, 'sticky_break', 'medium', 'account', s.session, min(s.prev_ts),
+SELECT :run_id, 'sticky_break', 'medium', 'account', v.name, min(w.prev_ts),
        json_object(
-           'session', s.session, 'egress_session', NULL, 'account', NULL,
+           'session', v.name, 'egress_session', NULL, 'account', NULL,
            'break', 'account',
-           'values', json(vals.arr),
+           'values', json(v.arr),
            'switches', count(*),
-           'retries', sum(s.request_id IS NOT NULL
-                          AND s.request_id = s.prev_request),
-           'first', ra_iso(min(s.prev_ts)), 'last', ra_iso(max(s.ts)))
-FROM sw s JOIN vals ON vals.session = s.session
-GROUP BY s.session ORDER BY s.session;
+           'retries', sum(w.request_id IS NOT NULL
+                          AND w.request_id = w.prev_request),
+           'first', ra_iso(min(w.prev_ts)), 'last', ra_iso(max(w.ts)))
+FROM sw w JOIN vals v ON v.session = w.session
+GROUP BY w.session ORDER BY v.name;
 
 -- egress_ip: two events (gateway or proxy) of one egress session, less than
 -- :sticky_window apart, with different exit IPs.
 WITH both_ AS MATERIALIZED (
     SELECT egress_session, ts, egress_ip, request_id, 0 AS src, id
-    FROM gateway_events
+    FROM gateway_rows
     WHERE ts >= :since AND ts < :until
       AND egress_session IS NOT NULL AND egress_ip IS NOT NULL
     UNION ALL
     SELECT egress_session, ts, egress_ip, request_id, 1, id
-    FROM proxy_events
+    FROM proxy_rows
     WHERE ts >= :since AND ts < :until
       AND egress_session IS NOT NULL AND egress_ip IS NOT NULL
 ),
@@ -80,32 +84,34 @@ sw AS MATERIALIZED (
       AND ts - prev_ts < :sticky_window
 ),
 vals AS MATERIALIZED (
-    SELECT egress_session, json_group_array(v) AS arr FROM (
-        SELECT egress_session, v, min(t) AS t FROM (
-            SELECT egress_session, prev_ip AS v, prev_ts AS t FROM sw
-            UNION ALL SELECT egress_session, egress_ip, ts FROM sw)
-        GROUP BY egress_session, v ORDER BY egress_session, t)
+    SELECT egress_session,
+           (SELECT s FROM strings WHERE id = egress_session) AS name,
+           json_group_array((SELECT s FROM strings WHERE id = v)) AS arr
+    FROM (SELECT egress_session, v, min(t) AS t FROM (
+              SELECT egress_session, prev_ip AS v, prev_ts AS t FROM sw
+              UNION ALL SELECT egress_session, egress_ip, ts FROM sw)
+          GROUP BY egress_session, v ORDER BY egress_session, t)
     GROUP BY egress_session
 )
 INSERT INTO findings (run_id, kind, severity, sub, egress_session, ts,
                       evidence)
-SELECT :run_id, 'sticky_break', 'medium', 'egress_ip', s.egress_session,
-       min(s.prev_ts),
+SELECT :run_id, 'sticky_break', 'medium', 'egress_ip', v.name,
+       min(w.prev_ts),
        json_object(
-           'session', NULL, 'egress_session', s.egress_session,
+           'session', NULL, 'egress_session', v.name,
            'account', NULL, 'break', 'egress_ip',
-           'values', json(vals.arr),
+           'values', json(v.arr),
            'switches', count(*),
-           'retries', sum(s.request_id IS NOT NULL
-                          AND s.request_id = s.prev_request),
-           'first', ra_iso(min(s.prev_ts)), 'last', ra_iso(max(s.ts)))
-FROM sw s JOIN vals ON vals.egress_session = s.egress_session
-GROUP BY s.egress_session ORDER BY s.egress_session;
+           'retries', sum(w.request_id IS NOT NULL
+                          AND w.request_id = w.prev_request),
+           'first', ra_iso(min(w.prev_ts)), 'last', ra_iso(max(w.ts)))
+FROM sw w JOIN vals v ON v.egress_session = w.egress_session
+GROUP BY w.egress_session ORDER BY v.name;
 
 -- country: two proxy events of one egress session, less than
 -- :sticky_window apart, for different countries.
 WITH multi AS MATERIALIZED (
-    SELECT egress_session FROM proxy_events
+    SELECT egress_session FROM proxy_rows
     WHERE ts >= :since AND ts < :until
       AND egress_session IS NOT NULL AND country IS NOT NULL
     GROUP BY egress_session HAVING min(country) <> max(country)
@@ -114,7 +120,7 @@ ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
     SELECT egress_session, ts, country, request_id,
            lag(country) OVER w AS prev_country, lag(ts) OVER w AS prev_ts,
            lag(request_id) OVER w AS prev_request
-    FROM proxy_events
+    FROM proxy_rows
     WHERE ts >= :since AND ts < :until
       AND egress_session IN (SELECT egress_session FROM multi)
       AND country IS NOT NULL
@@ -126,50 +132,53 @@ sw AS MATERIALIZED (
       AND ts - prev_ts < :sticky_window
 ),
 vals AS MATERIALIZED (
-    SELECT egress_session, json_group_array(v) AS arr FROM (
-        SELECT egress_session, v, min(t) AS t FROM (
-            SELECT egress_session, prev_country AS v, prev_ts AS t FROM sw
-            UNION ALL SELECT egress_session, country, ts FROM sw)
-        GROUP BY egress_session, v ORDER BY egress_session, t)
+    SELECT egress_session,
+           (SELECT s FROM strings WHERE id = egress_session) AS name,
+           json_group_array((SELECT s FROM strings WHERE id = v)) AS arr
+    FROM (SELECT egress_session, v, min(t) AS t FROM (
+              SELECT egress_session, prev_country AS v, prev_ts AS t FROM sw
+              UNION ALL SELECT egress_session, country, ts FROM sw)
+          GROUP BY egress_session, v ORDER BY egress_session, t)
     GROUP BY egress_session
 )
 INSERT INTO findings (run_id, kind, severity, sub, egress_session, ts,
                       evidence)
-SELECT :run_id, 'sticky_break', 'high', 'country', s.egress_session,
-       min(s.prev_ts),
+SELECT :run_id, 'sticky_break', 'high', 'country', v.name,
+       min(w.prev_ts),
        json_object(
-           'session', NULL, 'egress_session', s.egress_session,
+           'session', NULL, 'egress_session', v.name,
            'account', NULL, 'break', 'country',
-           'values', json(vals.arr),
+           'values', json(v.arr),
            'switches', count(*),
-           'retries', sum(s.request_id IS NOT NULL
-                          AND s.request_id = s.prev_request),
-           'first', ra_iso(min(s.prev_ts)), 'last', ra_iso(max(s.ts)))
-FROM sw s JOIN vals ON vals.egress_session = s.egress_session
-GROUP BY s.egress_session ORDER BY s.egress_session;
+           'retries', sum(w.request_id IS NOT NULL
+                          AND w.request_id = w.prev_request),
+           'first', ra_iso(min(w.prev_ts)), 'last', ra_iso(max(w.ts)))
+FROM sw w JOIN vals v ON v.egress_session = w.egress_session
+GROUP BY w.egress_session ORDER BY v.name;
 
 -- declared: an account observed leaving through an egress session or a
 -- country the map does not declare for it. Accounts whose rows declare no
--- egress session (or no country) are not checked for it.
+-- egress session (or no country) are not checked for it. Countries are
+-- stored lower-case on both sides, so their ids compare.
 WITH decl AS MATERIALIZED (
     -- only accounts with a declaration are checked: nothing else is read
     SELECT account,
            max(egress_session IS NOT NULL) AS has_session,
            max(country IS NOT NULL) AS has_country
-    FROM map WHERE account IS NOT NULL
+    FROM map_rows WHERE account IS NOT NULL
     GROUP BY account HAVING has_session OR has_country
 ),
 linked AS MATERIALIZED (
     SELECT g.account, p.egress_session, p.country, p.ts
-    FROM links l JOIN gateway_events g ON g.id = l.gateway_id
-                 JOIN proxy_events p ON p.id = l.proxy_id
+    FROM links l JOIN gateway_rows g ON g.id = l.gateway_id
+                 JOIN proxy_rows p ON p.id = l.proxy_id
     WHERE p.ts >= :since AND p.ts < :until
       AND g.account IN (SELECT account FROM decl)
       AND (p.egress_session IS NOT NULL OR p.country IS NOT NULL)
 ),
 obs AS (
     SELECT account, 'egress_session' AS what, egress_session AS v, ts
-    FROM gateway_events
+    FROM gateway_rows
     WHERE ts >= :since AND ts < :until
       AND account IN (SELECT account FROM decl WHERE has_session)
       AND egress_session IS NOT NULL
@@ -181,30 +190,32 @@ obs AS (
     WHERE country IS NOT NULL
 ),
 undeclared AS (
-    SELECT o.account, o.what, o.v, count(*) AS n, min(o.ts) AS first,
-           max(o.ts) AS last
+    SELECT (SELECT s FROM strings WHERE id = o.account) AS account_name,
+           o.account, o.what, (SELECT s FROM strings WHERE id = o.v) AS v,
+           count(*) AS n, min(o.ts) AS first, max(o.ts) AS last
     FROM obs o
-    WHERE EXISTS (SELECT 1 FROM map m WHERE m.account = o.account
+    WHERE EXISTS (SELECT 1 FROM map_rows m WHERE m.account = o.account
                   AND (CASE o.what WHEN 'country' THEN m.country
                        ELSE m.egress_session END) IS NOT NULL)
-      AND NOT EXISTS (SELECT 1 FROM map m WHERE m.account = o.account
-                      AND (CASE o.what WHEN 'country' THEN lower(m.country)
+      AND NOT EXISTS (SELECT 1 FROM map_rows m WHERE m.account = o.account
+                      AND (CASE o.what WHEN 'country' THEN m.country
                            ELSE m.egress_session END) = o.v)
     GROUP BY o.account, o.what, o.v
 )
 INSERT INTO findings (run_id, kind, severity, sub, account, egress_session,
                       ts, evidence)
-SELECT :run_id, 'sticky_break', 'high', 'declared', u.account,
+SELECT :run_id, 'sticky_break', 'high', 'declared', u.account_name,
        CASE u.what WHEN 'egress_session' THEN u.v END, u.first,
        json_object(
            'session', NULL,
            'egress_session', CASE u.what WHEN 'egress_session' THEN u.v END,
-           'account', u.account, 'break', 'declared',
+           'account', u.account_name, 'break', 'declared',
            'observed', u.what, 'values', json_array(u.v),
            'declared', (SELECT json_group_array(d) FROM (
-               SELECT DISTINCT CASE u.what WHEN 'country' THEN lower(m.country)
-                                ELSE m.egress_session END AS d
-               FROM map m WHERE m.account = u.account AND d IS NOT NULL
+               SELECT DISTINCT (SELECT s FROM strings WHERE id =
+                                CASE u.what WHEN 'country' THEN m.country
+                                ELSE m.egress_session END) AS d
+               FROM map_rows m WHERE m.account = u.account AND d IS NOT NULL
                ORDER BY d)),
            'events', u.n, 'first', ra_iso(u.first), 'last', ra_iso(u.last))
-FROM undeclared u ORDER BY u.account, u.what, u.v;
+FROM undeclared u ORDER BY u.account_name, u.what, u.v;
