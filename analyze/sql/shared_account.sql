@@ -5,15 +5,22 @@
 -- Parameters: :run_id :since :until :window :max_callers
 -- Accounts and callers are read as string-dictionary ids (schema version
 -- 3); the findings carry the strings, ordered by them.
-WITH per AS (
-    SELECT account, (ts - ((ts % :window) + :window) % :window) AS ws,
-           caller, count(*) AS n, min(ts) AS first, max(ts) AS last
-    FROM gateway_rows
-    WHERE ts >= :since AND ts < :until
-      AND account IS NOT NULL AND caller IS NOT NULL
-    GROUP BY account, ws, caller
-),
-lim AS (
+-- per: each caller's requests on an account in one window. An upsert per
+-- event into these groups costs less than GROUP BY's sort of every event.
+DROP TABLE IF EXISTS temp.per;
+CREATE TEMP TABLE per (
+    account INTEGER, ws INTEGER, caller INTEGER, n INTEGER, first INTEGER,
+    last INTEGER, PRIMARY KEY (account, ws, caller));
+INSERT INTO temp.per
+SELECT account, (ts - ((ts % :window) + :window) % :window), caller, 1, ts,
+       ts
+FROM gateway_rows
+WHERE ts >= :since AND ts < :until
+  AND account IS NOT NULL AND caller IS NOT NULL
+ON CONFLICT DO UPDATE SET n = n + 1, first = min(first, excluded.first),
+    last = max(last, excluded.last);
+
+WITH lim AS (
     SELECT account, max(max_callers) AS m FROM map_rows
     WHERE account IS NOT NULL AND max_callers IS NOT NULL
     GROUP BY account
@@ -62,3 +69,5 @@ FROM named r JOIN (SELECT * FROM callers ORDER BY caller) c
   ON c.account = r.account AND c.start = r.start
 GROUP BY r.account, r.start
 ORDER BY r.name, r.start;
+
+DROP TABLE temp.per;

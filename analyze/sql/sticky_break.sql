@@ -4,25 +4,31 @@
 -- (schema version 3), which compare as their strings do; the findings
 -- carry the strings, and subjects are ordered by them.
 
--- Each sub-kind first keeps the subjects that saw more than one value (a
--- cheap grouping): only their events go through the ordered pass.
+-- Each sub-kind first keeps the subjects that saw more than one value: only
+-- their events go through the ordered pass. The subjects are found by an
+-- upsert per event into temp.multi (subject, least and greatest value),
+-- which costs less than GROUP BY's sort of every event.
+DROP TABLE IF EXISTS temp.multi;
+CREATE TEMP TABLE multi (k INTEGER PRIMARY KEY, lo INTEGER, hi INTEGER);
 
 -- account: consecutive events of one downstream session, less than
 -- :session_ttl apart, on different accounts.
-WITH multi AS MATERIALIZED (
-    SELECT session FROM gateway_rows
-    WHERE ts >= :since AND ts < :until
-      AND session IS NOT NULL AND account IS NOT NULL
-    GROUP BY session HAVING min(account) <> max(account)
-),
-ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
+DELETE FROM temp.multi;
+INSERT INTO temp.multi
+SELECT session, account, account FROM gateway_rows
+WHERE ts >= :since AND ts < :until
+  AND session IS NOT NULL AND account IS NOT NULL
+ON CONFLICT DO UPDATE SET lo = min(lo, excluded.lo), hi = max(hi, excluded.hi);
+
+WITH ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
     SELECT session, ts, account, request_id,
            lag(account) OVER w AS prev_account,
            lag(ts) OVER w AS prev_ts,
            lag(request_id) OVER w AS prev_request
     FROM gateway_rows
     WHERE ts >= :since AND ts < :until
-      AND session IN (SELECT session FROM multi) AND account IS NOT NULL
+      AND session IN (SELECT k FROM temp.multi WHERE lo <> hi)
+      AND account IS NOT NULL
     WINDOW w AS (PARTITION BY session ORDER BY ts, id)
 ),
 sw AS MATERIALIZED (
@@ -110,19 +116,20 @@ GROUP BY w.egress_session ORDER BY v.name;
 
 -- country: two proxy events of one egress session, less than
 -- :sticky_window apart, for different countries.
-WITH multi AS MATERIALIZED (
-    SELECT egress_session FROM proxy_rows
-    WHERE ts >= :since AND ts < :until
-      AND egress_session IS NOT NULL AND country IS NOT NULL
-    GROUP BY egress_session HAVING min(country) <> max(country)
-),
-ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
+DELETE FROM temp.multi;
+INSERT INTO temp.multi
+SELECT egress_session, country, country FROM proxy_rows
+WHERE ts >= :since AND ts < :until
+  AND egress_session IS NOT NULL AND country IS NOT NULL
+ON CONFLICT DO UPDATE SET lo = min(lo, excluded.lo), hi = max(hi, excluded.hi);
+
+WITH ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
     SELECT egress_session, ts, country, request_id,
            lag(country) OVER w AS prev_country, lag(ts) OVER w AS prev_ts,
            lag(request_id) OVER w AS prev_request
     FROM proxy_rows
     WHERE ts >= :since AND ts < :until
-      AND egress_session IN (SELECT egress_session FROM multi)
+      AND egress_session IN (SELECT k FROM temp.multi WHERE lo <> hi)
       AND country IS NOT NULL
     WINDOW w AS (PARTITION BY egress_session ORDER BY ts, id)
 ),
@@ -219,3 +226,5 @@ SELECT :run_id, 'sticky_break', 'high', 'declared', u.account_name,
                ORDER BY d)),
            'events', u.n, 'first', ra_iso(u.first), 'last', ra_iso(u.last))
 FROM undeclared u ORDER BY u.account_name, u.what, u.v;
+
+DROP TABLE temp.multi;
