@@ -137,6 +137,10 @@ migrate(sqlite3 *db, const char *path, struct ra_err *err)
             goto fail;
         v = RA_SCHEMA_VERSION;
     }
+    if (v < RA_SCHEMA_VERSION)
+        fprintf(stderr, "relayaudit: '%s': migrating from schema version %d "
+                        "to %d (once; a large database takes a while)\n",
+                path, v, RA_SCHEMA_VERSION);
     for (; v < RA_SCHEMA_VERSION; v++) {
         snprintf(buf, sizeof buf, "schemas/migrations/%d.sql", v + 1);
         if ((rc = run_file(db, buf, err)))

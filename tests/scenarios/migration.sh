@@ -53,8 +53,11 @@ expect "read-only open refuses an old version" \
 expect "... and leaves it at version 1" 1 "$(sq v1.db 'PRAGMA user_version')"
 
 # An ingest of files already in the ledger: the migration and nothing else.
-"$RA" ingest --db v1.db --format squid "$SRC/samples/proxy" 2>/dev/null
+"$RA" ingest --db v1.db --format squid "$SRC/samples/proxy" 2>mig.err
 expect "migrated to version 3" 3 "$(sq v1.db 'PRAGMA user_version')"
+expect "... and said so" \
+  "relayaudit: 'v1.db': migrating from schema version 1 to 3 (once; a large database takes a while)" \
+  "$(grep migrating mig.err)"
 expect "no row lost or added" "$(rows new.db)" "$(rows v1.db)"
 expect "links kept pair for pair" "$links_before" \
   "$(sq v1.db "SELECT group_concat(gateway_id || '-' || proxy_id || method || dt_ms)
