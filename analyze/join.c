@@ -382,6 +382,29 @@ add_ev(struct ev **v, size_t *n, size_t *cap, struct ev e)
     (*v)[(*n)++] = e;
 }
 
+/* Append the rows of group cur that stream st (at step result rc) holds:
+ * grp, id, ts, host, request_id, egress_session[, account]. Returns the
+ * step result past them. */
+static int
+take_group(struct group *gr, sqlite3_stmt *st, int rc, int64_t cur,
+           struct ev **v, size_t *n, size_t *cap)
+{
+    int has_acct = sqlite3_column_count(st) > 6;
+    for (; rc == SQLITE_ROW && sqlite3_column_int64(st, 0) == cur;
+         rc = sqlite3_step(st)) {
+        struct ev e = {sqlite3_column_int64(st, 1),
+                       sqlite3_column_int64(st, 2),
+                       sqlite3_column_int64(st, 3),
+                       sqlite3_column_int64(st, 5),
+                       has_acct ? sqlite3_column_int64(st, 6) : 0,
+                       rid(gr, st, 4),
+                       0,
+                       0};
+        add_ev(v, n, cap, e);
+    }
+    return rc;
+}
+
 /* Pass 2: merge the two streams group by group. */
 static int
 session_pass(sqlite3 *db, struct join *j, int64_t tol, struct ra_err *err)
@@ -397,37 +420,13 @@ session_pass(sqlite3 *db, struct join *j, int64_t tol, struct ra_err *err)
     grc = sqlite3_step(gs);
     prc = sqlite3_step(ps);
     while (grc == SQLITE_ROW) {
-        /* The next group present on the gateway side (a NULL group, 0,
-         * is a gateway event without a session whose account the map
-         * does not tie to one). */
+        /* The next group present on the gateway side. */
         int64_t cur = sqlite3_column_int64(gs, 0);
         group_reset(&gr);
         while (prc == SQLITE_ROW && sqlite3_column_int64(ps, 0) < cur)
             prc = sqlite3_step(ps);
-        while (grc == SQLITE_ROW && sqlite3_column_int64(gs, 0) == cur) {
-            struct ev e = {sqlite3_column_int64(gs, 1),
-                           sqlite3_column_int64(gs, 2),
-                           sqlite3_column_int64(gs, 3),
-                           sqlite3_column_int64(gs, 5),
-                           sqlite3_column_int64(gs, 6),
-                           rid(&gr, gs, 4),
-                           0,
-                           0};
-            add_ev(&gr.g, &gr.ng, &gr.capg, e);
-            grc = sqlite3_step(gs);
-        }
-        while (prc == SQLITE_ROW && sqlite3_column_int64(ps, 0) == cur) {
-            struct ev e = {sqlite3_column_int64(ps, 1),
-                           sqlite3_column_int64(ps, 2),
-                           sqlite3_column_int64(ps, 3),
-                           sqlite3_column_int64(ps, 5),
-                           0,
-                           rid(&gr, ps, 4),
-                           0,
-                           0};
-            add_ev(&gr.p, &gr.np, &gr.capp, e);
-            prc = sqlite3_step(ps);
-        }
+        grc = take_group(&gr, gs, grc, cur, &gr.g, &gr.ng, &gr.capg);
+        prc = take_group(&gr, ps, prc, cur, &gr.p, &gr.np, &gr.capp);
         if (gr.np && (rc = match_group(j, &gr, tol)))
             goto out;
     }
