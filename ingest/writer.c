@@ -730,19 +730,16 @@ int
 ra_writer_delete(struct ra_writer *w, const char *table, int64_t id,
                  struct ra_err *err)
 {
-    static const char *const sql[3] = {
-        "DELETE FROM gateway_rows WHERE id = ?",
-        "DELETE FROM proxy_rows WHERE id = ?",
-        "DELETE FROM map_rows WHERE id = ?",
-    };
     int k;
+    char sql[64];
     for (k = 0; k < 3; k++)
         if (!strcmp(table, tables[k]))
             break;
     if (k == 3)
         return 0;
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = ?", row_tables[k]);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(w->db, sql[k], -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
         return ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(w->db));
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
