@@ -58,4 +58,40 @@ s 10:20:01 TCP_TUNNEL/200 api.openai.com "$U-session-eA" >>px.log
 load
 expect "map-only session; host mismatch and unmapped account do not link" \
   "m1>1:session:1000 " "$(links)"
+
+# Dense sessions: the matcher against a brute-force greedy over every
+# candidate pair (listed by SQL, sorted by |dt|, gateway id, proxy id, taken
+# in turn by awk), with ties at 50 ms steps. The tolerances put one, two and
+# eight |dt| values in each of the matcher's queue buckets.
+fresh
+awk -v R="$R" 'BEGIN { srand(7)
+  for (i = 1; i <= 240; i++) {
+    ms = int(rand() * 600) * 50
+    printf "{\"ts\":\"2026-11-24T10:%02d:%06.3fZ\",\"request_id\":\"d%d\",\"egress_session\":\"e%d\",%s}\n",
+      int(ms / 60000), (ms % 60000) / 1000, i, int(rand() * 3), R > "gw.log"
+  }
+  for (i = 1; i <= 300; i++) {
+    ms = int(rand() * 600) * 50
+    printf "%.3f 0 10.0.0.1 TCP_TUNNEL/200 100 CONNECT api.openai.com:443 brd-customer-c1-zone-isp-session-e%d HIER_DIRECT/1.2.3.4 -\n",
+      1795514400 + ms / 1000, int(rand() * 3) > "px.log"
+  } }'
+greedy() {
+  q t.db "SELECT g.id || ' ' || p.id FROM gateway_events g JOIN proxy_events p
+          ON p.egress_session = g.egress_session AND abs(p.ts - g.ts) <= $1
+          ORDER BY abs(p.ts - g.ts), g.id, p.id" |
+    awk '!($1 in g) && !($2 in p) { g[$1]; p[$2]; print }' | sort -n | tr '\n' ' '
+}
+pairs() {
+  q t.db "SELECT gateway_id || ' ' || proxy_id FROM links ORDER BY gateway_id" |
+    tr '\n' ' '
+}
+load
+want=$(greedy 5000)
+expect "dense: 240 x 300 events, at least 200 links" 1 \
+  "$(echo "$want" | awk '{ print (NF / 2 >= 200) }')"
+expect "dense: greedy over all pairs, tolerance 5 s" "$want" "$(pairs)"
+for tol in 6000 30000; do
+  "$RA" analyze --db t.db --join-tolerance "${tol}ms" 2>/dev/null
+  expect "dense: greedy over all pairs, tolerance $tol ms" "$(greedy $tol)" "$(pairs)"
+done
 exit $fail
