@@ -140,13 +140,13 @@ cmd_analyze(int argc, char **argv)
                     "%lld findings\n",
             (long long)a.run_id, (long long)a.links, (long long)a.bans,
             (long long)a.findings);
-    if (getenv("RELAYAUDIT_TIMINGS"))
-        fprintf(stderr,
-                "relayaudit: indexes %.2f s, links %.2f s, bans %.2f s, "
-                "shared_account %.2f s, sticky_break %.2f s, unmapped_ban "
-                "%.2f s, header_variant %.2f s\n",
-                a.t_indexes, a.t_links, a.t_steps[0], a.t_steps[1],
-                a.t_steps[2], a.t_steps[3], a.t_steps[4]);
+    if (getenv("RELAYAUDIT_TIMINGS")) {
+        fprintf(stderr, "relayaudit: indexes %.2f s, links %.2f s",
+                a.t_indexes, a.t_links);
+        for (int i = 0; i < RA_NDETECTORS; i++)
+            fprintf(stderr, ", %s %.2f s", ra_detector_name(i), a.t_steps[i]);
+        fputc('\n', stderr);
+    }
     sqlite3_close(db);
     return RA_EXIT_OK;
 }
