@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <time.h>
@@ -28,7 +29,8 @@ static const struct {
     {"sticky_break", 1},
     {"sticky_break_declared", 0},
     {"unmapped_ban", 0},
-    {"header_variant", 0},
+    {"header_variant", 1},
+    {"header_variant_route", 0},
 };
 
 const char *
@@ -184,6 +186,7 @@ beside_start(struct beside *b, sqlite3 *db, long cores,
     b->sp = sp;
     b->nsp = nsp;
     if (ra_db_open(path, 1, &b->db, err) || tune(b->db, cores, err) ||
+        ra_identity_load(b->db, err) ||
         ra_db_exec(b->db,
                    "CREATE TEMP TABLE findings AS "
                    "SELECT * FROM main.findings WHERE 0",
@@ -274,18 +277,16 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
     struct ra_buf params = RA_BUF_INIT;
     sqlite3_stmt *st = NULL;
     struct beside b = {0};
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *ev = getenv("RELAYAUDIT_CORES");
+    long cores = ev && atol(ev) > 0 ? atol(ev) : sysconf(_SC_NPROCESSORS_ONLN);
     int rc;
 
-    double t0 = mono();
+    double t0;
     memset(out, 0, sizeof *out);
-    if (tune(db, cores, err))
-        return RA_EDB;
-    if ((rc = ra_sql_run(db, "indexes", NULL, 0, NULL, NULL, err)) ||
-        (rc = ra_rules_load(db, err)) || (rc = ra_identity_load(db, err)))
-        return rc;
-    out->t_indexes = mono() - t0;
-    if (ra_db_exec(db, "BEGIN IMMEDIATE", err))
+    /* One write transaction for the whole run: nobody else commits until
+     * it ends, so the second connection, which starts reading inside it,
+     * reads exactly what this one started from. */
+    if (tune(db, cores, err) || ra_db_exec(db, "BEGIN IMMEDIATE", err))
         return RA_EDB;
 
     /* The findings of an earlier run over exactly this window go. */
@@ -334,8 +335,16 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         {":sticky_window", p->sticky_window},
     };
     size_t nsp = sizeof sp / sizeof sp[0];
+    /* The beside detectors start now: they need none of the indexes built
+     * below (SQLite scans the tables where an index is missing; a
+     * database analyzed before already has them). */
     if ((rc = beside_start(&b, db, cores, sp, nsp, err)))
         goto fail;
+    t0 = mono();
+    if ((rc = ra_sql_run(db, "indexes", NULL, 0, NULL, NULL, err)) ||
+        (rc = ra_rules_load(db, err)) || (rc = ra_identity_load(db, err)))
+        goto fail;
+    out->t_indexes = mono() - t0;
     t0 = mono();
     if ((rc = ra_join(db, p->join_tolerance, &out->links, err)))
         goto fail;

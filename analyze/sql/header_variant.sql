@@ -1,4 +1,7 @@
--- header_variant (DESIGN.md): one finding per subject.
+-- header_variant (DESIGN.md): one finding per subject; the sub-kinds
+-- caller_drift, account_mix, leak and route_variant. They read only the
+-- events, so analyze may run them beside the links step; route_mismatch,
+-- which reads the links, is header_variant_route.sql.
 -- Parameters: :run_id :since :until
 -- Callers, accounts, fingerprints, routes and sessions are read as
 -- string-dictionary ids (schema version 3), which compare as their strings
@@ -187,41 +190,5 @@ SELECT :run_id, 'header_variant', 'low', 'route_variant', account,
                'route', base, 'requests', n, 'first', ra_iso(first),
                'last', ra_iso(last))))
 FROM routes GROUP BY account HAVING count(*) > 1 ORDER BY account;
-
--- route_mismatch: a gateway event linked by request_id to a proxy event
--- whose destination host is not the route's host (temp.ra_route_host, made
--- by the links step of this run: a route's host as an id, -1 when no
--- string is that host).
-WITH rl AS MATERIALIZED (
-    SELECT gateway_id, proxy_id FROM links WHERE method = 'request_id'
-),
-mm0 AS MATERIALIZED (
-    SELECT g.account, g.request_id, g.ts, g.route, p.dest_host
-    FROM rl l JOIN gateway_rows g ON g.id = l.gateway_id
-              JOIN proxy_rows p ON p.id = l.proxy_id
-              JOIN temp.ra_route_host rh ON rh.route = g.route
-    WHERE g.ts >= :since AND g.ts < :until
-      AND g.account IS NOT NULL AND p.dest_host IS NOT NULL
-      AND rh.host IS NOT NULL AND rh.host <> p.dest_host
-),
-mm AS MATERIALIZED (
-    SELECT (SELECT s FROM strings WHERE id = account) AS account, request_id,
-           ts, ra_host((SELECT s FROM strings WHERE id = route)) AS route_host,
-           (SELECT s FROM strings WHERE id = dest_host) AS dest_host
-    FROM mm0
-)
-INSERT INTO findings (run_id, kind, severity, sub, account, ts, evidence)
-SELECT :run_id, 'header_variant', 'high', 'route_mismatch', account,
-       min(ts),
-       json_object(
-           'variant', 'route_mismatch', 'caller', NULL, 'session', NULL,
-           'account', account, 'fingerprints', json_array(),
-           'headers', json_array(), 'events', count(*),
-           'pairs', (SELECT json_group_array(DISTINCT route_host || ' -> ' || dest_host)
-                     FROM mm x WHERE x.account = mm.account),
-           'request_ids', (SELECT json_group_array(request_id) FROM (
-               SELECT request_id FROM mm x WHERE x.account = mm.account
-               ORDER BY ts LIMIT 10)))
-FROM mm GROUP BY account ORDER BY account;
 
 DROP TABLE temp.hv;

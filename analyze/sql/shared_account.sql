@@ -6,9 +6,7 @@
 -- Accounts and callers are read as string-dictionary ids (schema version
 -- 3); the findings carry the strings, ordered by them.
 -- per: each caller's requests on an account in one window. An upsert per
--- event into these groups costs less than GROUP BY's sort of every event;
--- read in the order of the (account, caller, ts) index, consecutive events
--- mostly update the same group, and the index is narrower than the table.
+-- event into these groups costs less than GROUP BY's sort of every event.
 DROP TABLE IF EXISTS temp.per;
 CREATE TEMP TABLE per (
     account INTEGER, ws INTEGER, caller INTEGER, n INTEGER, first INTEGER,
@@ -16,7 +14,7 @@ CREATE TEMP TABLE per (
 INSERT INTO temp.per
 SELECT account, (ts - ((ts % :window) + :window) % :window), caller, 1, ts,
        ts
-FROM gateway_rows INDEXED BY gateway_account_caller
+FROM gateway_rows
 WHERE ts >= :since AND ts < :until
   AND account IS NOT NULL AND caller IS NOT NULL
 ON CONFLICT DO UPDATE SET n = n + 1, first = min(first, excluded.first),

@@ -1,0 +1,31 @@
+#!/bin/sh
+# analyze on one core (every detector in turn) and on two (the detectors that
+# need no links beside the links step, their findings staged and numbered in
+# order) stores the same links, bans and findings, ids included.
+RA=$1
+SRC=$2
+. "$SRC/tests/scenarios/lib.inc"
+
+"$RA" ingest --db one.db --source map "$SRC/samples/map.csv" 2>/dev/null
+"$RA" ingest --db one.db "$SRC/samples/gateway" "$SRC/samples/proxy" 2>/dev/null
+cp one.db two.db
+RELAYAUDIT_CORES=1 "$RA" analyze --db one.db 2>/dev/null
+RELAYAUDIT_CORES=2 "$RA" analyze --db two.db 2>/dev/null
+dump() {
+  q "$1" "SELECT 'L', gateway_id, proxy_id, method, dt_ms FROM links
+          ORDER BY gateway_id" | md5sum
+  q "$1" "SELECT 'B', id, source, event_id, account, attribution, caller,
+                 candidates, active FROM bans ORDER BY id" | md5sum
+  q "$1" "SELECT 'F', id, kind, severity, sub, account, caller, session,
+                 egress_session, ts, window_start, window_end, evidence
+          FROM findings ORDER BY id" | md5sum
+}
+# the samples plant findings of every detector; on two cores the staged ones
+# (shared_account, sticky_break's first three checks, header_variant's
+# first four) keep their places around those that read links
+expect "findings on two cores, by id" \
+  "shared_account/- sticky_break/account sticky_break/egress_ip sticky_break/country sticky_break/declared sticky_break/declared unmapped_ban/quota unmapped_ban/ban unmapped_ban/blocked header_variant/caller_drift header_variant/caller_drift header_variant/account_mix header_variant/leak header_variant/route_variant" \
+  "$(q two.db "SELECT group_concat(kind || '/' || coalesce(sub, '-'), ' ')
+               FROM (SELECT kind, sub FROM findings ORDER BY id)")"
+expect "links, bans, findings: one core = two cores" "$(dump one.db)" "$(dump two.db)"
+exit $fail
