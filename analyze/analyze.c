@@ -341,7 +341,10 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
     if ((rc = beside_start(&b, db, cores, sp, nsp, err)))
         goto fail;
     t0 = mono();
+    int windowed = p->since != RA_TS_MIN || p->until != RA_TS_MAX;
     if ((rc = ra_sql_run(db, "indexes", NULL, 0, NULL, NULL, err)) ||
+        (windowed && (rc = ra_sql_run(db, "indexes_window", NULL, 0, NULL,
+                                      NULL, err))) ||
         (rc = ra_rules_load(db, err)) || (rc = ra_identity_load(db, err)))
         goto fail;
     out->t_indexes = mono() - t0;

@@ -1,6 +1,6 @@
 -- Indexes the joins and detectors need. Created by analyze rather than at
--- ingest, so that a bulk load does not maintain them row by row.
-CREATE INDEX IF NOT EXISTS gateway_ts ON gateway_rows(ts);
+-- ingest, so that a bulk load does not maintain them row by row. The time
+-- indexes are indexes_window.sql: only a bounded window needs them.
 -- the lookback of a ban: one seek per caller of its account
 DROP INDEX IF EXISTS gateway_account_ts;
 CREATE INDEX IF NOT EXISTS gateway_account_caller ON gateway_rows(account, caller, ts);
@@ -9,7 +9,6 @@ CREATE INDEX IF NOT EXISTS gateway_account_caller ON gateway_rows(account, calle
 DROP INDEX IF EXISTS gateway_request;
 CREATE INDEX IF NOT EXISTS gateway_request_id ON gateway_rows(request_id)
     WHERE request_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS proxy_ts ON proxy_rows(ts);
 DROP INDEX IF EXISTS proxy_request;
 CREATE INDEX IF NOT EXISTS proxy_request_id ON proxy_rows(request_id)
     WHERE request_id IS NOT NULL;

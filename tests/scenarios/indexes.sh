@@ -1,0 +1,27 @@
+#!/bin/sh
+# Which indexes analyze builds: the joins' and the detectors' always, the
+# time indexes only for a bounded window (an analysis of everything reads
+# whole tables), and once built they stay.
+RA=$1
+SRC=$2
+. "$SRC/tests/scenarios/lib.inc"
+
+idx() {
+  q t.db "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master
+          WHERE type = 'index' AND sql IS NOT NULL ORDER BY name)"
+}
+"$RA" ingest --db t.db --source map "$SRC/samples/map.csv" 2>/dev/null
+"$RA" ingest --db t.db "$SRC/samples/gateway" "$SRC/samples/proxy" 2>/dev/null
+base="bans_run files_fp files_path findings_run gateway_account_caller gateway_request_id links_gateway links_proxy map_account map_egress proxy_request_id"
+"$RA" analyze --db t.db 2>/dev/null
+expect "all data: no time indexes" "$base" "$(idx)"
+n_all=$(q t.db "SELECT count(*) FROM findings WHERE run_id = 1")
+"$RA" analyze --db t.db --since 2026-11-24 2>/dev/null
+expect "a window: the time indexes too" \
+  "bans_run files_fp files_path findings_run gateway_account_caller gateway_request_id gateway_ts links_gateway links_proxy map_account map_egress proxy_request_id proxy_ts" \
+  "$(idx)"
+"$RA" analyze --db t.db 2>/dev/null
+expect "all data again: they stay" 13 "$(idx | wc -w | tr -d ' ')"
+expect "the same findings with and without them" "$n_all" \
+  "$(q t.db "SELECT count(*) FROM findings WHERE run_id = 3")"
+exit $fail
