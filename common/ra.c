@@ -161,6 +161,16 @@ ra_buf_add_json_str(struct ra_buf *b, const char *s, size_t n)
 
     ra_buf_addc(b, '"');
     while (i < n) {
+        /* A run of printable ASCII needing no escape goes in one copy. */
+        size_t r = i;
+        while (r < n && p[r] >= 0x20 && p[r] < 0x80 && p[r] != '"' &&
+               p[r] != '\\')
+            r++;
+        if (r > i) {
+            ra_buf_add(b, p + i, r - i);
+            i = r;
+            continue;
+        }
         unsigned char c = p[i];
         size_t l;
         if (c == '"' || c == '\\') {

@@ -375,14 +375,35 @@ ra_redact(struct ra_norm *n, struct ra_arena *a, const char *s, size_t len,
 
 /* ---- headers ----------------------------------------------------------- */
 
+/* A header as the fingerprint and the stored list see it: its name in
+ * lower case, its value (a credential's scheme word only, anything else
+ * redacted), and which lists of headers.conf name it, looked up once. */
+enum { H_VOLATILE = 1, H_VARIANT = 2, H_CREDENTIAL = 4 };
+
 struct hdr {
-    char *name; /* lower-case */
-    const char *value;
+    const char *name;
+    size_t nlen;
+    const char *value; /* NULL: not a string */
     size_t vlen;
+    unsigned flags;
 };
 
+static unsigned
+hdr_flags(const struct ra_norm *n, const char *name, size_t nl)
+{
+    return (strlist_has(&n->volatile_h, name, nl) ? H_VOLATILE : 0) |
+           (strlist_has(&n->variant_h, name, nl) ? H_VARIANT : 0) |
+           (strlist_has(&n->credential_h, name, nl) ? H_CREDENTIAL : 0);
+}
+
+static int
+hdr_is(const struct hdr *h, const char *name, size_t nl)
+{
+    return h->nlen == nl && !memcmp(h->name, name, nl);
+}
+
 static void
-finish_fp(struct ra_norm *n, struct hdr *h, size_t count, char fp[17],
+finish_fp(const struct hdr *h, size_t count, char fp[17],
           struct ra_buf *fpbuf)
 {
     char scheme[32] = "";
@@ -390,18 +411,17 @@ finish_fp(struct ra_norm *n, struct hdr *h, size_t count, char fp[17],
 
     ra_buf_reset(fpbuf);
     for (size_t i = 0; i < count; i++) {
-        size_t nl = strlen(h[i].name);
-        if (strlist_has(&n->volatile_h, h[i].name, nl))
+        if (h[i].flags & H_VOLATILE)
             continue;
         if (kept++)
             ra_buf_addc(fpbuf, '\n');
-        ra_buf_add(fpbuf, h[i].name, nl);
+        ra_buf_add(fpbuf, h[i].name, h[i].nlen);
     }
     ra_buf_adds(fpbuf, "\n--\n");
     kept = 0;
     for (size_t i = 0; i < count; i++) {
-        size_t nl = strlen(h[i].name);
-        if (!scheme[0] && h[i].value && !strcmp(h[i].name, "authorization")) {
+        if (!scheme[0] && h[i].value &&
+            hdr_is(&h[i], "authorization", 13)) {
             size_t k = 0;
             while (k < h[i].vlen && k < sizeof scheme - 1 &&
                    h[i].value[k] != ' ') {
@@ -409,15 +429,15 @@ finish_fp(struct ra_norm *n, struct hdr *h, size_t count, char fp[17],
                 scheme[k++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
             }
             scheme[k] = '\0';
-        } else if (!scheme[0] && !strcmp(h[i].name, "x-api-key")) {
+        } else if (!scheme[0] && hdr_is(&h[i], "x-api-key", 9)) {
             strcpy(scheme, "x-api-key");
         }
-        if (!strlist_has(&n->variant_h, h[i].name, nl) ||
-            strlist_has(&n->credential_h, h[i].name, nl) || !h[i].value)
+        if ((h[i].flags & (H_VARIANT | H_CREDENTIAL)) != H_VARIANT ||
+            !h[i].value)
             continue;
         if (kept++)
             ra_buf_addc(fpbuf, '\n');
-        ra_buf_add(fpbuf, h[i].name, nl);
+        ra_buf_add(fpbuf, h[i].name, h[i].nlen);
         ra_buf_addc(fpbuf, '=');
         ra_buf_add(fpbuf, h[i].value, h[i].vlen);
     }
@@ -429,6 +449,17 @@ finish_fp(struct ra_norm *n, struct hdr *h, size_t count, char fp[17],
     fp[16] = '\0';
 }
 
+/* name lower-cased into dst (nl bytes and a NUL). */
+static void
+lower(char *dst, const char *name, size_t nl)
+{
+    for (size_t k = 0; k < nl; k++) {
+        char c = name[k];
+        dst[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    dst[nl] = '\0';
+}
+
 void
 ra_headers_fingerprint(struct ra_norm *n, const char *const *names,
                        const char *const *values, size_t count, char fp[17])
@@ -436,16 +467,18 @@ ra_headers_fingerprint(struct ra_norm *n, const char *const *names,
     struct hdr *h = xcalloc(count + 1, sizeof *h);
     struct ra_buf b = RA_BUF_INIT;
     for (size_t i = 0; i < count; i++) {
-        h[i].name = xstrdup(names[i]);
-        for (char *c = h[i].name; *c; c++)
-            if (*c >= 'A' && *c <= 'Z')
-                *c = (char)(*c + 32);
+        size_t nl = strlen(names[i]);
+        char *name = xmalloc(nl + 1);
+        lower(name, names[i], nl);
+        h[i].name = name;
+        h[i].nlen = nl;
+        h[i].flags = hdr_flags(n, name, nl);
         h[i].value = values[i];
         h[i].vlen = values[i] ? strlen(values[i]) : 0;
     }
-    finish_fp(n, h, count, fp, &b);
+    finish_fp(h, count, fp, &b);
     for (size_t i = 0; i < count; i++)
-        free(h[i].name);
+        free((char *)h[i].name);
     free(h);
     ra_buf_release(&b);
 }
@@ -457,8 +490,8 @@ ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
 {
     cJSON *owned = NULL;
     const cJSON *root;
-    struct hdr *h = NULL;
-    size_t count = 0, cap = 0;
+    struct hdr local[16], *h = local;
+    size_t count = 0, cap = sizeof local / sizeof local[0];
     struct ra_buf b = RA_BUF_INIT;
     int rc = -1;
 
@@ -492,47 +525,51 @@ ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
         if (!name)
             goto out;
         if (count == cap) {
-            cap = cap ? cap * 2 : 16;
-            h = xrealloc(h, cap * sizeof *h);
-        }
-        size_t nl = strlen(name);
-        h[count].name = ra_arena_strndup(a, name, nl);
-        for (char *c = h[count].name; *c; c++)
-            if (*c >= 'A' && *c <= 'Z')
-                *c = (char)(*c + 32);
-        h[count].value = NULL;
-        h[count].vlen = 0;
-        if (val) {
-            if (strlist_has(&n->credential_h, name, nl)) {
-                /* Only the scheme word survives, for the fingerprint. */
-                const char *sp = strchr(val, ' ');
-                size_t k = sp ? (size_t)(sp - val) : strlen(val);
-                h[count].value = ra_arena_strndup(a, val, k);
-                h[count].vlen = k;
+            cap *= 2;
+            if (h == local) {
+                h = xmalloc(cap * sizeof *h);
+                memcpy(h, local, sizeof local);
             } else {
-                h[count].value = ra_redact(n, a, val, strlen(val),
-                                           &h[count].vlen);
+                h = xrealloc(h, cap * sizeof *h);
             }
         }
-        count++;
+        struct hdr *e = &h[count++];
+        size_t nl = strlen(name);
+        char *lname = ra_arena_alloc(a, nl + 1);
+        lower(lname, name, nl);
+        e->name = lname;
+        e->nlen = nl;
+        e->flags = hdr_flags(n, lname, nl);
+        e->value = NULL;
+        e->vlen = 0;
+        if (!val)
+            continue;
+        if (e->flags & H_CREDENTIAL) {
+            /* Only the scheme word survives, for the fingerprint. */
+            const char *sp = strchr(val, ' ');
+            size_t k = sp ? (size_t)(sp - val) : strlen(val);
+            e->value = ra_arena_strndup(a, val, k);
+            e->vlen = k;
+        } else {
+            e->value = ra_redact(n, a, val, strlen(val), &e->vlen);
+        }
     }
     /* The stored form: [[name, value-or-null], ...], variant values only. */
     ra_buf_addc(&b, '[');
     for (size_t i = 0; i < count; i++) {
-        size_t nl = strlen(h[i].name);
-        int keep = h[i].value && strlist_has(&n->variant_h, h[i].name, nl) &&
-                   !strlist_has(&n->credential_h, h[i].name, nl);
+        int keep = h[i].value &&
+                   (h[i].flags & (H_VARIANT | H_CREDENTIAL)) == H_VARIANT;
         if (i)
             ra_buf_addc(&b, ',');
         ra_buf_addc(&b, '[');
-        ra_buf_add_json_str(&b, h[i].name, nl);
+        ra_buf_add_json_str(&b, h[i].name, h[i].nlen);
         ra_buf_addc(&b, ',');
         if (keep)
             ra_buf_add_json_str(&b, h[i].value, h[i].vlen);
         else
             ra_buf_adds(&b, "null");
         ra_buf_addc(&b, ']');
-        if (!strcmp(h[i].name, "user-agent") && h[i].value) {
+        if (h[i].value && hdr_is(&h[i], "user-agent", 10)) {
             *ua = h[i].value;
             *ualen = h[i].vlen;
         }
@@ -540,10 +577,11 @@ ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
     ra_buf_addc(&b, ']');
     *json = ra_arena_strndup(a, b.data, b.len);
     *jlen = b.len;
-    finish_fp(n, h, count, fp, &b);
+    finish_fp(h, count, fp, &b);
     rc = 0;
 out:
-    free(h);
+    if (h != local)
+        free(h);
     ra_buf_release(&b);
     cJSON_Delete(owned);
     return rc;
