@@ -15,28 +15,32 @@
 #include <unistd.h>
 #include <time.h>
 
-/* The detectors, in the order their findings are numbered. Those that read
- * neither the links nor the bans (`beside`) run on a second, read-only
- * connection while this one computes the links, one core each; their
- * findings wait in that connection's temp.findings and are copied here in
- * this order, so that a run's findings are the same either way. */
+/* The steps after the links, in the order their findings are numbered.
+ * Those that read neither the links nor the bans (`beside`) each run on a
+ * read-only connection and a thread of their own from the start of the
+ * run, while this connection builds the indexes and the links. What they
+ * make waits on their connection -- findings in temp.findings, and the temp
+ * table a later step reads (`hands`) -- and is copied here when the step's
+ * turn comes: a run's results are the same on one core or several. */
 static const struct {
     const char *name;
     int beside;
-} detectors[RA_NDETECTORS] = {
-    {"bans", 0},
-    {"shared_account", 1},
-    {"sticky_break", 1},
-    {"sticky_break_declared", 0},
-    {"unmapped_ban", 0},
-    {"header_variant", 1},
-    {"header_variant_route", 0},
+    const char *hands;
+} steps[RA_NSTEPS] = {
+    {"bans_events", 1, "ban_ev"},
+    {"bans", 0, NULL},
+    {"shared_account", 1, NULL},
+    {"sticky_break", 1, NULL},
+    {"sticky_break_declared", 0, NULL},
+    {"unmapped_ban", 0, NULL},
+    {"header_variant", 1, NULL},
+    {"header_variant_route", 0, NULL},
 };
 
 const char *
-ra_detector_name(int i)
+ra_step_name(int i)
 {
-    return detectors[i].name;
+    return steps[i].name;
 }
 
 void
@@ -123,126 +127,184 @@ tune(sqlite3 *db, long cores, struct ra_err *err)
     return ra_db_exec(db, "PRAGMA cache_size=-2000", err);
 }
 
-/* The second connection and its thread. */
-struct beside {
+/* The beside steps: one thread runs them in turn, each on a read-only
+ * connection of its own, so that this connection can take what a step
+ * made (reading that step's connection) while the thread goes on with the
+ * next. */
+struct worker {
     sqlite3 *db;
-    pthread_t th;
-    int running;
-    const struct ra_sqlparam *sp;
-    size_t nsp;
-    int64_t upto[RA_NDETECTORS]; /* temp.findings' last rowid after each */
-    double t[RA_NDETECTORS];
-    int rc;
+    double t;
+    int rc, done;
     struct ra_err err;
 };
 
-static int64_t
-last_rowid(sqlite3 *db)
-{
-    sqlite3_stmt *st;
-    int64_t v = 0;
-    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(rowid), 0) FROM "
-                               "temp.findings",
-                           -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
+struct crew {
+    struct worker w[RA_NSTEPS];
+    const struct ra_sqlparam *sp;
+    size_t nsp;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int running, stop;
+};
 
 static void *
-beside_main(void *arg)
+crew_main(void *arg)
 {
-    struct beside *b = arg;
-    /* One read transaction: the snapshot the main connection's write
-     * transaction started from (nobody else can commit meanwhile). */
-    if (ra_db_exec(b->db, "BEGIN", &b->err)) {
-        b->rc = RA_EDB;
-        return NULL;
-    }
-    for (int i = 0; i < RA_NDETECTORS && !b->rc; i++) {
-        if (!detectors[i].beside)
+    struct crew *c = arg;
+    int rc = 0;
+    struct ra_err err = {0};
+    for (int i = 0; i < RA_NSTEPS; i++) {
+        struct worker *w = &c->w[i];
+        if (!w->db)
             continue;
+        pthread_mutex_lock(&c->mu);
+        int stop = c->stop;
+        pthread_mutex_unlock(&c->mu);
         double t0 = mono();
-        b->rc = ra_sql_run(b->db, detectors[i].name, b->sp, b->nsp, NULL,
-                           NULL, &b->err);
-        b->t[i] = mono() - t0;
-        b->upto[i] = last_rowid(b->db);
+        if (rc || stop) {
+            w->rc = rc ? rc : RA_EDB; /* not run */
+            w->err = err;
+        } else if (ra_db_exec(w->db, "BEGIN", &w->err)) {
+            /* Its reads see what this run's write transaction started
+             * from: nobody else can commit until that ends. */
+            w->rc = RA_EDB;
+        } else {
+            w->rc = ra_sql_run(w->db, steps[i].name, c->sp, c->nsp, NULL,
+                               NULL, &w->err);
+            sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
+        }
+        w->t = mono() - t0;
+        if (w->rc && !rc) {
+            rc = w->rc;
+            err = w->err;
+        }
+        pthread_mutex_lock(&c->mu);
+        w->done = 1;
+        pthread_cond_broadcast(&c->cv);
+        pthread_mutex_unlock(&c->mu);
     }
-    sqlite3_exec(b->db, "COMMIT", NULL, NULL, NULL);
     return NULL;
 }
 
-/* Start the beside detectors on their own connection to db's file. When
- * there is one core, or no file, they run in turn on db instead. */
+/* Open a connection to db's file for every beside step and start the
+ * thread. With one core, or no file, nothing starts: every step runs in
+ * turn on db. */
 static int
-beside_start(struct beside *b, sqlite3 *db, long cores,
-             const struct ra_sqlparam *sp, size_t nsp, struct ra_err *err)
+crew_start(struct crew *c, sqlite3 *db, long cores,
+           const struct ra_sqlparam *sp, size_t nsp, struct ra_err *err)
 {
     const char *path = sqlite3_db_filename(db, "main");
-    memset(b, 0, sizeof *b);
+    c->sp = sp;
+    c->nsp = nsp;
     if (cores < 2 || !path || !*path)
         return 0;
-    b->sp = sp;
-    b->nsp = nsp;
-    if (ra_db_open(path, 1, &b->db, err) || tune(b->db, cores, err) ||
-        ra_identity_load(b->db, err) ||
-        ra_db_exec(b->db,
-                   "CREATE TEMP TABLE findings AS "
-                   "SELECT * FROM main.findings WHERE 0",
-                   err)) {
-        sqlite3_close(b->db);
-        b->db = NULL;
-        return RA_EDB;
+    for (int i = 0; i < RA_NSTEPS; i++) {
+        struct worker *w = &c->w[i];
+        if (!steps[i].beside)
+            continue;
+        if (ra_db_open(path, 1, &w->db, err))
+            return RA_EDB;
+        if (tune(w->db, cores, err) || ra_rules_load(w->db, err) ||
+            ra_identity_load(w->db, err) ||
+            ra_db_exec(w->db,
+                       "CREATE TEMP TABLE findings AS "
+                       "SELECT * FROM main.findings WHERE 0",
+                       err))
+            return RA_EDB;
     }
-    if (pthread_create(&b->th, NULL, beside_main, b)) {
-        sqlite3_close(b->db);
-        b->db = NULL;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    if (pthread_create(&c->th, NULL, crew_main, c)) {
+        pthread_mutex_destroy(&c->mu);
+        pthread_cond_destroy(&c->cv);
         return ra_err_set(err, RA_EDB, "cannot start a thread");
     }
-    b->running = 1;
+    c->running = 1;
     return 0;
 }
 
-/* Wait for the beside detectors; with interrupt, stop them first. */
+/* Wait until beside step i is done: 0, or its error. */
 static int
-beside_wait(struct beside *b, int interrupt, struct ra_err *err)
+crew_wait(struct crew *c, int i, struct ra_err *err)
 {
-    if (!b->running)
-        return 0;
-    if (interrupt)
-        sqlite3_interrupt(b->db);
-    pthread_join(b->th, NULL);
-    b->running = 0;
-    if (b->rc && !interrupt)
-        *err = b->err;
-    return interrupt ? 0 : b->rc;
+    struct worker *w = &c->w[i];
+    pthread_mutex_lock(&c->mu);
+    while (!w->done)
+        pthread_cond_wait(&c->cv, &c->mu);
+    pthread_mutex_unlock(&c->mu);
+    if (w->rc)
+        *err = w->err;
+    return w->rc;
 }
 
-/* The staged findings with rowids in (lo, hi], into db's findings in
- * their order (ids numbered there), every column but id. */
+/* Stop the thread (interrupting its step) and close every connection. */
+static void
+crew_end(struct crew *c)
+{
+    if (c->running) {
+        pthread_mutex_lock(&c->mu);
+        c->stop = 1;
+        pthread_mutex_unlock(&c->mu);
+        for (int i = 0; i < RA_NSTEPS; i++) /* idle ones: no effect */
+            if (c->w[i].db)
+                sqlite3_interrupt(c->w[i].db);
+        pthread_join(c->th, NULL);
+        pthread_mutex_destroy(&c->mu);
+        pthread_cond_destroy(&c->cv);
+        c->running = 0;
+    }
+    for (int i = 0; i < RA_NSTEPS; i++) {
+        sqlite3_close(c->w[i].db);
+        c->w[i].db = NULL;
+    }
+}
+
+/* Every row of from's temp.<table>, in rowid order, into db: main.findings
+ * (every column but id, which is numbered here), or a temp table of the
+ * same name and columns made anew. */
 static int
-copy_findings(sqlite3 *db, sqlite3 *from, int64_t lo, int64_t hi,
-              struct ra_err *err)
+copy_rows(sqlite3 *db, sqlite3 *from, const char *table, struct ra_err *err)
 {
     sqlite3_stmt *sel = NULL, *ins = NULL;
-    struct ra_buf sql = RA_BUF_INIT;
+    struct ra_buf sql = RA_BUF_INIT, cols = RA_BUF_INIT;
+    int to_main = !strcmp(table, "findings");
     int rc = 0, n = 0, s;
 
-    if (sqlite3_prepare_v2(from, "SELECT * FROM temp.findings WHERE rowid > "
-                                 "?1 AND rowid <= ?2 ORDER BY rowid",
-                           -1, &sel, NULL) != SQLITE_OK) {
+    ra_buf_addf(&sql, "SELECT * FROM temp.\"%s\" ORDER BY rowid", table);
+    if (sqlite3_prepare_v2(from, sql.data, -1, &sel, NULL) != SQLITE_OK) {
         rc = ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(from));
         goto out;
     }
-    sqlite3_bind_int64(sel, 1, lo);
-    sqlite3_bind_int64(sel, 2, hi);
-    ra_buf_adds(&sql, "INSERT INTO main.findings (");
-    for (int i = 0; i < sqlite3_column_count(sel); i++)
-        if (strcmp(sqlite3_column_name(sel, i), "id"))
-            ra_buf_addf(&sql, "%s\"%s\"", n++ ? ", " : "",
+    int ncol = sqlite3_column_count(sel);
+    for (int i = 0; i < ncol; i++) {
+        const char *c = sqlite3_column_name(sel, i);
+        const char *type = sqlite3_column_decltype(sel, i);
+        if (to_main && !strcmp(c, "id"))
+            continue;
+        ra_buf_addf(&cols, "%s\"%s\"", n++ ? ", " : "", c);
+        if (!to_main && type)
+            ra_buf_addf(&cols, " %s", type);
+    }
+    ra_buf_reset(&sql);
+    if (!to_main) {
+        ra_buf_addf(&sql,
+                    "DROP TABLE IF EXISTS temp.\"%s\"; "
+                    "CREATE TEMP TABLE \"%s\" (%s)",
+                    table, table, cols.data);
+        if (ra_db_exec(db, sql.data, err)) {
+            rc = RA_EDB;
+            goto out;
+        }
+        /* the column list again, without the types */
+        ra_buf_reset(&cols);
+        for (int i = 0; i < ncol; i++)
+            ra_buf_addf(&cols, "%s\"%s\"", i ? ", " : "",
                         sqlite3_column_name(sel, i));
-    ra_buf_adds(&sql, ") VALUES (");
+        ra_buf_reset(&sql);
+    }
+    ra_buf_addf(&sql, "INSERT INTO %s.\"%s\" (%s) VALUES (",
+                to_main ? "main" : "temp", table, cols.data);
     for (int i = 0; i < n; i++)
         ra_buf_adds(&sql, i ? ", ?" : "?");
     ra_buf_adds(&sql, ")");
@@ -251,12 +313,12 @@ copy_findings(sqlite3 *db, sqlite3 *from, int64_t lo, int64_t hi,
         goto out;
     }
     while ((s = sqlite3_step(sel)) == SQLITE_ROW) {
-        for (int i = 0, k = 1; i < sqlite3_column_count(sel); i++)
-            if (strcmp(sqlite3_column_name(sel, i), "id"))
+        for (int i = 0, k = 1; i < ncol; i++)
+            if (!to_main || strcmp(sqlite3_column_name(sel, i), "id"))
                 sqlite3_bind_value(ins, k++, sqlite3_column_value(sel, i));
         if (sqlite3_step(ins) != SQLITE_DONE) {
-            rc = ra_err_set(err, RA_EDB, "cannot store a finding: %s",
-                            sqlite3_errmsg(db));
+            rc = ra_err_set(err, RA_EDB, "cannot copy a row of %s: %s",
+                            table, sqlite3_errmsg(db));
             goto out;
         }
         sqlite3_reset(ins);
@@ -267,6 +329,7 @@ out:
     sqlite3_finalize(sel);
     sqlite3_finalize(ins);
     ra_buf_release(&sql);
+    ra_buf_release(&cols);
     return rc;
 }
 
@@ -276,7 +339,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
 {
     struct ra_buf params = RA_BUF_INIT;
     sqlite3_stmt *st = NULL;
-    struct beside b = {0};
+    struct crew crew = {0};
     const char *ev = getenv("RELAYAUDIT_CORES");
     long cores = ev && atol(ev) > 0 ? atol(ev) : sysconf(_SC_NPROCESSORS_ONLN);
     int rc;
@@ -335,10 +398,10 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         {":sticky_window", p->sticky_window},
     };
     size_t nsp = sizeof sp / sizeof sp[0];
-    /* The beside detectors start now: they need none of the indexes built
+    /* The beside steps start now: they need none of the indexes built
      * below (SQLite scans the tables where an index is missing; a
      * database analyzed before already has them). */
-    if ((rc = beside_start(&b, db, cores, sp, nsp, err)))
+    if ((rc = crew_start(&crew, db, cores, sp, nsp, err)))
         goto fail;
     t0 = mono();
     int windowed = p->since != RA_TS_MIN || p->until != RA_TS_MAX;
@@ -352,19 +415,19 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
     if ((rc = ra_join(db, p->join_tolerance, &out->links, err)))
         goto fail;
     out->t_links = mono() - t0;
-    int64_t staged = 0;
-    for (int i = 0; i < RA_NDETECTORS; i++) {
+    for (int i = 0; i < RA_NSTEPS; i++) {
         t0 = mono();
-        if (detectors[i].beside && b.db) {
-            if ((rc = beside_wait(&b, 0, err)) ||
-                (rc = copy_findings(db, b.db, staged, b.upto[i], err)))
+        sqlite3 *wdb = crew.w[i].db;
+        if (wdb) {
+            if ((rc = crew_wait(&crew, i, err)) ||
+                (steps[i].hands &&
+                 (rc = copy_rows(db, wdb, steps[i].hands, err))) ||
+                (rc = copy_rows(db, wdb, "findings", err)))
                 goto fail;
-            staged = b.upto[i];
-            out->t_steps[i] = b.t[i];
+            out->t_steps[i] = crew.w[i].t;
             continue;
         }
-        if ((rc = ra_sql_run(db, detectors[i].name, sp, nsp, NULL, NULL,
-                             err)))
+        if ((rc = ra_sql_run(db, steps[i].name, sp, nsp, NULL, NULL, err)))
             goto fail;
         out->t_steps[i] = mono() - t0;
     }
@@ -386,15 +449,14 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         rc = RA_EDB;
         goto fail;
     }
-    sqlite3_close(b.db);
+    crew_end(&crew);
     ra_buf_release(&params);
     return 0;
 
 dberr:
     rc = ra_err_set(err, RA_EDB, "analysis failed: %s", sqlite3_errmsg(db));
 fail:
-    beside_wait(&b, 1, err);
-    sqlite3_close(b.db);
+    crew_end(&crew);
     sqlite3_finalize(st);
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     ra_buf_release(&params);

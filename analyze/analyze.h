@@ -23,24 +23,25 @@ void ra_params_init(struct ra_params *p);
 /* The parameters as a JSON object (runs.params, the report). */
 void ra_params_json(const struct ra_params *p, struct ra_buf *out);
 
-#define RA_NDETECTORS 7
+#define RA_NSTEPS 8
 
 struct ra_analysis {
     int64_t run_id;
     int64_t links, bans, findings;
     /* Seconds per step, for `make bench` and RELAYAUDIT_TIMINGS; each
-     * detector's by its own clock (some run beside the links). */
-    double t_indexes, t_links, t_steps[RA_NDETECTORS];
+     * step's by its own clock (some run beside the links). */
+    double t_indexes, t_links, t_steps[RA_NSTEPS];
 };
 
-/* The name of detector i (analyze/sql/NAME.sql), in the order they run. */
-const char *ra_detector_name(int i);
+/* The name of step i after the links (analyze/sql/NAME.sql), in the
+ * order their findings are numbered. */
+const char *ra_step_name(int i);
 
 /* Recompute the links and run every detector over p's window, replacing
  * the findings of an earlier run over exactly the same window, all in one
- * transaction (detectors that need no links run meanwhile on a second,
- * read-only connection when there is a second core). Returns 0, or RA_EDB / RA_ECONFIG with err filled (nothing
- * is changed then). */
+ * transaction (the steps that need no links run meanwhile on a second
+ * thread when there is a second core). Returns 0, or RA_EDB / RA_ECONFIG
+ * with err filled (nothing is changed then). */
 int ra_analyze(struct sqlite3 *db, const struct ra_params *p,
                struct ra_analysis *out, struct ra_err *err) RA_WUR;
 

@@ -143,8 +143,8 @@ cmd_analyze(int argc, char **argv)
     if (getenv("RELAYAUDIT_TIMINGS")) {
         fprintf(stderr, "relayaudit: indexes %.2f s, links %.2f s",
                 a.t_indexes, a.t_links);
-        for (int i = 0; i < RA_NDETECTORS; i++)
-            fprintf(stderr, ", %s %.2f s", ra_detector_name(i), a.t_steps[i]);
+        for (int i = 0; i < RA_NSTEPS; i++)
+            fprintf(stderr, ", %s %.2f s", ra_step_name(i), a.t_steps[i]);
         fputc('\n', stderr);
     }
     sqlite3_close(db);

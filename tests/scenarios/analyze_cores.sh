@@ -1,7 +1,8 @@
 #!/bin/sh
-# analyze on one core (every detector in turn) and on two (the detectors that
-# need no links beside the links step, their findings staged and numbered in
-# order) stores the same links, bans and findings, ids included.
+# analyze on one core (every step in turn) and on two (the steps that need no
+# links on a second thread beside the links step, their ban events and
+# findings handed over and numbered in order) stores the same links, bans and
+# findings, ids included.
 RA=$1
 SRC=$2
 . "$SRC/tests/scenarios/lib.inc"
