@@ -15,18 +15,21 @@
 #include <unistd.h>
 #include <time.h>
 
-/* The steps after the links, in the order their findings are numbered.
- * Those that read neither the links nor the bans (`beside`) each run on a
- * read-only connection and a thread of their own from the start of the
- * run, while this connection builds the indexes and the links. What they
- * make waits on their connection -- findings in temp.findings, and the temp
- * table a later step reads (`hands`) -- and is copied here when the step's
- * turn comes: a run's results are the same on one core or several. */
+/* The steps after the index builds, in the order their findings are
+ * numbered. Those that read neither the links nor the bans (`beside`) run
+ * in turn on a second thread, from the start of the run, while this
+ * connection builds the indexes and the links; each has a read-only
+ * connection of its own, where what it makes waits -- findings in
+ * temp.findings, and the temp table a later step reads (`hands`) -- to be
+ * copied here when its turn comes: a run's results are the same on one
+ * core or several. `links` is the join (analyze/join.c). */
 static const struct {
     const char *name;
     int beside;
     const char *hands;
 } steps[RA_NSTEPS] = {
+    {"route_hosts", 1, "ra_route_host"},
+    {"links", 0, NULL},
     {"bans_events", 1, "ban_ev"},
     {"bans", 0, NULL},
     {"shared_account", 1, NULL},
@@ -411,10 +414,6 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         (rc = ra_rules_load(db, err)) || (rc = ra_identity_load(db, err)))
         goto fail;
     out->t_indexes = mono() - t0;
-    t0 = mono();
-    if ((rc = ra_join(db, p->join_tolerance, &out->links, err)))
-        goto fail;
-    out->t_links = mono() - t0;
     for (int i = 0; i < RA_NSTEPS; i++) {
         t0 = mono();
         sqlite3 *wdb = crew.w[i].db;
@@ -427,7 +426,11 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
             out->t_steps[i] = crew.w[i].t;
             continue;
         }
-        if ((rc = ra_sql_run(db, steps[i].name, sp, nsp, NULL, NULL, err)))
+        if (!strcmp(steps[i].name, "links"))
+            rc = ra_join(db, p->join_tolerance, &out->links, err);
+        else
+            rc = ra_sql_run(db, steps[i].name, sp, nsp, NULL, NULL, err);
+        if (rc)
             goto fail;
         out->t_steps[i] = mono() - t0;
     }

@@ -23,18 +23,18 @@ void ra_params_init(struct ra_params *p);
 /* The parameters as a JSON object (runs.params, the report). */
 void ra_params_json(const struct ra_params *p, struct ra_buf *out);
 
-#define RA_NSTEPS 8
+#define RA_NSTEPS 10
 
 struct ra_analysis {
     int64_t run_id;
     int64_t links, bans, findings;
     /* Seconds per step, for `make bench` and RELAYAUDIT_TIMINGS; each
      * step's by its own clock (some run beside the links). */
-    double t_indexes, t_links, t_steps[RA_NSTEPS];
+    double t_indexes, t_steps[RA_NSTEPS];
 };
 
-/* The name of step i after the links (analyze/sql/NAME.sql), in the
- * order their findings are numbered. */
+/* The name of step i after the index builds (analyze/sql/NAME.sql, or
+ * `links`: analyze/join.c), in the order their findings are numbered. */
 const char *ra_step_name(int i);
 
 /* Recompute the links and run every detector over p's window, replacing

@@ -380,17 +380,7 @@ session_groups(sqlite3 *db, struct join *j, struct ra_err *err)
     if (ra_db_exec(db,
                    "DROP TABLE IF EXISTS temp.ra_session_group;"
                    "CREATE TEMP TABLE ra_session_group (session INTEGER "
-                   "PRIMARY KEY, grp INTEGER);"
-                   /* a route's host: its id, -1 when no string is that
-                    * host (it then equals no proxy event's) */
-                   "DROP TABLE IF EXISTS temp.ra_route_host;"
-                   "CREATE TEMP TABLE ra_route_host (route INTEGER PRIMARY "
-                   "KEY, host INTEGER);"
-                   "INSERT INTO temp.ra_route_host SELECT r.route, CASE "
-                   "WHEN ra_host(s.s) IS NOT NULL THEN coalesce((SELECT "
-                   "h.id FROM strings h WHERE h.s = ra_host(s.s)), -1) END "
-                   "FROM (SELECT DISTINCT route FROM gateway_rows WHERE "
-                   "route IS NOT NULL) r JOIN strings s ON s.id = r.route",
+                   "PRIMARY KEY, grp INTEGER)",
                    err))
         return RA_EDB;
     /* Union by account, repeated until stable (maps are small). */

@@ -141,8 +141,7 @@ cmd_analyze(int argc, char **argv)
             (long long)a.run_id, (long long)a.links, (long long)a.bans,
             (long long)a.findings);
     if (getenv("RELAYAUDIT_TIMINGS")) {
-        fprintf(stderr, "relayaudit: indexes %.2f s, links %.2f s",
-                a.t_indexes, a.t_links);
+        fprintf(stderr, "relayaudit: indexes %.2f s", a.t_indexes);
         for (int i = 0; i < RA_NSTEPS; i++)
             fprintf(stderr, ", %s %.2f s", ra_step_name(i), a.t_steps[i]);
         fputc('\n', stderr);

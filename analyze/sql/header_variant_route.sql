@@ -6,7 +6,7 @@
 
 -- route_mismatch: a gateway event linked by request_id to a proxy event
 -- whose destination host is not the route's host (temp.ra_route_host, made
--- by the links step of this run: a route's host as an id, -1 when no
+-- by route_hosts.sql in this run: a route's host as an id, -1 when no
 -- string is that host).
 WITH rl AS MATERIALIZED (
     SELECT gateway_id, proxy_id FROM links WHERE method = 'request_id'

@@ -6,8 +6,8 @@
 
 -- Statement 1: gateway events with an egress session, and those without
 -- one under each session the map gives their account (one scan). A route's
--- host is looked up once per distinct route (temp.ra_route_host); -1 is a
--- host that no proxy event has.
+-- host was looked up once per distinct route (temp.ra_route_host, made by
+-- route_hosts.sql); -1 is a host that no proxy event has.
 SELECT grp, id, ts, host, request_id, egress_session, account FROM (
   SELECT CASE WHEN g.egress_session IS NOT NULL
               THEN coalesce(sg.grp, g.egress_session)
