@@ -5,6 +5,12 @@
 -- ban_ev's account, own_caller and egress_session are string-dictionary ids
 -- (schema version 3); caller, candidates and active are text.
 
+-- The lookback seeks below walk one path of the (account, caller, ts) index
+-- per account and caller, ban after ban: more pages than analyze's 2 MiB
+-- page cache (the size of its sort runs) holds. 32 MiB for this step:
+-- 5 M + 5 M events, the active callers of 100 k bans in 1.4 s, not 3.8 s.
+PRAGMA cache_size = -32000;
+
 -- A proxy event's account: through its link, else the map's row for its
 -- egress session (when the map names exactly one account for it).
 UPDATE ban_ev SET account = (
@@ -98,3 +104,5 @@ SELECT :run_id, source, event_id, ts,
 FROM ban_ev b ORDER BY ts, source, event_id;
 
 DROP TABLE temp.ban_ev;
+
+PRAGMA cache_size = -2000;
