@@ -8,6 +8,7 @@
 #include "ingest/writer.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,9 +199,14 @@ crew_start(struct crew *c, sqlite3 *db, long cores,
            const struct ra_sqlparam *sp, size_t nsp, struct ra_err *err)
 {
     const char *path = sqlite3_db_filename(db, "main");
+    struct rlimit fds;
     c->sp = sp;
     c->nsp = nsp;
     if (cores < 2 || !path || !*path)
+        return 0;
+    /* Each connection holds three files and its sorts open more: with few
+     * file descriptors allowed, one connection does it all. */
+    if (getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur < 256)
         return 0;
     for (int i = 0; i < RA_NSTEPS; i++) {
         struct worker *w = &c->w[i];
@@ -403,9 +409,14 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
     size_t nsp = sizeof sp / sizeof sp[0];
     /* The beside steps start now: they need none of the indexes built
      * below (SQLite scans the tables where an index is missing; a
-     * database analyzed before already has them). */
-    if ((rc = crew_start(&crew, db, cores, sp, nsp, err)))
-        goto fail;
+     * database analyzed before already has them). If the second thread
+     * cannot start (no more file descriptors, say), every step runs here
+     * in turn, as on one core. */
+    struct ra_err cerr = {0};
+    if (crew_start(&crew, db, cores, sp, nsp, &cerr)) {
+        crew_end(&crew);
+        memset(&crew, 0, sizeof crew);
+    }
     t0 = mono();
     int windowed = p->since != RA_TS_MIN || p->until != RA_TS_MAX;
     if ((rc = ra_sql_run(db, "indexes", NULL, 0, NULL, NULL, err)) ||

@@ -10,8 +10,12 @@ SRC=$2
 "$RA" ingest --db one.db --source map "$SRC/samples/map.csv" 2>/dev/null
 "$RA" ingest --db one.db "$SRC/samples/gateway" "$SRC/samples/proxy" 2>/dev/null
 cp one.db two.db
+cp one.db few.db
 RELAYAUDIT_CORES=1 "$RA" analyze --db one.db 2>/dev/null
 RELAYAUDIT_CORES=2 "$RA" analyze --db two.db 2>/dev/null
+# with few file descriptors, one connection does it all (a second thread's
+# connections would leave too few for the sorts' temporary files)
+(ulimit -n 12 && RELAYAUDIT_CORES=2 "$RA" analyze --db few.db 2>/dev/null)
 dump() {
   q "$1" "SELECT 'L', gateway_id, proxy_id, method, dt_ms FROM links
           ORDER BY gateway_id" | md5sum
@@ -29,4 +33,5 @@ expect "findings on two cores, by id" \
   "$(q two.db "SELECT group_concat(kind || '/' || coalesce(sub, '-'), ' ')
                FROM (SELECT kind, sub FROM findings ORDER BY id)")"
 expect "links, bans, findings: one core = two cores" "$(dump one.db)" "$(dump two.db)"
+expect "links, bans, findings: 12 file descriptors" "$(dump one.db)" "$(dump few.db)"
 exit $fail
