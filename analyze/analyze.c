@@ -1,6 +1,7 @@
 /* analyze.c -- one analysis run: indexes, rules, links, bans and the four
- * detectors, in one write transaction. A run over exactly the window of an
- * earlier run replaces that run's findings and bans (runs keeps both).
+ * detectors, in one write transaction, the steps that need no links on a
+ * second thread meanwhile. A run over exactly the window of an earlier run
+ * replaces that run's findings and bans (runs keeps both).
  */
 #include "analyze/analyze.h"
 #include "analyze/join.h"
@@ -192,8 +193,8 @@ crew_main(void *arg)
 }
 
 /* Open a connection to db's file for every beside step and start the
- * thread. With one core, or no file, nothing starts: every step runs in
- * turn on db. */
+ * thread. With one core, no file, or few file descriptors, nothing starts:
+ * every step runs in turn on db. */
 static int
 crew_start(struct crew *c, sqlite3 *db, long cores,
            const struct ra_sqlparam *sp, size_t nsp, struct ra_err *err)
