@@ -270,51 +270,65 @@ crew_end(struct crew *c)
     }
 }
 
+/* A temp table of from made anew in db, by its own definition (its
+ * primary key included). */
+static int
+copy_table_def(sqlite3 *db, sqlite3 *from, const char *table,
+               struct ra_err *err)
+{
+    static const char head[] = "CREATE TABLE ";
+    sqlite3_stmt *st = NULL;
+    struct ra_buf sql = RA_BUF_INIT;
+    int rc = 0;
+    if (sqlite3_prepare_v2(from, "SELECT sql FROM sqlite_temp_master "
+                                 "WHERE type = 'table' AND name = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(from));
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    const char *def = sqlite3_step(st) == SQLITE_ROW
+                          ? (const char *)sqlite3_column_text(st, 0)
+                          : NULL;
+    if (!def || strncmp(def, head, sizeof head - 1))
+        rc = ra_err_set(err, RA_EDB, "no temp table %s to hand over", table);
+    else {
+        ra_buf_addf(&sql,
+                    "DROP TABLE IF EXISTS temp.\"%s\"; CREATE TEMP TABLE %s",
+                    table, def + sizeof head - 1);
+        rc = ra_db_exec(db, sql.data, err);
+    }
+    sqlite3_finalize(st);
+    ra_buf_release(&sql);
+    return rc;
+}
+
 /* Every row of from's temp.<table>, in rowid order, into db: main.findings
  * (every column but id, which is numbered here), or a temp table of the
- * same name and columns made anew. */
+ * same definition made anew. */
 static int
 copy_rows(sqlite3 *db, sqlite3 *from, const char *table, struct ra_err *err)
 {
     sqlite3_stmt *sel = NULL, *ins = NULL;
-    struct ra_buf sql = RA_BUF_INIT, cols = RA_BUF_INIT;
+    struct ra_buf sql = RA_BUF_INIT;
     int to_main = !strcmp(table, "findings");
     int rc = 0, n = 0, s;
 
+    if (!to_main && (rc = copy_table_def(db, from, table, err)))
+        return rc;
     ra_buf_addf(&sql, "SELECT * FROM temp.\"%s\" ORDER BY rowid", table);
     if (sqlite3_prepare_v2(from, sql.data, -1, &sel, NULL) != SQLITE_OK) {
         rc = ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(from));
         goto out;
     }
     int ncol = sqlite3_column_count(sel);
+    ra_buf_reset(&sql);
+    ra_buf_addf(&sql, "INSERT INTO %s.\"%s\" (", to_main ? "main" : "temp",
+                table);
     for (int i = 0; i < ncol; i++) {
         const char *c = sqlite3_column_name(sel, i);
-        const char *type = sqlite3_column_decltype(sel, i);
-        if (to_main && !strcmp(c, "id"))
-            continue;
-        ra_buf_addf(&cols, "%s\"%s\"", n++ ? ", " : "", c);
-        if (!to_main && type)
-            ra_buf_addf(&cols, " %s", type);
+        if (!to_main || strcmp(c, "id"))
+            ra_buf_addf(&sql, "%s\"%s\"", n++ ? ", " : "", c);
     }
-    ra_buf_reset(&sql);
-    if (!to_main) {
-        ra_buf_addf(&sql,
-                    "DROP TABLE IF EXISTS temp.\"%s\"; "
-                    "CREATE TEMP TABLE \"%s\" (%s)",
-                    table, table, cols.data);
-        if (ra_db_exec(db, sql.data, err)) {
-            rc = RA_EDB;
-            goto out;
-        }
-        /* the column list again, without the types */
-        ra_buf_reset(&cols);
-        for (int i = 0; i < ncol; i++)
-            ra_buf_addf(&cols, "%s\"%s\"", i ? ", " : "",
-                        sqlite3_column_name(sel, i));
-        ra_buf_reset(&sql);
-    }
-    ra_buf_addf(&sql, "INSERT INTO %s.\"%s\" (%s) VALUES (",
-                to_main ? "main" : "temp", table, cols.data);
+    ra_buf_adds(&sql, ") VALUES (");
     for (int i = 0; i < n; i++)
         ra_buf_adds(&sql, i ? ", ?" : "?");
     ra_buf_adds(&sql, ")");
@@ -339,7 +353,6 @@ out:
     sqlite3_finalize(sel);
     sqlite3_finalize(ins);
     ra_buf_release(&sql);
-    ra_buf_release(&cols);
     return rc;
 }
 

@@ -608,8 +608,8 @@ dict_hash(const char *s, size_t n)
             memcpy(&b, s + n - 4, 4);
             w = (uint64_t)a << 32 | b;
         } else {
-            w = (uint64_t)(unsigned char)s[0] << 16 |
-                (uint64_t)(unsigned char)s[n / 2] << 8 | (unsigned char)s[n - 1];
+            const unsigned char *u = (const unsigned char *)s;
+            w = (uint64_t)u[0] << 16 | (uint64_t)u[n / 2] << 8 | u[n - 1];
         }
         h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
     }
