@@ -5,6 +5,8 @@
 #   BENCH_LINES=N   lines per input [1000000]
 #   BENCH_JSON=0    skip the JSON library comparison
 #   BENCH_BIG=1     also the scale checks: 20 M lines, a 1 GB archive re-run
+#   BENCH_PAIR_RUNS=R  ingest + analyze of the event pairs R times, medians
+#                   reported (this VM drifts; the ratio compares them) [3]
 set -eu
 RA=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")/.."
@@ -45,18 +47,33 @@ row() {
     printf "| %-46s | %7.2f s | %12s | %7.1f MiB | %s |\n", l, s, r, k / 1024, x }'
 }
 fresh() { rm -f "$dir"/b.db "$dir"/b.db-wal "$dir"/b.db-shm "$dir"/b.db-claims; }
-# pair_rows DB DIR N: ingest DIR's N gateway + N proxy events, then analyze
-# them; two rows, analyze's with its ratio to that ingest
+# median of the numbers on stdin
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# pair_rows DB DIR N: ingest DIR's N gateway + N proxy events into a fresh
+# DB, then analyze them, BENCH_PAIR_RUNS times; two rows (the medians, the
+# largest peak RSS), analyze's with its ratio to the ingest. The steps
+# printed after are the last run's.
 pair_rows() {
-  run "$RA" ingest --db "$1" --format relayaudit-jsonl "$2/gateway.jsonl"
-  s1=$secs k1=$kib
-  run "$RA" ingest --db "$1" --format squid "$2/access.log"
-  secs=$(awk -v a="$s1" -v b="$secs" 'BEGIN { print a + b }')
-  kib=$(( k1 > kib ? k1 : kib ))
-  ing=$secs
+  ing_t="" ana_t="" ing_k=0 ana_k=0
+  r=0
+  while [ "$r" -lt "${BENCH_PAIR_RUNS:-3}" ]; do
+    r=$((r + 1))
+    rm -f "$1" "$1-wal" "$1-shm" "$1-claims"
+    run "$RA" ingest --db "$1" --format relayaudit-jsonl "$2/gateway.jsonl"
+    s1=$secs k1=$kib
+    run "$RA" ingest --db "$1" --format squid "$2/access.log"
+    ing_t="$ing_t $(awk -v a="$s1" -v b="$secs" 'BEGIN { print a + b }')"
+    ing_k=$(( k1 > ing_k ? k1 : ing_k )); ing_k=$(( kib > ing_k ? kib : ing_k ))
+    RELAYAUDIT_TIMINGS=1 run "$RA" analyze --db "$1"
+    ana_t="$ana_t $secs"
+    ana_k=$(( kib > ana_k ? kib : ana_k ))
+  done
+  ing=$(echo $ing_t | tr ' ' '\n' | median)
+  secs=$ing kib=$ing_k
   row "relayaudit ingest gateway + proxy (2 x $3 events)" "$((2 * $3))"
-  RELAYAUDIT_TIMINGS=1 run "$RA" analyze --db "$1"
+  secs=$(echo $ana_t | tr ' ' '\n' | median) kib=$ana_k
   row "relayaudit analyze of those events" "$((2 * $3))" "$ing" slower
+  echo "    (each of $r runs: ingest$ing_t s; analyze$ana_t s)" >"$dir/pair-runs.txt"
 }
 
 echo
@@ -94,6 +111,7 @@ fresh
 pair_rows "$dir/b.db" "$dir/pair-$N" "$N"
 echo
 echo "analyze: $N gateway events + the $N proxy tunnels they opened"
+cat "$dir/pair-runs.txt"
 grep -E "indexes [0-9]|findings" "$dir/err.txt" | sed 's/^relayaudit: /    /'
 
 if [ "${BENCH_JSON:-1}" = 1 ]; then
@@ -151,6 +169,7 @@ if [ "${BENCH_BIG:-0}" = 1 ]; then
   echo "| --- | --- | --- | --- | --- |"
   pair_rows "$big/s.db" "$big/pair-5M" 5000000
   echo
+  cat "$dir/pair-runs.txt"
   grep -E "indexes [0-9]|findings" "$dir/err.txt" | sed 's/^relayaudit: /    /'
   rm -f "$big"/s.db*
 fi
