@@ -498,7 +498,7 @@ session_pass(sqlite3 *db, struct join *j, int64_t tol, struct ra_err *err)
         (rc = prepare_file_stmts(db, &gs, &ps, err)))
         goto out;
     gr.a = ra_arena_new();
-    phase("session groups");
+    phase("request ids linked, session groups");
     grc = sqlite3_step(gs);
     phase("gateway stream sorted");
     prc = sqlite3_step(ps);
@@ -527,18 +527,6 @@ out:
     return rc;
 }
 
-static int64_t
-max_id(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    int64_t v = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
 int
 ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks, struct ra_err *err)
 {
@@ -547,8 +535,8 @@ ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks, struct ra_err *err)
 
     memset(&j, 0, sizeof j);
     j.err = err;
-    j.gmax = max_id(db, "SELECT coalesce(max(id), 0) FROM gateway_rows");
-    j.pmax = max_id(db, "SELECT coalesce(max(id), 0) FROM proxy_rows");
+    j.gmax = ra_db_int(db, "SELECT coalesce(max(id), 0) FROM gateway_rows");
+    j.pmax = ra_db_int(db, "SELECT coalesce(max(id), 0) FROM proxy_rows");
     j.gused = xcalloc((size_t)(j.gmax / 8 + 1), 1);
     j.pused = xcalloc((size_t)(j.pmax / 8 + 1), 1);
     /* The unique indexes are built once after the bulk insert; the used

@@ -3,6 +3,7 @@
  * value is ever formatted into SQL text.
  */
 #include "analyze/analyze.h"
+#include "ingest/writer.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -42,6 +43,9 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
         ra_buf_release(&path);
         return RA_ECONFIG;
     }
+    /* A file may size the page cache for its own statements (bans.sql);
+     * the connection's size comes back after it. */
+    int64_t cache = ra_db_int(db, "PRAGMA cache_size");
     for (p = sql; rc == 0 && p && *p;) {
         sqlite3_stmt *st = NULL;
         const char *tail;
@@ -87,6 +91,10 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
         sqlite3_finalize(st);
         idx++;
     }
+    char restore[64];
+    snprintf(restore, sizeof restore, "PRAGMA cache_size=%lld",
+             (long long)cache);
+    sqlite3_exec(db, restore, NULL, NULL, NULL);
     free(sql);
     ra_buf_release(&path);
     return rc;

@@ -76,6 +76,18 @@ ra_db_exec(sqlite3 *db, const char *sql, struct ra_err *err)
     return 0;
 }
 
+int64_t
+ra_db_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t v = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
 static int
 user_version(sqlite3 *db, int *v, struct ra_err *err)
 {

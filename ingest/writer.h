@@ -28,6 +28,8 @@ int ra_db_open(const char *path, int readonly, struct sqlite3 **out,
 int ra_db_functions(struct sqlite3 *db);
 /* Run a script of SQL statements. */
 int ra_db_exec(struct sqlite3 *db, const char *sql, struct ra_err *err) RA_WUR;
+/* The first column of a query's first row as an integer (0: no row). */
+int64_t ra_db_int(struct sqlite3 *db, const char *sql);
 
 /* A ledger entry as read back for a file. */
 struct ra_ledger {
