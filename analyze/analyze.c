@@ -301,15 +301,15 @@ copy_table_def(sqlite3 *db, sqlite3 *from, const char *table,
     return rc;
 }
 
-/* Every row of from's temp.<table>, in rowid order, into db: main.findings
- * (every column but id, which is numbered here), or a temp table of the
- * same definition made anew. */
+/* Every row of from's temp.<table>, in rowid order, into db: with to_main
+ * into main.<table> (every column but id, which is numbered here: the
+ * findings), else into a temp table of the same definition made anew. */
 static int
-copy_rows(sqlite3 *db, sqlite3 *from, const char *table, struct ra_err *err)
+copy_rows(sqlite3 *db, sqlite3 *from, const char *table, int to_main,
+          struct ra_err *err)
 {
     sqlite3_stmt *sel = NULL, *ins = NULL;
     struct ra_buf sql = RA_BUF_INIT;
-    int to_main = !strcmp(table, "findings");
     int rc = 0, n = 0, s;
 
     if (!to_main && (rc = copy_table_def(db, from, table, err)))
@@ -445,8 +445,8 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         if (wdb) {
             if ((rc = crew_wait(&crew, i, err)) ||
                 (steps[i].hands &&
-                 (rc = copy_rows(db, wdb, steps[i].hands, err))) ||
-                (rc = copy_rows(db, wdb, "findings", err)))
+                 (rc = copy_rows(db, wdb, steps[i].hands, 0, err))) ||
+                (rc = copy_rows(db, wdb, "findings", 1, err)))
                 goto fail;
             out->t_steps[i] = crew.w[i].t;
             continue;
