@@ -16,7 +16,7 @@
 #include <string.h>
 
 const struct ra_field_info ra_field_info[RA_F_COUNT] = {
-#define X(id, name, type, src, store) {name, type, src, store},
+#define X(id, name, type, src) {name, type, src},
     RA_FIELD_LIST(X)
 #undef X
 };

@@ -47,6 +47,7 @@ struct dict {
 struct ra_writer {
     sqlite3 *db;
     sqlite3_stmt *ins[3]; /* gateway, proxy, map */
+    unsigned char dict_col[3][RA_F_COUNT]; /* field stored as a string id */
     sqlite3_stmt *rej, *upd, *newfile;
     struct dict dict;
     int in_tx;
@@ -245,17 +246,40 @@ src_index(enum ra_source s)
     return s == RA_SRC_GATEWAY ? 0 : s == RA_SRC_PROXY ? 1 : 2;
 }
 
+/* Whether a text field is kept in the string dictionary is the schema's
+ * word (schemas/schema.sql): its column in the row table is declared
+ * INTEGER, a `strings` id, where the views turn it back into text. */
+static int
+dict_column(sqlite3 *db, const char *table, const char *column)
+{
+    const char *type = NULL;
+    if (sqlite3_table_column_metadata(db, "main", table, column, &type, NULL,
+                                      NULL, NULL, NULL) != SQLITE_OK ||
+        !type)
+        return 0;
+    return !sqlite3_stricmp(type, "INTEGER");
+}
+
+static int
+text_field(enum ra_ftype t)
+{
+    return t != RA_T_TS && t != RA_T_INT && t != RA_T_REAL;
+}
+
 /* INSERT INTO <table>(file_id, line_no, <fields of src>[, fps]) VALUES... */
 static int
 prepare_insert(struct ra_writer *w, enum ra_source src, struct ra_err *err)
 {
     struct ra_buf sql = RA_BUF_INIT;
+    const char *table = row_tables[src_index(src)];
     int n = 2;
-    ra_buf_addf(&sql, "INSERT INTO %s(file_id, line_no",
-                row_tables[src_index(src)]);
+    ra_buf_addf(&sql, "INSERT INTO %s(file_id, line_no", table);
     for (int f = 0; f < RA_F_COUNT; f++)
         if (ra_field_info[f].sources & src) {
             ra_buf_addf(&sql, ", %s", ra_field_info[f].name);
+            w->dict_col[src_index(src)][f] =
+                text_field(ra_field_info[f].type) &&
+                dict_column(w->db, table, ra_field_info[f].name);
             n++;
         }
     if (src == RA_SRC_GATEWAY) {
@@ -721,7 +745,7 @@ ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
     for (int f = 0; f < RA_F_COUNT; f++) {
         if (!(ra_field_info[f].sources & src))
             continue;
-        if (ra_field_info[f].store == RA_DICT && rec[f].t == RA_O_TEXT) {
+        if (w->dict_col[src_index(src)][f] && rec[f].t == RA_O_TEXT) {
             int64_t id;
             if (dict_id(w, rec[f].s, rec[f].n, &id, err))
                 return RA_EDB;

@@ -53,7 +53,9 @@ CREATE TABLE strings (
     s  TEXT NOT NULL UNIQUE
 );
 
--- d: a dictionary id; the others are stored as they are.
+-- d: a dictionary id; the others are stored as they are. The writer reads
+-- it from here: a text field whose column is declared INTEGER is stored as
+-- its id.
 CREATE TABLE gateway_rows (
     id             INTEGER PRIMARY KEY,
     file_id        INTEGER REFERENCES files(id),
