@@ -282,24 +282,60 @@ ra_sha256_hex(const void *p, size_t n, char out[65])
 int
 ra_parse_i64(const char *p, size_t n, int64_t *out)
 {
-    char tmp[32], *end;
-    long long v;
+    uint64_t v = 0, lim = INT64_MAX;
+    size_t i = 0;
 
     while (n && (*p == ' ' || *p == '\t'))
         p++, n--;
     while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
         n--;
-    if (n == 0 || n >= sizeof tmp)
+    if (n == 0 || n >= 32)
         return -1;
-    memcpy(tmp, p, n);
-    tmp[n] = '\0';
-    if (!(tmp[0] == '-' || tmp[0] == '+' || (tmp[0] >= '0' && tmp[0] <= '9')))
+    if (p[0] == '-' || p[0] == '+') {
+        lim += p[0] == '-'; /* |INT64_MIN| */
+        i = 1;
+    }
+    if (i == n)
         return -1;
-    errno = 0;
-    v = strtoll(tmp, &end, 10);
-    if (errno || *end)
+    for (; i < n; i++) {
+        unsigned d = (unsigned)((unsigned char)p[i] - '0');
+        if (d > 9 || v > (lim - d) / 10)
+            return -1; /* not a digit, or out of range */
+        v = v * 10 + d;
+    }
+    *out = lim > INT64_MAX ? (v ? -(int64_t)(v - 1) - 1 : 0) : (int64_t)v;
+    return 0;
+}
+
+/* Exact without strtod: up to 15 digits (below 2^53) over a power of ten
+ * up to 10^15, both exact doubles, so the one division rounds correctly,
+ * as strtod does. Returns -1 for any other shape. */
+static int
+f64_short(const char *p, size_t n, double *out)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,
+                                   1e6, 1e7, 1e8,  1e9,  1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15};
+    uint64_t m = 0;
+    size_t i = 0, digits = 0, frac = 0;
+    int neg = 0, dot = 0;
+
+    if (p[0] == '-' || p[0] == '+')
+        neg = p[i++] == '-';
+    for (; i < n; i++) {
+        if (p[i] == '.' && !dot) {
+            dot = 1;
+            continue;
+        }
+        if (p[i] < '0' || p[i] > '9' || ++digits > 15)
+            return -1;
+        m = m * 10 + (uint64_t)(p[i] - '0');
+        frac += dot;
+    }
+    if (!digits)
         return -1;
-    *out = (int64_t)v;
+    double v = (double)m / pow10[frac];
+    *out = neg ? -v : v;
     return 0;
 }
 
@@ -315,6 +351,8 @@ ra_parse_f64(const char *p, size_t n, double *out)
         n--;
     if (n == 0 || n >= sizeof tmp)
         return -1;
+    if (f64_short(p, n, out) == 0)
+        return 0;
     memcpy(tmp, p, n);
     tmp[n] = '\0';
     if (!(tmp[0] == '-' || tmp[0] == '+' || tmp[0] == '.' ||

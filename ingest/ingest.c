@@ -108,7 +108,13 @@ ra_tz_parse(const char *tz, struct ra_timectx *tc)
 static void
 out_text(struct ra_arena *a, struct ra_out *o, const char *s, size_t n)
 {
+    const uint64_t ones = 0x0101010101010101u, highs = ones << 7;
     size_t i = 0;
+    for (uint64_t w; i + 8 <= n; i += 8) { /* 8 bytes: none high or zero */
+        memcpy(&w, s + i, 8);
+        if ((w | ((w - ones) & ~w)) & highs)
+            break;
+    }
     while (i < n && (unsigned char)s[i] < 0x80 && s[i] != '\0')
         i++;
     o->t = RA_O_TEXT;

@@ -41,6 +41,8 @@ struct ra_norm {
     struct redact_rule *redact;
     size_t nredact;
     uint32_t hint_first[256]; /* rules whose hint starts with this byte */
+    uint32_t hint_next[256];  /* ... whose hint goes on with it (or ends) */
+    uint32_t hint_one;        /* rules whose hint is one byte */
     struct strlist volatile_h, variant_h, identity_h, credential_h;
     struct uname_rule *uname;
     size_t nuname;
@@ -157,10 +159,20 @@ on_redact(struct ra_norm *n, char *key, char *rest, struct ra_err *err)
     for (char *c = r.hint; *c; c++)
         if (*c >= 'A' && *c <= 'Z')
             *c = (char)(*c + 32);
-    unsigned char f0 = (unsigned char)r.hint[0];
-    n->hint_first[f0] |= 1u << n->nredact;
+    uint32_t bit = 1u << n->nredact;
+    unsigned char f0 = (unsigned char)r.hint[0], f1 = (unsigned char)r.hint[1];
+    n->hint_first[f0] |= bit;
     if (f0 >= 'a' && f0 <= 'z')
-        n->hint_first[f0 - 32] |= 1u << n->nredact;
+        n->hint_first[f0 - 32] |= bit;
+    if (r.hintlen == 1) {
+        n->hint_one |= bit;
+        for (size_t c = 0; c < 256; c++)
+            n->hint_next[c] |= bit;
+    } else {
+        n->hint_next[f1] |= bit;
+        if (f1 >= 'a' && f1 <= 'z')
+            n->hint_next[f1 - 32] |= bit;
+    }
     r.secret_group =
         pcre2_substring_number_from_name(r.re, (PCRE2_SPTR) "secret");
     n->redact = xrealloc(n->redact, (n->nredact + 1) * sizeof *n->redact);
@@ -278,32 +290,39 @@ ra_norm_free(struct ra_norm *n)
     free(n);
 }
 
-/* Which rules' hints occur in s (one pass over s, any case). */
+/* Which rules' hints occur in s (one pass over s, any case). A byte pair
+ * filters the candidates: most letters start some hint, few pairs do. */
 static uint32_t
 hints_present(const struct ra_norm *n, const char *s, size_t len)
 {
+    const unsigned char *u = (const unsigned char *)s;
     uint32_t found = 0, all = n->nredact >= 32 ? ~0u
                                                : (1u << n->nredact) - 1;
-    for (size_t i = 0; i < len && found != all; i++) {
-        uint32_t m = n->hint_first[(unsigned char)s[i]] & ~found;
-        while (m) {
+    for (size_t i = 0; i < len; i++) {
+        uint32_t m = n->hint_first[u[i]] &
+                     (i + 1 < len ? n->hint_next[u[i + 1]] : n->hint_one);
+        if (!(m &= ~found))
+            continue;
+        do {
             int r = __builtin_ctz(m);
             const struct redact_rule *rule = &n->redact[r];
+            size_t k = 2;
             m &= m - 1;
-            size_t k = 1;
             if (i + rule->hintlen > len)
                 continue;
             while (k < rule->hintlen) {
-                char c = s[i + k];
+                unsigned char c = u[i + k];
                 if (c >= 'A' && c <= 'Z')
-                    c = (char)(c + 32);
-                if (c != rule->hint[k])
+                    c = (unsigned char)(c + 32);
+                if (c != (unsigned char)rule->hint[k])
                     break;
                 k++;
             }
-            if (k == rule->hintlen)
+            if (k >= rule->hintlen) /* one-byte hints: k = 2 */
                 found |= 1u << r;
-        }
+        } while (m);
+        if (found == all)
+            break;
     }
     return found;
 }

@@ -1,0 +1,119 @@
+/* test_numbers.c -- ra_parse_i64 and ra_parse_f64: the shapes logs hold,
+ * the edges, and a seeded sweep against strtoll / strtod (the digit loop
+ * and the short-decimal path must agree with them to the bit). */
+#include "check.h"
+#include "common/ra.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+static int
+i64(const char *s, int64_t *v)
+{
+    return ra_parse_i64(s, strlen(s), v);
+}
+
+static int
+f64(const char *s, double *v)
+{
+    return ra_parse_f64(s, strlen(s), v);
+}
+
+/* strtod's answer for s, or -1 where ra_parse_f64 must refuse. */
+static int
+ref_f64(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    return end == s || *end || errno || !isfinite(*v) ? -1 : 0;
+}
+
+static uint64_t seed = 20261125;
+
+static unsigned
+rnd(unsigned n)
+{
+    seed = seed * 6364136223846793005u + 1442695040888963407u;
+    return (unsigned)(seed >> 33) % n;
+}
+
+int
+main(void)
+{
+    int64_t v;
+    double d;
+
+    /* integers */
+    CHECK(i64("0", &v) == 0 && v == 0);
+    CHECK(i64("-0", &v) == 0 && v == 0);
+    CHECK(i64("+42", &v) == 0 && v == 42);
+    CHECK(i64("  245\t", &v) == 0 && v == 245);
+    CHECK(i64("007", &v) == 0 && v == 7);
+    CHECK(i64("9223372036854775807", &v) == 0 && v == INT64_MAX);
+    CHECK(i64("-9223372036854775808", &v) == 0 && v == INT64_MIN);
+    CHECK(i64("9223372036854775808", &v) == -1);
+    CHECK(i64("-9223372036854775809", &v) == -1);
+    CHECK(i64("99999999999999999999", &v) == -1);
+    CHECK(i64("", &v) == -1);
+    CHECK(i64("   ", &v) == -1);
+    CHECK(i64("-", &v) == -1);
+    CHECK(i64("+", &v) == -1);
+    CHECK(i64("+-5", &v) == -1);
+    CHECK(i64("12a", &v) == -1);
+    CHECK(i64("1 2", &v) == -1);
+    CHECK(i64("0x10", &v) == -1);
+    CHECK(i64("1.5", &v) == -1);
+    CHECK(ra_parse_i64("12\0" "3", 4, &v) == -1); /* a NUL inside */
+    CHECK(i64("00000000000000000000000000000001", &v) == -1); /* 32 bytes */
+
+    /* decimals: the short path and strtod's */
+    CHECK(f64("1795515302.117", &d) == 0 && d == 1795515302.117);
+    CHECK(f64("0.1", &d) == 0 && d == 0.1);
+    CHECK(f64("-0", &d) == 0 && d == 0 && signbit(d));
+    CHECK(f64(".5", &d) == 0 && d == 0.5);
+    CHECK(f64("5.", &d) == 0 && d == 5.0);
+    CHECK(f64("+2.25", &d) == 0 && d == 2.25);
+    CHECK(f64("1e3", &d) == 0 && d == 1000.0);
+    CHECK(f64("1234567890.1234567", &d) == 0 && d == 1234567890.1234567);
+    CHECK(f64(".", &d) == -1);
+    CHECK(f64("-", &d) == -1);
+    CHECK(f64("1.2.3", &d) == -1);
+    CHECK(f64("inf", &d) == -1);
+    CHECK(f64("nan", &d) == -1);
+    CHECK(f64("1e999", &d) == -1);
+    CHECK(f64("12 ms", &d) == -1);
+
+    /* the sweep: signs, digits, dots, up to 20 characters */
+    static const char alphabet[] = "0123456789012345678901234567890.-+e";
+    int agree = 1;
+    for (int t = 0; t < 200000 && agree; t++) {
+        char s[24];
+        unsigned n = 1 + rnd(20);
+        for (unsigned k = 0; k < n; k++)
+            s[k] = alphabet[rnd(k ? sizeof alphabet - 2 : sizeof alphabet - 1)];
+        s[n] = '\0';
+        double want, got;
+        int rw = ref_f64(s, &want), rg = f64(s, &got);
+        if (rw != rg || (rw == 0 && memcmp(&want, &got, sizeof got))) {
+            fprintf(stderr, "f64 '%s': strtod %d %.17g, ours %d %.17g\n", s,
+                    rw, want, rg, got);
+            agree = 0;
+        }
+        char *end;
+        errno = 0;
+        long long w = strtoll(s, &end, 10);
+        int ok = !errno && end != s && !*end;
+        int64_t g;
+        if (ok != (i64(s, &g) == 0) || (ok && g != w)) {
+            fprintf(stderr, "i64 '%s': strtoll %d %lld, ours %lld\n", s, ok,
+                    w, (long long)g);
+            agree = 0;
+        }
+    }
+    CHECK(agree);
+
+    return check_done();
+}
