@@ -279,6 +279,90 @@ ra_sha256_hex(const void *p, size_t n, char out[65])
     out[64] = '\0';
 }
 
+/* Eight bytes at a time, multiply and fold, then a final mix (murmur3's
+ * fmix64) so that the low bits, the slot, depend on every byte: without it
+ * strings sharing a tail probed ten slots a lookup. Never 0 (a hash table's
+ * empty slot). */
+uint64_t
+ra_hash64(const void *p, size_t n)
+{
+    const char *s = p;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    if (n) { /* the tail in at most two loads (bytes copied one by one
+                into a word stalled the load that read it back) */
+        uint32_t a, b;
+        if (n >= 4) {
+            memcpy(&a, s, 4);
+            memcpy(&b, s + n - 4, 4);
+            w = (uint64_t)a << 32 | b;
+        } else {
+            const unsigned char *u = (const unsigned char *)s;
+            w = (uint64_t)u[0] << 16 | (uint64_t)u[n / 2] << 8 | u[n - 1];
+        }
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h | 1;
+}
+
+/* Most texts hashed while parsing repeat (one fingerprint text per client
+ * and gateway, one key per caller): each thread keeps the digests of its
+ * last texts up to 1 KiB in a direct-mapped table. */
+#define MEMO_SLOTS 256
+#define MEMO_MAX 1024
+struct sha_memo {
+    uint64_t h;
+    size_t len, cap;
+    char *text;
+    char hex[65];
+};
+static _Thread_local struct sha_memo *tl_memo;
+
+void
+ra_sha256_hex_memo(const void *p, size_t n, char out[65])
+{
+    if (n > MEMO_MAX) {
+        ra_sha256_hex(p, n, out);
+        return;
+    }
+    if (!tl_memo)
+        tl_memo = xcalloc(MEMO_SLOTS, sizeof *tl_memo);
+    uint64_t h = ra_hash64(p, n);
+    struct sha_memo *m = &tl_memo[h % MEMO_SLOTS];
+    if (m->h == h && m->len == n && !memcmp(m->text, p, n)) {
+        memcpy(out, m->hex, 65);
+        return;
+    }
+    ra_sha256_hex(p, n, out);
+    if (!m->text || m->cap < n) {
+        m->cap = n < 64 ? 64 : MEMO_MAX;
+        free(m->text);
+        m->text = xmalloc(m->cap);
+    }
+    memcpy(m->text, p, n);
+    m->h = h;
+    m->len = n;
+    memcpy(m->hex, out, 65);
+}
+
+void
+ra_sha256_memo_free(void)
+{
+    if (!tl_memo)
+        return;
+    for (size_t i = 0; i < MEMO_SLOTS; i++)
+        free(tl_memo[i].text);
+    free(tl_memo);
+    tl_memo = NULL;
+}
+
 int
 ra_parse_i64(const char *p, size_t n, int64_t *out)
 {

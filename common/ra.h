@@ -100,6 +100,12 @@ void ra_arena_free(struct ra_arena *a);
 
 /* SHA-256 of p[0..n) as 64 lower-case hex digits plus NUL in out. */
 void ra_sha256_hex(const void *p, size_t n, char out[65]);
+/* The same, remembered per thread for texts that repeat (fingerprints, keys);
+ * ra_sha256_memo_free() drops the calling thread's memory of them. */
+void ra_sha256_hex_memo(const void *p, size_t n, char out[65]);
+void ra_sha256_memo_free(void);
+/* A fast non-cryptographic hash of p[0..n) for hash tables; never 0. */
+uint64_t ra_hash64(const void *p, size_t n);
 
 /* Parse a base-10 int64 from exactly p[0..n) (surrounding spaces allowed).
  * Returns 0 and sets *out, or -1 when it is not a number or out of range. */

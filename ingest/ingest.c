@@ -279,7 +279,7 @@ build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
                                                              : s[k]);
                 h[64] = '\0';
             } else {
-                ra_sha256_hex(s, n, h);
+                ra_sha256_hex_memo(s, n, h);
             }
             o->t = RA_O_TEXT;
             o->s = h;

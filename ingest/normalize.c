@@ -50,6 +50,9 @@ struct ra_norm {
 
 /* Match data is per thread: the rules are shared by the parser threads. */
 static _Thread_local pcre2_match_data *tl_md;
+/* The headers' stored form and fingerprint text are built here, then copied
+ * to the record's arena: one buffer per thread, grown once. */
+static _Thread_local struct ra_buf tl_hdr_buf;
 
 static pcre2_match_data *
 match_data(void)
@@ -66,6 +69,8 @@ ra_norm_thread_done(void)
 {
     pcre2_match_data_free(tl_md);
     tl_md = NULL;
+    ra_buf_release(&tl_hdr_buf);
+    ra_sha256_memo_free();
 }
 
 static void
@@ -463,7 +468,7 @@ finish_fp(const struct hdr *h, size_t count, char fp[17],
     ra_buf_adds(fpbuf, "\nauth=");
     ra_buf_adds(fpbuf, scheme);
     char full[65];
-    ra_sha256_hex(fpbuf->data, fpbuf->len, full);
+    ra_sha256_hex_memo(fpbuf->data, fpbuf->len, full);
     memcpy(fp, full, 16);
     fp[16] = '\0';
 }
@@ -511,7 +516,7 @@ ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
     const cJSON *root;
     struct hdr local[16], *h = local;
     size_t count = 0, cap = sizeof local / sizeof local[0];
-    struct ra_buf b = RA_BUF_INIT;
+    struct ra_buf *b = &tl_hdr_buf;
     int rc = -1;
 
     *ua = NULL;
@@ -574,34 +579,34 @@ ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
         }
     }
     /* The stored form: [[name, value-or-null], ...], variant values only. */
-    ra_buf_addc(&b, '[');
+    ra_buf_reset(b);
+    ra_buf_addc(b, '[');
     for (size_t i = 0; i < count; i++) {
         int keep = h[i].value &&
                    (h[i].flags & (H_VARIANT | H_CREDENTIAL)) == H_VARIANT;
         if (i)
-            ra_buf_addc(&b, ',');
-        ra_buf_addc(&b, '[');
-        ra_buf_add_json_str(&b, h[i].name, h[i].nlen);
-        ra_buf_addc(&b, ',');
+            ra_buf_addc(b, ',');
+        ra_buf_addc(b, '[');
+        ra_buf_add_json_str(b, h[i].name, h[i].nlen);
+        ra_buf_addc(b, ',');
         if (keep)
-            ra_buf_add_json_str(&b, h[i].value, h[i].vlen);
+            ra_buf_add_json_str(b, h[i].value, h[i].vlen);
         else
-            ra_buf_adds(&b, "null");
-        ra_buf_addc(&b, ']');
+            ra_buf_adds(b, "null");
+        ra_buf_addc(b, ']');
         if (h[i].value && hdr_is(&h[i], "user-agent", 10)) {
             *ua = h[i].value;
             *ualen = h[i].vlen;
         }
     }
-    ra_buf_addc(&b, ']');
-    *json = ra_arena_strndup(a, b.data, b.len);
-    *jlen = b.len;
-    finish_fp(h, count, fp, &b);
+    ra_buf_addc(b, ']');
+    *json = ra_arena_strndup(a, b->data, b->len);
+    *jlen = b->len;
+    finish_fp(h, count, fp, b);
     rc = 0;
 out:
     if (h != local)
         free(h);
-    ra_buf_release(&b);
     cJSON_Delete(owned);
     return rc;
 }

@@ -623,45 +623,13 @@ dict_grow(struct dict *d)
     d->cap = cap;
 }
 
-/* Eight bytes at a time, multiply and fold, then a final mix (murmur3's
- * fmix64) so that the low bits, the slot, depend on every byte: without it
- * strings sharing a tail probed ten slots a lookup. Never 0, which marks an
- * empty slot. */
-static uint64_t
-dict_hash(const char *s, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
-    for (; n >= 8; s += 8, n -= 8) {
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
-    }
-    if (n) { /* the tail in at most two loads (bytes copied one by one
-                into a word stalled the load that read it back) */
-        uint32_t a, b;
-        if (n >= 4) {
-            memcpy(&a, s, 4);
-            memcpy(&b, s + n - 4, 4);
-            w = (uint64_t)a << 32 | b;
-        } else {
-            const unsigned char *u = (const unsigned char *)s;
-            w = (uint64_t)u[0] << 16 | (uint64_t)u[n / 2] << 8 | u[n - 1];
-        }
-        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-    }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return h | 1;
-}
-
 /* The dictionary id of s[0..n), added to `strings` if it is new. */
 static int
 dict_id(struct ra_writer *w, const char *s, size_t n, int64_t *id,
         struct ra_err *err)
 {
     struct dict *d = &w->dict;
-    uint64_t h = dict_hash(s, n);
+    uint64_t h = ra_hash64(s, n);
     size_t i;
 
     if (!d->slot) {

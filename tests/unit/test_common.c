@@ -1,6 +1,8 @@
-/* test_numbers.c -- ra_parse_i64 and ra_parse_f64: the shapes logs hold,
- * the edges, and a seeded sweep against strtoll / strtod (the digit loop
- * and the short-decimal path must agree with them to the bit). */
+/* test_common.c -- common/ra.c's hot helpers. ra_parse_i64 and
+ * ra_parse_f64: the shapes logs hold, the edges, and a seeded sweep against
+ * strtoll / strtod (the digit loop and the short-decimal path must agree
+ * with them to the bit). ra_sha256_hex_memo: the same digests as
+ * ra_sha256_hex, however texts repeat, collide in its table or outgrow it. */
 #include "check.h"
 #include "common/ra.h"
 
@@ -114,6 +116,31 @@ main(void)
         }
     }
     CHECK(agree);
+
+    /* digests: known vectors, then texts of 0..1100 bytes cycling through
+     * more than the memo's 256 slots, each asked for three times */
+    char hex[65], want[65];
+    ra_sha256_hex_memo("", 0, hex);
+    CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb924"
+                   "27ae41e4649b934ca495991b7852b855");
+    ra_sha256_hex_memo("abc", 3, hex);
+    CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223"
+                   "b00361a396177a9cb410ff61f20015ad");
+    static char text[1100];
+    for (size_t k = 0; k < sizeof text; k++)
+        text[k] = (char)('a' + rnd(26));
+    int same = 1;
+    for (int round = 0; round < 3; round++)
+        for (size_t len = 0; len <= sizeof text && same; len += 3) {
+            ra_sha256_hex(text, len, want);
+            ra_sha256_hex_memo(text, len, hex);
+            same = !strcmp(hex, want);
+            if (!same)
+                fprintf(stderr, "memo differs at %zu bytes\n", len);
+        }
+    CHECK(same);
+    ra_sha256_memo_free();
+    ra_sha256_memo_free(); /* twice is harmless */
 
     return check_done();
 }
