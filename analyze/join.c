@@ -42,10 +42,21 @@ struct pair {
     int64_t acct, sess;
 };
 
+/* Links are stored LINK_BATCH to a statement: one row per statement cost
+ * as much in statement overhead as in the row. */
+#define LINK_BATCH 64
+
+struct link {
+    int64_t g, p, dt;
+    const char *how;
+};
+
 struct join {
     unsigned char *gused, *pused;
     int64_t gmax, pmax;
-    sqlite3_stmt *ins;
+    sqlite3_stmt *ins, *insn; /* one row; LINK_BATCH rows */
+    struct link buf[LINK_BATCH];
+    int nbuf;
     int64_t links;
     struct ra_err *err;
     struct pair *pairs; /* the map's (account, session) pairs, sorted */
@@ -64,21 +75,38 @@ mark(unsigned char *bits, int64_t id)
     bits[id >> 3] |= (unsigned char)(1u << (id & 7));
 }
 
+/* Store the buffered links, in the order they were made. */
+static int
+flush_links(struct join *j)
+{
+    int full = j->nbuf == LINK_BATCH;
+    for (int i = 0; i < j->nbuf;) {
+        sqlite3_stmt *st = full ? j->insn : j->ins;
+        int k = 1;
+        sqlite3_reset(st);
+        do {
+            const struct link *l = &j->buf[i++];
+            sqlite3_bind_int64(st, k++, l->g);
+            sqlite3_bind_int64(st, k++, l->p);
+            sqlite3_bind_text(st, k++, l->how, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, k++, l->dt);
+        } while (full && i < j->nbuf);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            return ra_err_set(j->err, RA_EDB, "cannot store a link: %s",
+                              sqlite3_errmsg(sqlite3_db_handle(st)));
+    }
+    j->nbuf = 0;
+    return 0;
+}
+
 static int
 link_pair(struct join *j, int64_t g, int64_t p, int64_t dt, const char *how)
 {
     mark(j->gused, g);
     mark(j->pused, p);
-    sqlite3_reset(j->ins);
-    sqlite3_bind_int64(j->ins, 1, g);
-    sqlite3_bind_int64(j->ins, 2, p);
-    sqlite3_bind_text(j->ins, 3, how, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(j->ins, 4, dt);
-    if (sqlite3_step(j->ins) != SQLITE_DONE)
-        return ra_err_set(j->err, RA_EDB, "cannot store a link: %s",
-                          sqlite3_errmsg(sqlite3_db_handle(j->ins)));
+    j->buf[j->nbuf++] = (struct link){g, p, dt, how};
     j->links++;
-    return 0;
+    return j->nbuf == LINK_BATCH ? flush_links(j) : 0;
 }
 
 /* Pass 1: request ids, candidates from SQL, best first. */
@@ -550,10 +578,20 @@ ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks, struct ra_err *err)
         rc = RA_EDB;
         goto out;
     }
+    struct ra_buf sql = RA_BUF_INIT;
+    ra_buf_adds(&sql, "INSERT INTO links VALUES (?, ?, ?, ?)");
+    for (int i = 1; i < LINK_BATCH; i++)
+        ra_buf_adds(&sql, ", (?, ?, ?, ?)");
+    rc = sqlite3_prepare_v2(db, sql.data, -1, &j.insn, NULL);
+    ra_buf_release(&sql);
+    if (rc != SQLITE_OK) {
+        rc = ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(db));
+        goto out;
+    }
     phase(NULL);
     if ((rc = ra_sql_run(db, "link_request_id", NULL, 0, take, &j, err)) ||
         (rc = session_pass(db, &j, tolerance, err)) ||
-        (phase(NULL), 0) ||
+        (rc = flush_links(&j)) || (phase(NULL), 0) ||
         (rc = ra_db_exec(db, "CREATE UNIQUE INDEX links_gateway "
                              "ON links(gateway_id); "
                              "CREATE UNIQUE INDEX links_proxy "
@@ -564,6 +602,7 @@ ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks, struct ra_err *err)
     *nlinks = j.links;
 out:
     sqlite3_finalize(j.ins);
+    sqlite3_finalize(j.insn);
     free(j.pairs);
     free(j.gused);
     free(j.pused);
