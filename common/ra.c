@@ -53,6 +53,16 @@ xcalloc(size_t n, size_t size)
 }
 
 void *
+xcalloc_lines(size_t size)
+{
+    size_t n = (size + RA_CACHE_LINE - 1) / RA_CACHE_LINE * RA_CACHE_LINE;
+    void *p = aligned_alloc(RA_CACHE_LINE, n ? n : RA_CACHE_LINE);
+    if (!p)
+        ra_oom();
+    return memset(p, 0, n ? n : RA_CACHE_LINE);
+}
+
+void *
 xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
@@ -205,7 +215,7 @@ struct ra_arena {
 struct ra_arena *
 ra_arena_new(void)
 {
-    return xcalloc(1, sizeof(struct ra_arena));
+    return xcalloc_lines(sizeof(struct ra_arena));
 }
 
 void *

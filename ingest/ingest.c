@@ -26,8 +26,8 @@
 #define RA_BATCH 50000
 #define RA_SHOW_REJECTS 10
 
-struct ctx {
-    const struct ra_ingest_opts *o;
+struct ctx { /* read by every thread: no line shared with what one writes */
+    _Alignas(RA_CACHE_LINE) const struct ra_ingest_opts *o;
     struct ra_format **fmts;
     size_t nfmts;
     struct ra_norm *norm;
@@ -540,8 +540,8 @@ struct filestate {
 enum { Q_REC = 1, Q_TAIL, Q_REJECT };            /* encoded items */
 enum { L_LINE = 1, L_TAIL, L_DAMAGED, L_TOO_LONG }; /* raw lines */
 
-struct batch {
-    struct ra_buf raw; /* [kind u8][line i64][len u32][bytes] per line */
+struct batch { /* one thread's at a time: a cache line of its own */
+    _Alignas(RA_CACHE_LINE) struct ra_buf raw; /* [kind u8][line i64][len u32][bytes] per line */
     size_t nraw;
     struct ra_buf data; /* encoded items for the writer */
     size_t items;
@@ -552,7 +552,7 @@ struct batch {
 };
 
 struct queue {
-    pthread_mutex_t mu;
+    _Alignas(RA_CACHE_LINE) pthread_mutex_t mu;
     pthread_cond_t cv;
     struct batch *free_[RA_SLOTS], *raw[RA_SLOTS], *done[RA_SLOTS];
     int nfree, nraw, ndone; /* raw[] is in reading order */
@@ -658,7 +658,7 @@ emit_reject(struct batch *b, int64_t line_no, const char *reason,
 
 /* The reader thread's state. */
 struct reader {
-    struct ctx *c;
+    _Alignas(RA_CACHE_LINE) struct ctx *c;
     struct filestate *fs;
     struct ra_reader *r;
     struct queue *q;
@@ -672,10 +672,12 @@ struct reader {
 
 /* A parser thread's state: its own parser (arena, match data, engine). */
 struct worker {
-    struct ctx *c;
+    _Alignas(RA_CACHE_LINE) struct ctx *c;
     struct filestate *fs;
     struct queue *q;
-    struct ra_parser *p;
+    struct ra_parser *p; /* made by the thread: its memory is the thread's */
+    const char *first;   /* the CSV framing's line, or NULL */
+    size_t firstn;
     struct ra_timectx tc;
     struct batch *b;
     pthread_t th;
@@ -873,6 +875,9 @@ parse_slots(void *arg)
     struct worker *w = arg;
     struct queue *q = w->q;
 
+    w->p = ra_parser_new(w->fs->f, &w->tc);
+    if (w->first)
+        ra_parser_csv_framing(w->p, w->first, w->firstn);
     for (;;) {
         pthread_mutex_lock(&q->mu);
         while (q->nraw == 0 && !q->read_all && !q->stop)
@@ -1238,9 +1243,8 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         wk[i].fs = &fs;
         wk[i].q = &q;
         wk[i].tc = tc;
-        wk[i].p = ra_parser_new(fs.f, &wk[i].tc);
-        if (first)
-            ra_parser_csv_framing(wk[i].p, first, firstn);
+        wk[i].first = first;
+        wk[i].firstn = firstn;
     }
     if (pthread_create(&th, NULL, read_stream, &rd) != 0) {
         rc = ra_err_set(err, RA_EIO, "cannot start a thread");

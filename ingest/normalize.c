@@ -257,7 +257,7 @@ fail:
 struct ra_norm *
 ra_norm_load(struct ra_err *err)
 {
-    struct ra_norm *n = xcalloc(1, sizeof *n);
+    struct ra_norm *n = xcalloc_lines(sizeof *n); /* read by every parser */
     if (each_line("redact.rules", on_redact, n, err) ||
         each_line("headers.conf", on_headers, n, err) ||
         each_line("usernames.rules", on_uname, n, err)) {

@@ -50,7 +50,7 @@ resolve(struct csv_state *s, char **names, size_t n)
 static void *
 csv_open(struct ra_format *f)
 {
-    struct csv_state *s = xcalloc(1, sizeof *s);
+    struct csv_state *s = xcalloc_lines(sizeof *s);
     s->f = f;
     s->colof = xcalloc(f->nrefs + 1, sizeof *s->colof);
     if (csv_init(&s->cp, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {

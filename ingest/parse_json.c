@@ -74,7 +74,7 @@ json_compile(struct ra_format *f, struct ra_err *err)
 static void *
 json_open(struct ra_format *f)
 {
-    struct json_state *s = xcalloc(1, sizeof *s);
+    struct json_state *s = xcalloc_lines(sizeof *s);
     s->arena = ra_arena_new();
     size_t size = 8;
     while (size < 2 * f->nslots + 1)

@@ -40,7 +40,7 @@ regex_compile(struct ra_format *f, struct ra_err *err)
 static void *
 regex_open(struct ra_format *f)
 {
-    struct regex_state *s = xcalloc(1, sizeof *s);
+    struct regex_state *s = xcalloc_lines(sizeof *s);
     s->md = pcre2_match_data_create_from_pattern(f->re, NULL);
     s->ov = pcre2_get_ovector_pointer(s->md);
     return s;

@@ -81,7 +81,7 @@ ops_for(enum ra_engine e)
 struct ra_parser *
 ra_parser_new(struct ra_format *f, struct ra_timectx *tc)
 {
-    struct ra_parser *p = xcalloc(1, sizeof *p);
+    struct ra_parser *p = xcalloc_lines(sizeof *p);
     p->f = f;
     p->ops = ops_for(f->engine);
     p->st = p->ops->open(f);

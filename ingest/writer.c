@@ -298,7 +298,7 @@ prepare_insert(struct ra_writer *w, enum ra_source src, struct ra_err *err)
 struct ra_writer *
 ra_writer_open(const char *path, struct ra_err *err)
 {
-    struct ra_writer *w = xcalloc(1, sizeof *w);
+    struct ra_writer *w = xcalloc_lines(sizeof *w);
     struct ra_buf cp = RA_BUF_INIT;
     ra_buf_addf(&cp, "%s-claims", path);
     w->claims = open(cp.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
