@@ -540,8 +540,9 @@ struct filestate {
 enum { Q_REC = 1, Q_TAIL, Q_REJECT };            /* encoded items */
 enum { L_LINE = 1, L_TAIL, L_DAMAGED, L_TOO_LONG }; /* raw lines */
 
-struct batch { /* one thread's at a time: a cache line of its own */
-    _Alignas(RA_CACHE_LINE) struct ra_buf raw; /* [kind u8][line i64][len u32][bytes] per line */
+struct batch { /* one thread's at a time: cache lines of its own */
+    /* [kind u8][line i64][len u32][bytes] per line */
+    _Alignas(RA_CACHE_LINE) struct ra_buf raw;
     size_t nraw;
     struct ra_buf data; /* encoded items for the writer */
     size_t items;
