@@ -666,6 +666,7 @@ struct reader {
     struct batch *b;
     uint64_t seq;
     int64_t line_no, offset, size_read, lines;
+    uint64_t zpos; /* compressed bytes read (gzip): for the progress ETA */
     int broken;
     struct ra_err rerr;
     double cpu; /* CPU seconds of the thread (RELAYAUDIT_TIMINGS) */
@@ -812,10 +813,13 @@ read_stream(void *arg)
             put_line(rd->b, L_LINE, rec_line, p, n);
             rd->offset = rd->size_read = (int64_t)end;
         }
-        if ((rd->b->nraw >= RA_BATCH_ITEMS ||
-             rd->b->raw.len >= RA_BATCH_BYTES) &&
-            ship(rd, 0) != 0)
-            break;
+        if (rd->b->nraw >= RA_BATCH_ITEMS ||
+            rd->b->raw.len >= RA_BATCH_BYTES) {
+            __atomic_store_n(&rd->zpos, ra_reader_zpos(rd->r),
+                             __ATOMIC_RELAXED);
+            if (ship(rd, 0) != 0)
+                break;
+        }
     }
     if (rd->b)
         ship(rd, 1);
@@ -1291,11 +1295,15 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             int64_t nl = __atomic_load_n(&rd.lines, __ATOMIC_RELAXED);
             last_progress = now_s();
             char eta[48] = "";
-            /* An ETA where the total is known: plain files. */
-            if (fs.is_plain && fs.l.offset > 0 && fi.size > fs.l.offset)
+            /* An ETA where the total is known: plain files by the bytes
+             * stored, .gz files by the compressed bytes read. */
+            uint64_t zpos = __atomic_load_n(&rd.zpos, __ATOMIC_RELAXED);
+            double done = fs.is_plain ? (double)fs.l.offset : (double)zpos,
+                   size = (double)fi.size;
+            if ((fs.is_plain || ra_reader_is_gzip(r)) && done > 0 &&
+                size > done)
                 snprintf(eta, sizeof eta, ", ETA %.0f s",
-                         el * (double)(fi.size - fs.l.offset) /
-                             (double)fs.l.offset);
+                         el * (size - done) / done);
             fprintf(stderr, "\rrelayaudit: '%s': %lld lines, %.1f MB, "
                             "%.0f lines/s%s   ",
                     fs.path, (long long)nl, (double)fs.l.offset / 1e6,

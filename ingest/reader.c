@@ -356,6 +356,12 @@ ra_reader_tell(const struct ra_reader *r)
     return r->base;
 }
 
+uint64_t
+ra_reader_zpos(const struct ra_reader *r)
+{
+    return r->gzip ? r->zin_total + (uint64_t)(r->zs.next_in - r->zin) : 0;
+}
+
 /* Discard bytes up to and including the next '\n' (or to the end). */
 static void
 skip_rest_of_line(struct ra_reader *r)

@@ -53,5 +53,8 @@ int ra_reader_next(struct ra_reader *r, struct ra_line *l, struct ra_err *err);
 
 /* Decompressed bytes consumed so far (the offset of the next line). */
 uint64_t ra_reader_tell(const struct ra_reader *r);
+/* The compressed bytes inflated so far (gzip), else 0: how far through the
+ * file a .gz is, for an ETA. */
+uint64_t ra_reader_zpos(const struct ra_reader *r);
 
 #endif

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Progress on stderr for long ingests, when stderr is a terminal: lines, MB,
+# lines/s, and an ETA for plain files (by the bytes stored) and .gz files
+# (by the compressed bytes read). Never when stderr is not a terminal. The
+# terminal is script(1)'s; the input is large enough that this (sanitizer)
+# build takes more than the second between two progress lines.
+RA=$1
+SRC=$2
+. "$SRC/tests/scenarios/lib.inc"
+
+if ! script -qec true /dev/null </dev/null >/dev/null 2>&1; then
+  echo "skip: script(1) cannot open a terminal here"
+  exit 77
+fi
+
+awk 'BEGIN {
+  for (i = 0; i < 600000; i++)
+    printf "%d.%03d %d 10.0.%d.%d TCP_TUNNEL/200 %d CONNECT api.openai.com:443 user-%d HIER_DIRECT/203.0.113.7 -\n",
+      1795478400 + int(i / 10), i % 1000, 100 + i % 900, i % 250, i % 200,
+      1000 + i % 5000, i % 50
+}' >big.log
+gzip -c big.log >big.log.gz
+
+# tty_run CMD: what a terminal shows of CMD (a shell command line), one
+# line per carriage return, without the erase-line escapes
+tty_run() {
+  script -qec "$1" /dev/null </dev/null | tr '\r\033' '\n\n' | sed 's/^\[K//'
+}
+
+for f in big.log.gz big.log; do
+  out=$(tty_run "\"$RA\" ingest --db $f.db --format squid $f")
+  expect "$f: progress lines with an ETA on a terminal" yes \
+    "$(echo "$out" | grep -Eq "^relayaudit: '$f': [0-9]+ lines, [0-9.]+ MB, [0-9]+ lines/s, ETA [0-9]+ s" &&
+       echo yes || echo no)"
+  expect "$f: then the file's summary" yes \
+    "$(echo "$out" | grep -q "^relayaudit: '$f': squid, 600000 records, 0 rejected" &&
+       echo yes || echo no)"
+  expect "$f: every line stored" 600000 \
+    "$(q $f.db "SELECT count(*) FROM proxy_events")"
+done
+
+"$RA" ingest --db plain.db --format squid big.log.gz 2>err.txt
+expect "no progress when stderr is not a terminal" "0 0" \
+  "$(grep -c 'ETA' err.txt) $(tr -cd '\r\033' <err.txt | wc -c | tr -d ' ')"
+expect "only the summary" 1 "$(wc -l <err.txt | tr -d ' ')"
+
+exit $fail
