@@ -44,9 +44,17 @@ struct dict {
     sqlite3_stmt *find, *add;
 };
 
+/* What a parameter of an insert statement holds (bindings outlive
+ * sqlite3_reset): t is -1 until it is first bound. */
+struct bound {
+    int t;
+    int64_t i;
+};
+
 struct ra_writer {
     sqlite3 *db;
     sqlite3_stmt *ins[3]; /* gateway, proxy, map */
+    struct bound *bound[3]; /* per parameter of ins[], from 1 */
     unsigned char dict_col[3][RA_F_COUNT]; /* field stored as a string id */
     sqlite3_stmt *rej, *upd, *newfile;
     struct dict dict;
@@ -292,6 +300,11 @@ prepare_insert(struct ra_writer *w, enum ra_source src, struct ra_err *err)
     ra_buf_adds(&sql, ")");
     int rc = prepare(w->db, sql.data, &w->ins[src_index(src)], err);
     ra_buf_release(&sql);
+    int np = sqlite3_bind_parameter_count(w->ins[src_index(src)]);
+    struct bound *b = xmalloc((size_t)(np + 1) * sizeof *b);
+    for (int i = 0; i <= np; i++)
+        b[i].t = -1;
+    w->bound[src_index(src)] = b;
     return rc;
 }
 
@@ -339,8 +352,10 @@ ra_writer_close(struct ra_writer *w)
         return;
     if (w->in_tx)
         ra_writer_rollback(w);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3; i++) {
         sqlite3_finalize(w->ins[i]);
+        free(w->bound[i]);
+    }
     sqlite3_finalize(w->rej);
     sqlite3_finalize(w->upd);
     sqlite3_finalize(w->newfile);
@@ -697,44 +712,58 @@ bind_out(sqlite3_stmt *st, int i, const struct ra_out *o)
     }
 }
 
+/* Bind o to parameter i of source k's insert unless the parameter holds it
+ * already: most of a row's integers repeat the row before's (the file, the
+ * method, result, status, port and host ids), and a bind costs more than
+ * the comparison. Text is always bound (its bytes change place). */
+static void
+bind_keep(struct ra_writer *w, int k, int i, const struct ra_out *o)
+{
+    struct bound *b = &w->bound[k][i];
+    if ((o->t == RA_O_INT && b->t == RA_O_INT && b->i == o->i) ||
+        (o->t == RA_O_NULL && b->t == RA_O_NULL))
+        return;
+    bind_out(w->ins[k], i, o);
+    b->t = o->t;
+    b->i = o->i;
+}
+
 int
 ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
                  const struct ra_out *rec, const char *fp_in,
                  const char *fp_out, int64_t *rowid, struct ra_err *err)
 {
-    sqlite3_stmt *st = w->ins[src_index(src)];
-    int i = 1;
+    int k = src_index(src), i = 1;
+    sqlite3_stmt *st = w->ins[k];
+    struct ra_out v;
 
-    if (w->file_id)
-        sqlite3_bind_int64(st, i++, w->file_id);
-    else
-        sqlite3_bind_null(st, i++);
-    sqlite3_bind_int64(st, i++, line_no);
+    v = w->file_id ? (struct ra_out){.t = RA_O_INT, .i = w->file_id}
+                   : (struct ra_out){.t = RA_O_NULL};
+    bind_keep(w, k, i++, &v);
+    v = (struct ra_out){.t = RA_O_INT, .i = line_no};
+    bind_keep(w, k, i++, &v);
     for (int f = 0; f < RA_F_COUNT; f++) {
         if (!(ra_field_info[f].sources & src))
             continue;
-        if (w->dict_col[src_index(src)][f] && rec[f].t == RA_O_TEXT) {
-            int64_t id;
-            if (dict_id(w, rec[f].s, rec[f].n, &id, err))
+        if (w->dict_col[k][f] && rec[f].t == RA_O_TEXT) {
+            v = (struct ra_out){.t = RA_O_INT};
+            if (dict_id(w, rec[f].s, rec[f].n, &v.i, err))
                 return RA_EDB;
-            sqlite3_bind_int64(st, i++, id);
+            bind_keep(w, k, i++, &v);
         } else {
-            bind_out(st, i++, &rec[f]);
+            bind_keep(w, k, i++, &rec[f]);
         }
     }
     if (src == RA_SRC_GATEWAY) {
         const char *fp[2] = {fp_in, fp_out};
-        for (int k = 0; k < 2; k++, i++) {
-            int64_t id;
-            if (!fp[k])
-                sqlite3_bind_null(st, i);
-            else if (dict_id(w, fp[k], 16, &id, err))
+        for (int j = 0; j < 2; j++) {
+            v = (struct ra_out){.t = fp[j] ? RA_O_INT : RA_O_NULL};
+            if (fp[j] && dict_id(w, fp[j], 16, &v.i, err))
                 return RA_EDB;
-            else
-                sqlite3_bind_int64(st, i, id);
+            bind_keep(w, k, i++, &v);
         }
     }
-    int rc = sqlite3_step(st); /* every parameter is bound each time */
+    int rc = sqlite3_step(st); /* every parameter holds this row's value */
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return ra_err_set(err, RA_EDB, "cannot insert line %lld: %s",
