@@ -138,6 +138,20 @@ test_usernames(void)
     user("alice-US-rotate", "webshare", NULL, "US", "webshare");
     user("bob-res-cc-nl-sid-99881", "netnut", "bob-99881", "nl", "netnut");
     user("plainuser", NULL, NULL, NULL, NULL);
+    /* Keys in any case; an empty value is skipped for the next key of the
+     * same name; a key last has no value. */
+    user("brd-customer-x-SESSION-s1-Country-it", NULL, "s1", "it",
+         "brightdata");
+    user("brd-customer-x-session--country-us-session-s2", NULL, "s2", "us",
+         "brightdata");
+    user("brd-customer-x-country-us-session", NULL, NULL, "us",
+         "brightdata");
+    /* More than 64 tokens: the keys past the 64th are read too. */
+    char many[1024] = "brd-customer-x";
+    for (int i = 0; i < 40; i++)
+        strcat(many, "-k-v");
+    strcat(many, "-session-deep-country-nz");
+    user(many, NULL, "deep", "nz", "brightdata");
 }
 
 int
