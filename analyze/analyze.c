@@ -59,7 +59,9 @@ ra_params_init(struct ra_params *p)
     p->session_ttl = 3600000;
     p->sticky_window = 600000;
     p->max_callers = 1;
+    p->progress = 0;
 }
+
 
 static void
 add_seconds(struct ra_buf *b, const char *name, int64_t ms)
@@ -88,6 +90,21 @@ mono(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* The step under way, on one terminal line (cleared by done = -1). */
+static void
+show(const struct ra_params *p, double start, int done, const char *step)
+{
+    if (!p->progress)
+        return;
+    if (done < 0)
+        fputs("\r\033[K", stderr);
+    else
+        fprintf(stderr, "\rrelayaudit: analyzing: %s (%d of %d steps done, "
+                        "%.0f s)\033[K",
+                step, done, RA_NSTEPS + 1, mono() - start);
+    fflush(stderr);
 }
 
 static int64_t
@@ -367,7 +384,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
     long cores = ev && atol(ev) > 0 ? atol(ev) : sysconf(_SC_NPROCESSORS_ONLN);
     int rc;
 
-    double t0;
+    double t0, start = mono();
     memset(out, 0, sizeof *out);
     /* One write transaction for the whole run: nobody else commits until
      * it ends, so the second connection, which starts reading inside it,
@@ -432,6 +449,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         memset(&crew, 0, sizeof crew);
     }
     t0 = mono();
+    show(p, start, 0, "indexes");
     int windowed = p->since != RA_TS_MIN || p->until != RA_TS_MAX;
     if ((rc = ra_sql_run(db, "indexes", NULL, 0, NULL, NULL, err)) ||
         (windowed && (rc = ra_sql_run(db, "indexes_window", NULL, 0, NULL,
@@ -441,6 +459,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
     out->t_indexes = mono() - t0;
     for (int i = 0; i < RA_NSTEPS; i++) {
         t0 = mono();
+        show(p, start, i + 1, steps[i].name);
         sqlite3 *wdb = crew.w[i].db;
         if (wdb) {
             if ((rc = crew_wait(&crew, i, err)) ||
@@ -479,11 +498,13 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
     }
     crew_end(&crew);
     ra_buf_release(&params);
+    show(p, start, -1, NULL);
     return 0;
 
 dberr:
     rc = ra_err_set(err, RA_EDB, "analysis failed: %s", sqlite3_errmsg(db));
 fail:
+    show(p, start, -1, NULL);
     crew_end(&crew);
     sqlite3_finalize(st);
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

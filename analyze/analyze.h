@@ -17,6 +17,8 @@ struct ra_params {
     int64_t since, until; /* RA_TS_MIN / RA_TS_MAX when open */
     int64_t window, lookback, join_tolerance, session_ttl, sticky_window;
     int64_t max_callers;
+    int progress; /* show each step on stderr (a terminal); not a parameter
+                     of the analysis: not in runs.params */
 };
 
 void ra_params_init(struct ra_params *p);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char help[] =
     "usage: relayaudit analyze [--db F] [--since T] [--until T] [--tz Z]\n"
@@ -108,6 +109,7 @@ cmd_analyze(int argc, char **argv)
     int c, rc;
 
     ra_params_init(&p);
+    p.progress = isatty(2);
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {

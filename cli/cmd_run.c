@@ -110,6 +110,7 @@ cmd_run(int argc, char **argv)
     o.note = ra_note_stderr;
     o.progress = isatty(2);
     ra_params_init(&p);
+    p.progress = o.progress;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+ho:", longopts, NULL)) != -1) {

@@ -1,9 +1,10 @@
 #!/bin/sh
-# Progress on stderr for long ingests, when stderr is a terminal: lines, MB,
-# lines/s, and an ETA for plain files (by the bytes stored) and .gz files
-# (by the compressed bytes read). Never when stderr is not a terminal. The
-# terminal is script(1)'s; the input is large enough that this (sanitizer)
-# build takes more than the second between two progress lines.
+# Progress on stderr for long work, when stderr is a terminal: an ingest
+# shows lines, MB, lines/s, and an ETA for plain files (by the bytes
+# stored) and .gz files (by the compressed bytes read); an analysis shows
+# each step as it comes. Never when stderr is not a terminal. The terminal
+# is script(1)'s; the input is large enough that this (sanitizer) build
+# takes more than the second between two ingest progress lines.
 RA=$1
 SRC=$2
 . "$SRC/tests/scenarios/lib.inc"
@@ -38,6 +39,18 @@ for f in big.log.gz big.log; do
   expect "$f: every line stored" 600000 \
     "$(q $f.db "SELECT count(*) FROM proxy_events")"
 done
+
+# analyze: every step in turn, then the line cleared for the summary
+out=$(tty_run "\"$RA\" analyze --db big.log.db")
+expect "analyze: the steps on a terminal" \
+  "indexes 0,route_hosts 1,links 2,bans_events 3,bans 4,shared_account 5,sticky_break 6,sticky_break_declared 7,unmapped_ban 8,header_variant 9,header_variant_route 10," \
+  "$(echo "$out" | sed -n 's/^relayaudit: analyzing: \([a-z_]*\) (\([0-9]*\) of 11 steps done, [0-9]* s)$/\1 \2/p' | tr '\n' ',')"
+expect "analyze: then its summary" yes \
+  "$(echo "$out" | grep -q "^relayaudit: analysis run 1: 0 links" && echo yes || echo no)"
+"$RA" analyze --db big.log.gz.db 2>err.txt
+expect "analyze: no steps shown when stderr is not a terminal" \
+  "0 relayaudit: analysis run 1: 0 links, 0 bans, 0 findings" \
+  "$(tr -cd '\r\033' <err.txt | wc -c | tr -d ' ') $(cat err.txt)"
 
 "$RA" ingest --db plain.db --format squid big.log.gz 2>err.txt
 expect "no progress when stderr is not a terminal" "0 0" \
