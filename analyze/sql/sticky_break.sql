@@ -10,7 +10,8 @@
 -- Each sub-kind first keeps the subjects that saw more than one value: only
 -- their events go through the ordered pass. The subjects are found by an
 -- upsert per event into temp.multi (subject, least and greatest value),
--- which costs less than GROUP BY's sort of every event.
+-- which costs less than GROUP BY's sort of every event, and writes only
+-- when the least or greatest value moves (5 M events: 3.2 s -> 2.3 s).
 DROP TABLE IF EXISTS temp.multi;
 CREATE TEMP TABLE multi (k INTEGER PRIMARY KEY, lo INTEGER, hi INTEGER);
 
@@ -21,7 +22,8 @@ INSERT INTO temp.multi
 SELECT session, account, account FROM gateway_rows
 WHERE ts >= :since AND ts < :until
   AND session IS NOT NULL AND account IS NOT NULL
-ON CONFLICT DO UPDATE SET lo = min(lo, excluded.lo), hi = max(hi, excluded.hi);
+ON CONFLICT DO UPDATE SET lo = min(lo, excluded.lo), hi = max(hi, excluded.hi)
+    WHERE excluded.lo < lo OR excluded.hi > hi;
 
 -- Their events in order, into a table whose row numbers follow it: an
 -- event's predecessor in its session is the row before. Sessions hold the
@@ -128,7 +130,8 @@ INSERT INTO temp.multi
 SELECT egress_session, country, country FROM proxy_rows
 WHERE ts >= :since AND ts < :until
   AND egress_session IS NOT NULL AND country IS NOT NULL
-ON CONFLICT DO UPDATE SET lo = min(lo, excluded.lo), hi = max(hi, excluded.hi);
+ON CONFLICT DO UPDATE SET lo = min(lo, excluded.lo), hi = max(hi, excluded.hi)
+    WHERE excluded.lo < lo OR excluded.hi > hi;
 
 WITH ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
     SELECT egress_session, ts, country, request_id,
