@@ -162,6 +162,8 @@ struct worker {
 
 struct crew {
     struct worker w[RA_NSTEPS];
+    struct worker ps; /* the links' proxy stream, sorted in the links' turn */
+    struct ra_link_stream stream;
     const struct ra_sqlparam *sp;
     size_t nsp;
     pthread_t th;
@@ -170,6 +172,43 @@ struct crew {
     int running, stop;
 };
 
+/* Run worker w (beside step i, or the links' proxy stream) unless an
+ * earlier one failed or the run is stopping; then say it is done. */
+static void
+crew_run(struct crew *c, struct worker *w, int i, int *rc,
+         struct ra_err *err)
+{
+    pthread_mutex_lock(&c->mu);
+    int stop = c->stop;
+    pthread_mutex_unlock(&c->mu);
+    double t0 = mono();
+    if (*rc || stop) {
+        w->rc = *rc ? *rc : RA_EDB; /* not run */
+        w->err = *err;
+    } else if (ra_db_exec(w->db, "BEGIN", &w->err)) {
+        /* Its reads see what this run's write transaction started
+         * from: nobody else can commit until that ends. */
+        w->rc = RA_EDB;
+    } else if (w == &c->ps) {
+        /* Read by the links step on the main connection; the read
+         * transaction ends when the connection closes. */
+        w->rc = ra_link_proxy_stream(w->db, &c->stream, &w->err);
+    } else {
+        w->rc = ra_sql_run(w->db, steps[i].name, c->sp, c->nsp, NULL, NULL,
+                           &w->err);
+        sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
+    }
+    w->t = mono() - t0;
+    if (w->rc && !*rc) {
+        *rc = w->rc;
+        *err = w->err;
+    }
+    pthread_mutex_lock(&c->mu);
+    w->done = 1;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
 static void *
 crew_main(void *arg)
 {
@@ -177,34 +216,10 @@ crew_main(void *arg)
     int rc = 0;
     struct ra_err err = {0};
     for (int i = 0; i < RA_NSTEPS; i++) {
-        struct worker *w = &c->w[i];
-        if (!w->db)
-            continue;
-        pthread_mutex_lock(&c->mu);
-        int stop = c->stop;
-        pthread_mutex_unlock(&c->mu);
-        double t0 = mono();
-        if (rc || stop) {
-            w->rc = rc ? rc : RA_EDB; /* not run */
-            w->err = err;
-        } else if (ra_db_exec(w->db, "BEGIN", &w->err)) {
-            /* Its reads see what this run's write transaction started
-             * from: nobody else can commit until that ends. */
-            w->rc = RA_EDB;
-        } else {
-            w->rc = ra_sql_run(w->db, steps[i].name, c->sp, c->nsp, NULL,
-                               NULL, &w->err);
-            sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
-        }
-        w->t = mono() - t0;
-        if (w->rc && !rc) {
-            rc = w->rc;
-            err = w->err;
-        }
-        pthread_mutex_lock(&c->mu);
-        w->done = 1;
-        pthread_cond_broadcast(&c->cv);
-        pthread_mutex_unlock(&c->mu);
+        if (c->w[i].db)
+            crew_run(c, &c->w[i], i, &rc, &err);
+        else if (c->ps.db && !strcmp(steps[i].name, "links"))
+            crew_run(c, &c->ps, i, &rc, &err);
     }
     return NULL;
 }
@@ -226,6 +241,10 @@ crew_start(struct crew *c, sqlite3 *db, long cores,
      * file descriptors allowed, one connection does it all. */
     if (getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur < 256)
         return 0;
+    /* The links' proxy stream needs no more than the map's session groups,
+     * made on its connection too. */
+    if (ra_db_open(path, 1, &c->ps.db, err) || tune(c->ps.db, cores, err))
+        return RA_EDB;
     for (int i = 0; i < RA_NSTEPS; i++) {
         struct worker *w = &c->w[i];
         if (!steps[i].beside)
@@ -251,11 +270,10 @@ crew_start(struct crew *c, sqlite3 *db, long cores,
     return 0;
 }
 
-/* Wait until beside step i is done: 0, or its error. */
+/* Wait until worker w is done: 0, or its error. */
 static int
-crew_wait(struct crew *c, int i, struct ra_err *err)
+crew_wait(struct crew *c, struct worker *w, struct ra_err *err)
 {
-    struct worker *w = &c->w[i];
     pthread_mutex_lock(&c->mu);
     while (!w->done)
         pthread_cond_wait(&c->cv, &c->mu);
@@ -276,6 +294,8 @@ crew_end(struct crew *c)
         for (int i = 0; i < RA_NSTEPS; i++) /* idle ones: no effect */
             if (c->w[i].db)
                 sqlite3_interrupt(c->w[i].db);
+        if (c->ps.db)
+            sqlite3_interrupt(c->ps.db);
         pthread_join(c->th, NULL);
         pthread_mutex_destroy(&c->mu);
         pthread_cond_destroy(&c->cv);
@@ -285,6 +305,10 @@ crew_end(struct crew *c)
         sqlite3_close(c->w[i].db);
         c->w[i].db = NULL;
     }
+    sqlite3_finalize(c->stream.st); /* not handed to the links: an error */
+    c->stream.st = NULL;
+    sqlite3_close(c->ps.db);
+    c->ps.db = NULL;
 }
 
 /* A temp table of from made anew in db, by its own definition (its
@@ -462,7 +486,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         show(p, start, i + 1, steps[i].name);
         sqlite3 *wdb = crew.w[i].db;
         if (wdb) {
-            if ((rc = crew_wait(&crew, i, err)) ||
+            if ((rc = crew_wait(&crew, &crew.w[i], err)) ||
                 (steps[i].hands &&
                  (rc = copy_rows(db, wdb, steps[i].hands, 0, err))) ||
                 (rc = copy_rows(db, wdb, "findings", 1, err)))
@@ -470,9 +494,15 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
             out->t_steps[i] = crew.w[i].t;
             continue;
         }
-        if (!strcmp(steps[i].name, "links"))
-            rc = ra_join(db, p->join_tolerance, &out->links, err);
-        else
+        if (!strcmp(steps[i].name, "links")) {
+            struct ra_link_stream *pre = NULL;
+            if (crew.ps.db) {
+                if ((rc = crew_wait(&crew, &crew.ps, err)))
+                    goto fail;
+                pre = &crew.stream; /* ra_join finalizes it */
+            }
+            rc = ra_join(db, p->join_tolerance, &out->links, pre, err);
+        } else
             rc = ra_sql_run(db, steps[i].name, sp, nsp, NULL, NULL, err);
         if (rc)
             goto fail;

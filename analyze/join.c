@@ -399,12 +399,11 @@ group_reset(struct group *gr)
 }
 
 /* Session groups: sessions that one account's map rows name together are
- * one group (a gateway event without a session may use any of them). */
+ * one group (a gateway event without a session may use any of them), in
+ * temp.ra_session_group of db. */
 static int
-session_groups(sqlite3 *db, struct join *j, struct ra_err *err)
+make_session_groups(sqlite3 *db, struct ra_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = 0;
     if (ra_db_exec(db,
                    "DROP TABLE IF EXISTS temp.ra_session_group;"
                    "CREATE TEMP TABLE ra_session_group (session INTEGER "
@@ -439,6 +438,17 @@ session_groups(sqlite3 *db, struct join *j, struct ra_err *err)
             return RA_EDB;
         changed = sqlite3_changes(db) > 0;
     }
+    return 0;
+}
+
+/* The groups, and the map's (account, session) pairs in j. */
+static int
+session_groups(sqlite3 *db, struct join *j, struct ra_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    if ((rc = make_session_groups(db, err)))
+        return rc;
     if (sqlite3_prepare_v2(db,
                            "SELECT DISTINCT account, egress_session FROM "
                            "map_rows WHERE account IS NOT NULL AND "
@@ -456,23 +466,21 @@ session_groups(sqlite3 *db, struct join *j, struct ra_err *err)
     return rc;
 }
 
+/* The one statement of analyze/sql/NAME.sql, prepared on db. */
 static int
-prepare_file_stmts(sqlite3 *db, sqlite3_stmt **gs, sqlite3_stmt **ps,
-                   struct ra_err *err)
+prepare_file_stmt(sqlite3 *db, const char *name, sqlite3_stmt **st,
+                  struct ra_err *err)
 {
     struct ra_buf path = RA_BUF_INIT;
     char *sql;
-    const char *tail;
     int rc = 0;
-    ra_buf_addf(&path, "%s/analyze/sql/link_session_streams.sql",
-                ra_datadir());
+    *st = NULL;
+    ra_buf_addf(&path, "%s/analyze/sql/%s.sql", ra_datadir(), name);
     if (!(sql = ra_read_small_file(path.data, NULL, err))) {
         ra_buf_release(&path);
         return RA_ECONFIG;
     }
-    if (sqlite3_prepare_v2(db, sql, -1, gs, &tail) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, tail, -1, ps, NULL) != SQLITE_OK || !*gs ||
-        !*ps)
+    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK || !*st)
         rc = ra_err_set(err, RA_EDB, "%s: %s", path.data, sqlite3_errmsg(db));
     free(sql);
     ra_buf_release(&path);
@@ -514,22 +522,29 @@ take_group(struct group *gr, sqlite3_stmt *st, int rc, int64_t cur,
 
 /* Pass 2: merge the two streams group by group. */
 static int
-session_pass(sqlite3 *db, struct join *j, int64_t tol, struct ra_err *err)
+session_pass(sqlite3 *db, struct join *j, int64_t tol,
+             struct ra_link_stream *pre, struct ra_err *err)
 {
     sqlite3_stmt *gs = NULL, *ps = NULL;
     struct group gr = {0};
     struct queue q;
-    int rc, grc, prc;
+    int rc, grc, prc = 0;
 
     queue_init(&q, tol);
+    if (pre) { /* sorted already, on another connection */
+        ps = pre->st, prc = pre->rc;
+        pre->st = NULL;
+    }
     if ((rc = session_groups(db, j, err)) ||
-        (rc = prepare_file_stmts(db, &gs, &ps, err)))
+        (rc = prepare_file_stmt(db, "link_gateway_stream", &gs, err)) ||
+        (!ps && (rc = prepare_file_stmt(db, "link_proxy_stream", &ps, err))))
         goto out;
     gr.a = ra_arena_new();
     phase("request ids linked, session groups");
     grc = sqlite3_step(gs);
     phase("gateway stream sorted");
-    prc = sqlite3_step(ps);
+    if (!pre)
+        prc = sqlite3_step(ps);
     phase("proxy stream sorted");
     while (grc == SQLITE_ROW) {
         /* The next group present on the gateway side. */
@@ -542,8 +557,11 @@ session_pass(sqlite3 *db, struct join *j, int64_t tol, struct ra_err *err)
         if (gr.np && (rc = match_group(j, &gr, &q, tol)))
             goto out;
     }
-    if (grc != SQLITE_DONE || (prc != SQLITE_DONE && prc != SQLITE_ROW))
+    if (grc != SQLITE_DONE)
         rc = ra_err_set(err, RA_EDB, "link streams: %s", sqlite3_errmsg(db));
+    else if (prc != SQLITE_DONE && prc != SQLITE_ROW)
+        rc = ra_err_set(err, RA_EDB, "link streams: %s",
+                        sqlite3_errmsg(sqlite3_db_handle(ps)));
     phase("groups matched and stored");
 out:
     free(gr.g);
@@ -556,7 +574,8 @@ out:
 }
 
 int
-ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks, struct ra_err *err)
+ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks,
+        struct ra_link_stream *pre, struct ra_err *err)
 {
     struct join j;
     int rc;
@@ -590,7 +609,7 @@ ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks, struct ra_err *err)
     }
     phase(NULL);
     if ((rc = ra_sql_run(db, "link_request_id", NULL, 0, take, &j, err)) ||
-        (rc = session_pass(db, &j, tolerance, err)) ||
+        (rc = session_pass(db, &j, tolerance, pre, err)) ||
         (rc = flush_links(&j)) || (phase(NULL), 0) ||
         (rc = ra_db_exec(db, "CREATE UNIQUE INDEX links_gateway "
                              "ON links(gateway_id); "
@@ -601,10 +620,32 @@ ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks, struct ra_err *err)
     phase("unique indexes");
     *nlinks = j.links;
 out:
+    if (pre) { /* not taken by the session pass: an earlier error */
+        sqlite3_finalize(pre->st);
+        pre->st = NULL;
+    }
     sqlite3_finalize(j.ins);
     sqlite3_finalize(j.insn);
     free(j.pairs);
     free(j.gused);
     free(j.pused);
+    return rc;
+}
+
+int
+ra_link_proxy_stream(sqlite3 *db, struct ra_link_stream *out,
+                     struct ra_err *err)
+{
+    int rc;
+    out->st = NULL;
+    if ((rc = make_session_groups(db, err)) ||
+        (rc = prepare_file_stmt(db, "link_proxy_stream", &out->st, err)))
+        return rc;
+    out->rc = sqlite3_step(out->st);
+    if (out->rc != SQLITE_ROW && out->rc != SQLITE_DONE) {
+        rc = ra_err_set(err, RA_EDB, "link streams: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(out->st);
+        out->st = NULL;
+    }
     return rc;
 }

@@ -4,9 +4,23 @@
 
 #include "analyze/analyze.h"
 
+/* The proxy events' stream of the session pass, sorted (its first step
+ * taken) on another connection to the same data, for ra_join to read. */
+struct ra_link_stream {
+    struct sqlite3_stmt *st;
+    int rc; /* the first step's result */
+};
+
+/* Sort the proxy stream on db (a second connection, inside a read
+ * transaction that sees what the join's connection sees). */
+int ra_link_proxy_stream(struct sqlite3 *db, struct ra_link_stream *out,
+                         struct ra_err *err) RA_WUR;
+
 /* Replace the links table by the matching of DESIGN.md over all events.
- * Inside the caller's transaction. Sets *nlinks. */
+ * Inside the caller's transaction. Sets *nlinks. With pre, the proxy
+ * stream is pre's (finalized here, whatever happens); else it is sorted
+ * here. */
 int ra_join(struct sqlite3 *db, int64_t tolerance, int64_t *nlinks,
-            struct ra_err *err) RA_WUR;
+            struct ra_link_stream *pre, struct ra_err *err) RA_WUR;
 
 #endif

@@ -1,10 +1,11 @@
--- Links, pass 2 inputs: the gateway and proxy events of each session group
+-- Links, pass 2 inputs: the gateway events of each session group
 -- (temp.ra_session_group: sessions that one account's map rows tie
--- together), each stream ordered by group then time. analyze/join.c merges
--- them group by group. Sessions, accounts and hosts are dictionary ids
--- (schema version 3): they compare as their strings do.
+-- together), ordered by group then time; link_proxy_stream.sql is the
+-- proxy side, sorted on a second connection when there is one.
+-- analyze/join.c merges them group by group. Sessions, accounts and hosts
+-- are dictionary ids (schema version 3): they compare as their strings do.
 
--- Statement 1: gateway events with an egress session, and those without
+-- Gateway events with an egress session, and those without
 -- one under each session the map gives their account (one scan). A route's
 -- host was looked up once per distinct route (temp.ra_route_host, made by
 -- route_hosts.sql); -1 is a host that no proxy event has.
@@ -24,11 +25,3 @@ SELECT grp, id, ts, host, request_id, egress_session, account FROM (
      OR g.account IN (SELECT account FROM map_rows
                       WHERE egress_session IS NOT NULL))
 ORDER BY grp, ts, id;
-
--- Statement 2: proxy events with an egress session.
-SELECT coalesce(sg.grp, p.egress_session) AS grp, p.id, p.ts, p.dest_host,
-       p.request_id, p.egress_session
-FROM proxy_rows p
-LEFT JOIN temp.ra_session_group sg ON sg.session = p.egress_session
-WHERE p.egress_session IS NOT NULL
-ORDER BY grp, p.ts, p.id;
