@@ -60,5 +60,9 @@ int ra_sql_run(struct sqlite3 *db, const char *name,
                const struct ra_sqlparam *params, size_t nparams,
                int (*row)(void *ctx, int stmt, struct sqlite3_stmt *st),
                void *ctx, struct ra_err *err) RA_WUR;
+/* The one statement of analyze/sql/NAME.sql, prepared on db (parameters
+ * left to the caller). */
+int ra_sql_prepare(struct sqlite3 *db, const char *name,
+                   struct sqlite3_stmt **st, struct ra_err *err) RA_WUR;
 
 #endif

@@ -466,27 +466,6 @@ session_groups(sqlite3 *db, struct join *j, struct ra_err *err)
     return rc;
 }
 
-/* The one statement of analyze/sql/NAME.sql, prepared on db. */
-static int
-prepare_file_stmt(sqlite3 *db, const char *name, sqlite3_stmt **st,
-                  struct ra_err *err)
-{
-    struct ra_buf path = RA_BUF_INIT;
-    char *sql;
-    int rc = 0;
-    *st = NULL;
-    ra_buf_addf(&path, "%s/analyze/sql/%s.sql", ra_datadir(), name);
-    if (!(sql = ra_read_small_file(path.data, NULL, err))) {
-        ra_buf_release(&path);
-        return RA_ECONFIG;
-    }
-    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK || !*st)
-        rc = ra_err_set(err, RA_EDB, "%s: %s", path.data, sqlite3_errmsg(db));
-    free(sql);
-    ra_buf_release(&path);
-    return rc;
-}
-
 static void
 add_ev(struct ev **v, size_t *n, size_t *cap, struct ev e)
 {
@@ -536,8 +515,8 @@ session_pass(sqlite3 *db, struct join *j, int64_t tol,
         pre->st = NULL;
     }
     if ((rc = session_groups(db, j, err)) ||
-        (rc = prepare_file_stmt(db, "link_gateway_stream", &gs, err)) ||
-        (!ps && (rc = prepare_file_stmt(db, "link_proxy_stream", &ps, err))))
+        (rc = ra_sql_prepare(db, "link_gateway_stream", &gs, err)) ||
+        (!ps && (rc = ra_sql_prepare(db, "link_proxy_stream", &ps, err))))
         goto out;
     gr.a = ra_arena_new();
     phase("request ids linked, session groups");
@@ -639,7 +618,7 @@ ra_link_proxy_stream(sqlite3 *db, struct ra_link_stream *out,
     int rc;
     out->st = NULL;
     if ((rc = make_session_groups(db, err)) ||
-        (rc = prepare_file_stmt(db, "link_proxy_stream", &out->st, err)))
+        (rc = ra_sql_prepare(db, "link_proxy_stream", &out->st, err)))
         return rc;
     out->rc = sqlite3_step(out->st);
     if (out->rc != SQLITE_ROW && out->rc != SQLITE_DONE) {

@@ -27,6 +27,31 @@ print_plan(sqlite3 *db, const char *name, int n, sqlite3_stmt *st)
     sqlite3_free(sql);
 }
 
+/* The text of analyze/sql/NAME.sql (to free), its path in *path; NULL with
+ * err set when it cannot be read. */
+static char *
+sql_file(const char *name, struct ra_buf *path, struct ra_err *err)
+{
+    ra_buf_addf(path, "%s/analyze/sql/%s.sql", ra_datadir(), name);
+    return ra_read_small_file(path->data, NULL, err);
+}
+
+int
+ra_sql_prepare(sqlite3 *db, const char *name, sqlite3_stmt **st,
+               struct ra_err *err)
+{
+    struct ra_buf path = RA_BUF_INIT;
+    char *sql = sql_file(name, &path, err);
+    int rc = sql ? 0 : RA_ECONFIG;
+    *st = NULL;
+    if (sql && (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK ||
+                !*st))
+        rc = ra_err_set(err, RA_EDB, "%s: %s", path.data, sqlite3_errmsg(db));
+    free(sql);
+    ra_buf_release(&path);
+    return rc;
+}
+
 int
 ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
            size_t nparams, int (*row)(void *, int, sqlite3_stmt *), void *ctx,
@@ -37,9 +62,7 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
     const char *p;
     int rc = 0, idx = 0, s = SQLITE_DONE;
 
-    ra_buf_addf(&path, "%s/analyze/sql/%s.sql", ra_datadir(), name);
-    sql = ra_read_small_file(path.data, NULL, err);
-    if (!sql) {
+    if (!(sql = sql_file(name, &path, err))) {
         ra_buf_release(&path);
         return RA_ECONFIG;
     }
