@@ -613,52 +613,30 @@ out:
 
 /* ---- usernames ------------------------------------------------------- */
 
-/* The value after the `-key-` token of a dash-separated username. */
-/* A username's '-'-separated tokens (Bright Data style: key-value-key-...),
- * split once for every key a rule asks for; past 64 tokens the arrays come
- * from the record's arena. */
-struct tokens {
-    size_t n, *off, *len;
-    size_t local_off[64], local_len[64];
-};
-
-static void
-split_tokens(struct ra_arena *a, const char *s, size_t n, struct tokens *t)
-{
-    size_t cap = 64, start = 0;
-    t->n = 0;
-    t->off = t->local_off;
-    t->len = t->local_len;
-    for (size_t i = 0; i <= n; i++)
-        if (i == n || s[i] == '-') {
-            if (t->n == cap) { /* every token left fits: at most n - i + 1 */
-                size_t more = cap + (n - i) + 1;
-                size_t *o = ra_arena_alloc(a, more * sizeof *o);
-                size_t *l = ra_arena_alloc(a, more * sizeof *l);
-                memcpy(o, t->off, cap * sizeof *o);
-                memcpy(l, t->len, cap * sizeof *l);
-                t->off = o, t->len = l, cap = more;
-            }
-            t->off[t->n] = start;
-            t->len[t->n++] = i - start;
-            start = i + 1;
-        }
-}
-
-/* The token after the first token equal to key (any case) that is
- * followed by a non-empty one. */
+/* The value after the `-key-` token of a dash-separated username: the
+ * token after the first one equal to key (any case) that is followed by a
+ * non-empty one. */
 static int
-key_value(const char *s, const struct tokens *t, const char *key,
-          const char **v, size_t *vl)
+key_value(const char *s, size_t n, const char *key, const char **v,
+          size_t *vl)
 {
-    size_t kl = strlen(key);
-    for (size_t i = 0; i + 1 < t->n; i++)
-        if (t->len[i] == kl && t->len[i + 1] > 0 &&
-            !strncasecmp(s + t->off[i], key, kl)) {
-            *v = s + t->off[i + 1];
-            *vl = t->len[i + 1];
-            return 1;
+    size_t kl = strlen(key), i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && s[j] != '-')
+            j++;
+        if (j - i == kl && !strncasecmp(s + i, key, kl) && j < n) {
+            size_t k = j + 1, e = k;
+            while (e < n && s[e] != '-')
+                e++;
+            if (e > k) {
+                *v = s + k;
+                *vl = e - k;
+                return 1;
+            }
         }
+        i = j + 1;
+    }
     return 0;
 }
 
@@ -701,14 +679,10 @@ ra_username_parse(struct ra_norm *n, struct ra_arena *a, const char *user,
         GROUP(u->g_session, *session, *slen);
         GROUP(u->g_country, *country, *clen);
 #undef GROUP
-        struct tokens t;
-        if ((!*session && u->session_key) || (!*country && u->ncountry)) {
-            split_tokens(a, user, len, &t);
-            if (!*session && u->session_key)
-                key_value(user, &t, u->session_key, session, slen);
-            for (size_t k = 0; !*country && k < u->ncountry; k++)
-                key_value(user, &t, u->country_keys[k], country, clen);
-        }
+        if (!*session && u->session_key)
+            key_value(user, len, u->session_key, session, slen);
+        for (size_t k = 0; !*country && k < u->ncountry; k++)
+            key_value(user, len, u->country_keys[k], country, clen);
         if (*session && u->qualify) {
             char *q = ra_arena_alloc(a, ulen + 1 + *slen + 1);
             memcpy(q, uname, ulen);
