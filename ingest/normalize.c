@@ -426,6 +426,14 @@ hdr_is(const struct hdr *h, const char *name, size_t nl)
     return h->nlen == nl && !memcmp(h->name, name, nl);
 }
 
+/* Whether h's value is kept (stored, and in the fingerprint): a variant
+ * header's, unless it is a credential. */
+static int
+hdr_keeps_value(const struct hdr *h)
+{
+    return h->value && (h->flags & (H_VARIANT | H_CREDENTIAL)) == H_VARIANT;
+}
+
 static void
 finish_fp(const struct hdr *h, size_t count, char fp[17],
           struct ra_buf *fpbuf)
@@ -456,8 +464,7 @@ finish_fp(const struct hdr *h, size_t count, char fp[17],
         } else if (!scheme[0] && hdr_is(&h[i], "x-api-key", 9)) {
             strcpy(scheme, "x-api-key");
         }
-        if ((h[i].flags & (H_VARIANT | H_CREDENTIAL)) != H_VARIANT ||
-            !h[i].value)
+        if (!hdr_keeps_value(&h[i]))
             continue;
         if (kept++)
             ra_buf_addc(fpbuf, '\n');
@@ -582,8 +589,7 @@ ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
     ra_buf_reset(b);
     ra_buf_addc(b, '[');
     for (size_t i = 0; i < count; i++) {
-        int keep = h[i].value &&
-                   (h[i].flags & (H_VARIANT | H_CREDENTIAL)) == H_VARIANT;
+        int keep = hdr_keeps_value(&h[i]);
         if (i)
             ra_buf_addc(b, ',');
         ra_buf_addc(b, '[');
