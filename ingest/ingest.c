@@ -717,6 +717,7 @@ ship(struct reader *rd, int last)
     b->broken = rd->broken;
     if (rd->broken)
         snprintf(b->errmsg, sizeof b->errmsg, "%s", rd->rerr.msg);
+    __atomic_store_n(&rd->zpos, ra_reader_zpos(rd->r), __ATOMIC_RELAXED);
     pthread_mutex_lock(&rd->q->mu);
     int stop = rd->q->stop;
     if (!stop) {
@@ -813,13 +814,10 @@ read_stream(void *arg)
             put_line(rd->b, L_LINE, rec_line, p, n);
             rd->offset = rd->size_read = (int64_t)end;
         }
-        if (rd->b->nraw >= RA_BATCH_ITEMS ||
-            rd->b->raw.len >= RA_BATCH_BYTES) {
-            __atomic_store_n(&rd->zpos, ra_reader_zpos(rd->r),
-                             __ATOMIC_RELAXED);
-            if (ship(rd, 0) != 0)
-                break;
-        }
+        if ((rd->b->nraw >= RA_BATCH_ITEMS ||
+             rd->b->raw.len >= RA_BATCH_BYTES) &&
+            ship(rd, 0) != 0)
+            break;
     }
     if (rd->b)
         ship(rd, 1);
