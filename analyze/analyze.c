@@ -62,7 +62,6 @@ ra_params_init(struct ra_params *p)
     p->progress = 0;
 }
 
-
 static void
 add_seconds(struct ra_buf *b, const char *name, int64_t ms)
 {
