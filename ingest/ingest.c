@@ -965,20 +965,22 @@ queue_stop(struct queue *q)
     pthread_mutex_unlock(&q->mu);
 }
 
-/* The first non-blank whole line of a file's prefix, or NULL. */
-static const char *
+/* A copy of the first non-blank whole line of a file's prefix, or NULL.
+ * A copy: the prefix is the reader's buffer, which its thread refills
+ * while the parser threads start. */
+static char *
 first_line(const char *prefix, size_t plen, size_t *n)
 {
     struct ra_reader *r = ra_reader_open_mem(prefix, plen, 1u << 20);
     struct ra_line l;
     struct ra_err e = {0};
-    const char *found = NULL;
+    char *found = NULL;
     while (!found && ra_reader_next(r, &l, &e) == 1 && l.terminated) {
         size_t k = 0;
         while (k < l.len && (l.p[k] == ' ' || l.p[k] == '\t'))
             k++;
         if (k < l.len) {
-            found = prefix + l.offset;
+            found = xstrndup(prefix + l.offset, l.len);
             *n = l.len;
         }
     }
@@ -1215,9 +1217,9 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
      * reader's parser and every worker's alike; JSON lines are stateless
      * and get every worker. */
     size_t firstn = 0;
-    const char *first = fs.f->json_too && fs.l.offset == 0
-                            ? first_line(prefix, (size_t)plen, &firstn)
-                            : NULL;
+    char *first = fs.f->json_too && fs.l.offset == 0
+                      ? first_line(prefix, (size_t)plen, &firstn)
+                      : NULL;
     int csv = first ? ra_parser_csv_framing(fs.ps, first, firstn)
                     : fs.f->engine == RA_ENG_CSV;
     int nwk = csv ? 1 : RA_WORKERS, started = 0;
@@ -1321,6 +1323,7 @@ threads_out:
             tc.used_year = wk[i].tc.used_year;
         ra_parser_free(wk[i].p);
     }
+    free(first);
     if (getenv("RELAYAUDIT_TIMINGS"))
         fprintf(stderr, "relayaudit: '%s': reader %.2f s CPU, %d parser(s) "
                         "%.2f s CPU, writer %.2f s CPU (waited %.2f s), wall "
