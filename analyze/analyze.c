@@ -24,22 +24,26 @@
  * connection of its own, where what it makes waits -- findings in
  * temp.findings, and the temp table a later step reads (`hands`) -- to be
  * copied here when its turn comes: a run's results are the same on one
- * core or several. `links` is the join (analyze/join.c). */
+ * core or several. A temp table that later beside steps read (`lends`)
+ * is copied on the second thread, as soon as it is made, to the
+ * connection of each step that `reads` it. `links` is the join
+ * (analyze/join.c). */
 static const struct {
     const char *name;
     int beside;
-    const char *hands;
+    const char *hands, *lends, *reads;
 } steps[RA_NSTEPS] = {
-    {"route_hosts", 1, "ra_route_host"},
-    {"links", 0, NULL},
-    {"bans_events", 1, "ban_ev"},
-    {"bans", 0, NULL},
-    {"shared_account", 1, NULL},
-    {"sticky_break", 1, NULL},
-    {"sticky_break_declared", 0, NULL},
-    {"unmapped_ban", 0, NULL},
-    {"header_variant", 1, NULL},
-    {"header_variant_route", 0, NULL},
+    {"route_hosts", 1, "ra_route_host", NULL, NULL},
+    {"links", 0, NULL, NULL, NULL},
+    {"bans_events", 1, "ban_ev", NULL, NULL},
+    {"bans", 0, NULL, NULL, NULL},
+    {"event_groups", 1, NULL, "ev_groups", NULL},
+    {"shared_account", 1, NULL, NULL, "ev_groups"},
+    {"sticky_break", 1, NULL, NULL, NULL},
+    {"sticky_break_declared", 0, NULL, NULL, NULL},
+    {"unmapped_ban", 0, NULL, NULL, NULL},
+    {"header_variant", 1, NULL, NULL, "ev_groups"},
+    {"header_variant_route", 0, NULL, NULL, NULL},
 };
 
 const char *
@@ -171,6 +175,21 @@ struct crew {
     int running, stop;
 };
 
+static int copy_rows(sqlite3 *db, sqlite3 *from, const char *table,
+                     int to_main, struct ra_err *err);
+
+/* What beside step i lends, copied to the connection of every later
+ * beside step that reads it. */
+static int
+lend(struct crew *c, int i, struct ra_err *err)
+{
+    for (int k = i + 1; k < RA_NSTEPS; k++)
+        if (steps[k].reads && !strcmp(steps[k].reads, steps[i].lends) &&
+            copy_rows(c->w[k].db, c->w[i].db, steps[i].lends, 0, err))
+            return RA_EDB;
+    return 0;
+}
+
 /* Run worker w (beside step i, or the links' proxy stream) unless an
  * earlier one failed or the run is stopping; then say it is done. */
 static void
@@ -195,6 +214,8 @@ crew_run(struct crew *c, struct worker *w, int i, int *rc,
     } else {
         w->rc = ra_sql_run(w->db, steps[i].name, c->sp, c->nsp, NULL, NULL,
                            &w->err);
+        if (!w->rc && steps[i].lends)
+            w->rc = lend(c, i, &w->err);
         sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
     }
     w->t = mono() - t0;

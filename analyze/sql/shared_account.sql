@@ -2,23 +2,21 @@
 -- distinct callers (the map's largest max_callers, else :max_callers)
 -- within one UTC-aligned window of :window ms. Consecutive violating
 -- windows merge into one finding whose callers are the union.
--- Parameters: :run_id :since :until :window :max_callers
+-- Parameters: :run_id :window :max_callers (the window's events are
+-- temp.ev_groups, made by event_groups.sql)
 -- Accounts and callers are read as string-dictionary ids (schema version
 -- 3); the findings carry the strings, ordered by them.
--- per: each caller's requests on an account in one window. An upsert per
--- event into these groups costs less than GROUP BY's sort of every event.
+-- per: each caller's requests on an account in one window, from the
+-- window's event groups (event_groups.sql).
 DROP TABLE IF EXISTS temp.per;
 CREATE TEMP TABLE per (
     account INTEGER, ws INTEGER, caller INTEGER, n INTEGER, first INTEGER,
     last INTEGER, PRIMARY KEY (account, ws, caller));
 INSERT INTO temp.per
-SELECT account, (ts - ((ts % :window) + :window) % :window), caller, 1, ts,
-       ts
-FROM gateway_rows
-WHERE ts >= :since AND ts < :until
-  AND account IS NOT NULL AND caller IS NOT NULL
-ON CONFLICT DO UPDATE SET n = n + 1, first = min(first, excluded.first),
-    last = max(last, excluded.last);
+SELECT account, ws, caller, sum(n), min(first), max(last)
+FROM temp.ev_groups
+WHERE account <> 0 AND caller <> 0
+GROUP BY account, ws, caller;
 
 WITH lim AS (
     SELECT account, max(max_callers) AS m FROM map_rows
