@@ -29,12 +29,15 @@ ON CONFLICT DO UPDATE SET lo = min(lo, excluded.lo), hi = max(hi, excluded.hi)
 -- event's predecessor in its session is the row before. Sessions hold the
 -- most events of the three sub-kinds; this sort and a join on row numbers
 -- cost half of lag() over a window (5 M events: 2.1 s against 4.0 s).
+-- One scan: `+account` keeps SQLite from reading every event with an
+-- account through the (account, caller, ts) index, a seek per row, where
+-- that index exists (5 M events: 10.8 s against 1.5 s).
 DROP TABLE IF EXISTS temp.sev;
 CREATE TEMP TABLE sev AS
 SELECT session, ts, account, request_id FROM gateway_rows
 WHERE ts >= :since AND ts < :until
   AND session IN (SELECT k FROM temp.multi WHERE lo <> hi)
-  AND account IS NOT NULL
+  AND +account IS NOT NULL
 ORDER BY session, ts, id;
 
 WITH sw AS MATERIALIZED (
