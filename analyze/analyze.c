@@ -542,10 +542,12 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         goto dberr;
     sqlite3_finalize(st);
     st = NULL;
+    t0 = mono();
     if (ra_db_exec(db, "COMMIT", err)) {
         rc = RA_EDB;
         goto fail;
     }
+    out->t_commit = mono() - t0;
     crew_end(&crew);
     ra_buf_release(&params);
     show(p, start, -1, NULL);

@@ -32,7 +32,7 @@ struct ra_analysis {
     int64_t links, bans, findings;
     /* Seconds per step, for `make bench` and RELAYAUDIT_TIMINGS; each
      * step's by its own clock (some run beside the links). */
-    double t_indexes, t_steps[RA_NSTEPS];
+    double t_indexes, t_steps[RA_NSTEPS], t_commit;
 };
 
 /* The name of step i after the index builds (analyze/sql/NAME.sql, or
