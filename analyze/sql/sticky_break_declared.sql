@@ -4,6 +4,11 @@
 -- Accounts, sessions and countries are string-dictionary ids (schema
 -- version 3); the findings carry the strings, ordered by them.
 
+-- The seeks below (a link and a gateway event per proxy event) take more
+-- pages than analyze's 2 MiB page cache (the size of its sort runs)
+-- holds: 32 MiB for this step, as for bans.sql.
+PRAGMA cache_size = -32000;
+
 -- declared: an account observed leaving through an egress session or a
 -- country the map does not declare for it. Accounts whose rows declare no
 -- egress session (or no country) are not checked for it. Countries are
@@ -17,18 +22,27 @@ WITH decl AS MATERIALIZED (
     GROUP BY account HAVING has_session OR has_country
 ),
 linked AS MATERIALIZED (
+    -- Led by the proxy events in storage order, whose links and gateway
+    -- events come in about the same order, so that the seeks stay near
+    -- each other (1 M links: 2.0 s, against 4.1 s from the accounts'
+    -- index). The first loop is one row, or none when nothing is
+    -- declared: then nothing else is read.
     SELECT g.account, p.egress_session, p.country, p.ts
-    FROM links l JOIN gateway_rows g ON g.id = l.gateway_id
-                 JOIN proxy_rows p ON p.id = l.proxy_id
+    FROM (SELECT 1 FROM decl LIMIT 1)
+         CROSS JOIN proxy_rows p
+         CROSS JOIN links l ON l.proxy_id = p.id
+         CROSS JOIN gateway_rows g ON g.id = l.gateway_id
     WHERE p.ts >= :since AND p.ts < :until
-      AND g.account IN (SELECT account FROM decl)
       AND (p.egress_session IS NOT NULL OR p.country IS NOT NULL)
+      AND g.account IN (SELECT account FROM decl)
 ),
 obs AS (
+    -- `+account`: one scan, not a seek per event through an index
     SELECT account, 'egress_session' AS what, egress_session AS v, ts
-    FROM gateway_rows
+    FROM (SELECT 1 FROM decl WHERE has_session LIMIT 1)
+         CROSS JOIN gateway_rows
     WHERE ts >= :since AND ts < :until
-      AND account IN (SELECT account FROM decl WHERE has_session)
+      AND +account IN (SELECT account FROM decl WHERE has_session)
       AND egress_session IS NOT NULL
     UNION ALL
     SELECT account, 'egress_session', egress_session, ts FROM linked
