@@ -73,7 +73,9 @@ pair_rows() {
   row "relayaudit ingest gateway + proxy (2 x $3 events)" "$((2 * $3))"
   secs=$(echo $ana_t | tr ' ' '\n' | median) kib=$ana_k
   row "relayaudit analyze of those events" "$((2 * $3))" "$ing" slower
-  echo "    (each of $r runs: ingest$ing_t s; analyze$ana_t s)" >"$dir/pair-runs.txt"
+  { echo "    (each of $r runs: ingest$ing_t s; analyze$ana_t s)"
+    grep -E "indexes [0-9]|findings" "$dir/err.txt" | sed 's/^relayaudit: /    /'
+  } >"$dir/pair-runs.txt"
 }
 
 echo
@@ -109,10 +111,29 @@ row "relayaudit ingest relayaudit-jsonl" "$N" "$imp"
 # analysis: N gateway events + the N proxy tunnels they opened
 fresh
 pair_rows "$dir/b.db" "$dir/pair-$N" "$N"
+# the same events with a map that declares each account's egress session
+# (the map's checks read every link: sticky_break_declared)
+map=$dir/pair-$N/map.csv
+if [ ! -s "$map" ]; then
+  { echo "caller,account,egress_session,country,max_callers"
+    grep -o '"account":"[^"]*","egress_session":"[^"]*"' \
+      "$dir/pair-$N/gateway.jsonl" | sort -u |
+      sed 's/"account":"\([^"]*\)","egress_session":"\([^"]*\)"/,\1,\2,,/'
+  } >"$map.tmp" && mv "$map.tmp" "$map"
+fi
+fresh
+"$RA" ingest --db "$dir/b.db" --source map "$map" 2>/dev/null
+"$RA" ingest --db "$dir/b.db" --format relayaudit-jsonl \
+  "$dir/pair-$N/gateway.jsonl" 2>/dev/null
+"$RA" ingest --db "$dir/b.db" --format squid "$dir/pair-$N/access.log" \
+  2>/dev/null
+RELAYAUDIT_TIMINGS=1 run "$RA" analyze --db "$dir/b.db"
+row "relayaudit analyze, with a map of the accounts" "$((2 * N))" "$ing" slower
+grep -E "indexes [0-9]" "$dir/err.txt" | sed 's/^relayaudit: /    map: /' \
+  >"$dir/map-steps.txt"
 echo
 echo "analyze: $N gateway events + the $N proxy tunnels they opened"
-cat "$dir/pair-runs.txt"
-grep -E "indexes [0-9]|findings" "$dir/err.txt" | sed 's/^relayaudit: /    /'
+cat "$dir/pair-runs.txt" "$dir/map-steps.txt"
 
 if [ "${BENCH_JSON:-1}" = 1 ]; then
   echo
@@ -170,6 +191,5 @@ if [ "${BENCH_BIG:-0}" = 1 ]; then
   pair_rows "$big/s.db" "$big/pair-5M" 5000000
   echo
   cat "$dir/pair-runs.txt"
-  grep -E "indexes [0-9]|findings" "$dir/err.txt" | sed 's/^relayaudit: /    /'
   rm -f "$big"/s.db*
 fi
