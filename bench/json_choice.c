@@ -3,13 +3,17 @@
  * Parses a JSON-lines file with each candidate and reads the fields a
  * relayaudit-jsonl record needs (a string, a number, a nested object walked
  * in order). Prints seconds and lines/s per library. Built by `make bench`;
- * compiled once per library (-DUSE_JANSSON, -DUSE_JSONC, neither = cJSON)
- * because jansson and json-c headers clash; the result and the choice are written down in docs/json-library.md.
+ * compiled once per library (-DUSE_JANSSON, -DUSE_JSONC, -DUSE_YAJL,
+ * -DUSE_JSMN, none = cJSON) because jansson and json-c headers clash; the result and the choice are written down in docs/json-library.md.
  */
 #if defined(USE_JANSSON)
 #include <jansson.h>
 #elif defined(USE_JSONC)
 #include <json-c/json.h>
+#elif defined(USE_YAJL)
+#include <yajl/yajl_parse.h>
+#elif defined(USE_JSMN)
+#include <jsmn.h>
 #else
 #include <cjson/cJSON.h>
 #endif
@@ -81,6 +85,135 @@ run_jsonc(char **lines, size_t *lens, size_t n)
     return acc;
 }
 
+#elif defined(USE_YAJL)
+/* yajl's callbacks: no tree; strings arrive unescaped, numbers as text. */
+struct ys {
+    long acc;
+    int depth, want; /* 1 caller, 2 status, 3 headers_in (top level keys) */
+    int in_headers;  /* inside headers_in's object */
+};
+
+static int
+y_key(void *u, const unsigned char *k, size_t n)
+{
+    struct ys *s = u;
+    s->want = 0;
+    if (s->depth == 1) {
+        if (n == 6 && !memcmp(k, "caller", 6))
+            s->want = 1;
+        else if (n == 6 && !memcmp(k, "status", 6))
+            s->want = 2;
+        else if (n == 10 && !memcmp(k, "headers_in", 10))
+            s->want = 3;
+    } else if (s->depth == 2 && s->in_headers) {
+        s->acc += (long)n;
+    }
+    return 1;
+}
+
+static int
+y_str(void *u, const unsigned char *v, size_t n)
+{
+    struct ys *s = u;
+    (void)v;
+    if (s->depth == 1 && s->want == 1)
+        s->acc += (long)n;
+    return 1;
+}
+
+static int
+y_num(void *u, const char *v, size_t n)
+{
+    struct ys *s = u;
+    (void)n;
+    if (s->depth == 1 && s->want == 2)
+        s->acc += strtol(v, NULL, 10);
+    return 1;
+}
+
+static int
+y_start(void *u)
+{
+    struct ys *s = u;
+    s->depth++;
+    s->in_headers = s->depth == 2 && s->want == 3;
+    return 1;
+}
+
+static int
+y_end(void *u)
+{
+    struct ys *s = u;
+    if (s->depth-- == 2)
+        s->in_headers = 0;
+    return 1;
+}
+
+static long
+run_yajl(char **lines, size_t *lens, size_t n)
+{
+    static const yajl_callbacks cb = {
+        .yajl_number = y_num,
+        .yajl_string = y_str,
+        .yajl_start_map = y_start,
+        .yajl_map_key = y_key,
+        .yajl_end_map = y_end,
+    };
+    struct ys s = {0};
+    for (size_t i = 0; i < n; i++) {
+        yajl_handle h = yajl_alloc(&cb, NULL, &s);
+        s.depth = 0;
+        if (yajl_parse(h, (const unsigned char *)lines[i], lens[i]) ==
+            yajl_status_ok)
+            yajl_complete_parse(h);
+        yajl_free(h);
+    }
+    return s.acc;
+}
+
+#elif defined(USE_JSMN)
+/* jsmn: tokens only (offsets and types). Strings stay escaped and numbers
+ * text, so an engine would still unescape and convert what it reads: a
+ * lower bound for a tokenizer. */
+static int
+tok_is(const char *js, const jsmntok_t *t, const char *s, size_t n)
+{
+    return t->type == JSMN_STRING && (size_t)(t->end - t->start) == n &&
+           !memcmp(js + t->start, s, n);
+}
+
+static long
+run_jsmn(char **lines, size_t *lens, size_t n)
+{
+    long acc = 0;
+    jsmntok_t tok[512];
+    for (size_t i = 0; i < n; i++) {
+        jsmn_parser p;
+        const char *js = lines[i];
+        jsmn_init(&p);
+        int nt = jsmn_parse(&p, js, lens[i], tok, 512);
+        if (nt < 1 || tok[0].type != JSMN_OBJECT)
+            continue;
+        for (int k = 1; k + 1 < nt;) {
+            const jsmntok_t *key = &tok[k], *v = &tok[k + 1];
+            if (tok_is(js, key, "caller", 6) && v->type == JSMN_STRING)
+                acc += v->end - v->start;
+            else if (tok_is(js, key, "status", 6) &&
+                     v->type == JSMN_PRIMITIVE)
+                acc += strtol(js + v->start, NULL, 10);
+            else if (tok_is(js, key, "headers_in", 10) &&
+                     v->type == JSMN_OBJECT)
+                for (int h = 0, j = k + 2; h < v->size; h++, j += 2)
+                    acc += tok[j].end - tok[j].start;
+            int j = k + 2; /* past the value's tokens */
+            while (j < nt && tok[j].start < v->end)
+                j++;
+            k = j;
+        }
+    }
+    return acc;
+}
+
 #else
 static long
 run_cjson(char **lines, size_t *lens, size_t n)
@@ -143,6 +276,10 @@ main(int argc, char **argv)
         {"jansson 2.14", run_jansson},
 #elif defined(USE_JSONC)
         {"json-c 0.16", run_jsonc},
+#elif defined(USE_YAJL)
+        {"yajl 2.1.0", run_yajl},
+#elif defined(USE_JSMN)
+        {"jsmn 1.1.0", run_jsmn},
 #else
         {"cJSON 1.7.15", run_cjson},
 #endif

@@ -139,11 +139,12 @@ if [ "${BENCH_JSON:-1}" = 1 ]; then
   echo
   echo "JSON libraries on 200k relayaudit-jsonl lines (docs/json-library.md):"
   head -n 200000 "$dir/gateway-$N.jsonl" >"$dir/json-200k.jsonl"
-  for lib in JANSSON:jansson JSONC:json-c CJSON:libcjson; do
+  # jsmn is a header alone: no pkg-config entry
+  for lib in JANSSON:jansson JSONC:json-c YAJL:yajl JSMN: CJSON:libcjson; do
     d=${lib%%:*} p=${lib#*:}
     # shellcheck disable=SC2046
     cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -DUSE_$d -o "$dir/jc_$d" \
-      bench/json_choice.c $(pkg-config --cflags --libs "$p")
+      bench/json_choice.c ${p:+$(pkg-config --cflags --libs "$p")}
     "$dir/jc_$d" "$dir/json-200k.jsonl"
   done
 fi
