@@ -99,9 +99,13 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
         s = SQLITE_DONE;
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
-            if (row)
-                rc = row(ctx, idx, st);
+        if (rc == 0 && sqlite3_column_count(st) > 0 &&
+            !strcmp(sqlite3_column_name(st, 0), "group_into"))
+            rc = ra_group_into(db, st, RA_GROUP_CAP, err); /* group.c */
+        else
+            while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+                if (row)
+                    rc = row(ctx, idx, st);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         if (tm)
             fprintf(stderr, "relayaudit: %s.sql statement %d: %.3f s\n",

@@ -13,14 +13,15 @@ CREATE TEMP TABLE ev_groups (
     route INTEGER, ws INTEGER, n INTEGER, first INTEGER, last INTEGER,
     id INTEGER,
     PRIMARY KEY (caller, hdr_in_fp, account, hdr_out_fp, route, ws));
--- An upsert per event into the few groups costs half of what GROUP BY's
--- sort of every event does (header_variant: 6.3 s -> 3.2 s for 5 M).
-INSERT INTO temp.ev_groups
-SELECT coalesce(caller, 0), coalesce(hdr_in_fp, 0), coalesce(account, 0),
-       coalesce(hdr_out_fp, 0), coalesce(route, 0),
-       ts - ((ts % :window) + :window) % :window, 1, ts, ts, id
+-- Grouped in memory beside the scan (group_into: analyze/group.c), where
+-- an upsert per event into this table cost four times the scan (1 M
+-- events: 0.93 s against 0.18 s).
+SELECT 'ev_groups' AS group_into,
+       coalesce(caller, 0) AS key_caller, coalesce(hdr_in_fp, 0) AS key_hdr_in_fp,
+       coalesce(account, 0) AS key_account,
+       coalesce(hdr_out_fp, 0) AS key_hdr_out_fp, coalesce(route, 0) AS key_route,
+       ts - ((ts % :window) + :window) % :window AS key_ws,
+       1 AS sum_n, ts AS min_first, ts AS max_last, id AS min_id
 FROM gateway_rows
 WHERE ts >= :since AND ts < :until
-  AND ((caller IS NOT NULL AND hdr_in_fp IS NOT NULL) OR account IS NOT NULL)
-ON CONFLICT DO UPDATE SET n = n + 1, first = min(first, excluded.first),
-    last = max(last, excluded.last), id = min(id, excluded.id);
+  AND ((caller IS NOT NULL AND hdr_in_fp IS NOT NULL) OR account IS NOT NULL);

@@ -8,22 +8,21 @@
 -- carry the strings, and subjects are ordered by them.
 
 -- Each sub-kind first keeps the subjects that saw more than one value: only
--- their events go through the ordered pass. The subjects are found by an
--- upsert per event into temp.multi (subject, least and greatest value),
--- which costs less than GROUP BY's sort of every event, and writes only
--- when the least or greatest value moves (5 M events: 3.2 s -> 2.3 s).
+-- their events go through the ordered pass. The subjects (subject, least
+-- and greatest value) are grouped in memory beside the scan into
+-- temp.multi (group_into: analyze/group.c), which costs less than an
+-- upsert per event, or GROUP BY's sort of every event.
 DROP TABLE IF EXISTS temp.multi;
 CREATE TEMP TABLE multi (k INTEGER PRIMARY KEY, lo INTEGER, hi INTEGER);
 
 -- account: consecutive events of one downstream session, less than
 -- :session_ttl apart, on different accounts.
 DELETE FROM temp.multi;
-INSERT INTO temp.multi
-SELECT session, account, account FROM gateway_rows
+SELECT 'multi' AS group_into, session AS key_k, account AS min_lo,
+       account AS max_hi
+FROM gateway_rows
 WHERE ts >= :since AND ts < :until
-  AND session IS NOT NULL AND account IS NOT NULL
-ON CONFLICT DO UPDATE SET lo = min(lo, excluded.lo), hi = max(hi, excluded.hi)
-    WHERE excluded.lo < lo OR excluded.hi > hi;
+  AND session IS NOT NULL AND account IS NOT NULL;
 
 -- Their events in order, into a table whose row numbers follow it: an
 -- event's predecessor in its session is the row before. Sessions hold the
@@ -129,12 +128,11 @@ GROUP BY w.egress_session ORDER BY v.name;
 -- country: two proxy events of one egress session, less than
 -- :sticky_window apart, for different countries.
 DELETE FROM temp.multi;
-INSERT INTO temp.multi
-SELECT egress_session, country, country FROM proxy_rows
+SELECT 'multi' AS group_into, egress_session AS key_k, country AS min_lo,
+       country AS max_hi
+FROM proxy_rows
 WHERE ts >= :since AND ts < :until
-  AND egress_session IS NOT NULL AND country IS NOT NULL
-ON CONFLICT DO UPDATE SET lo = min(lo, excluded.lo), hi = max(hi, excluded.hi)
-    WHERE excluded.lo < lo OR excluded.hi > hi;
+  AND egress_session IS NOT NULL AND country IS NOT NULL;
 
 WITH ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
     SELECT egress_session, ts, country, request_id,

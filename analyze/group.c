@@ -1,0 +1,279 @@
+/* group.c -- GROUP BY into few groups, in a hash table beside the scan.
+ *
+ * SQLite groups by sorting every row, or by an upsert per row into a table
+ * keyed by the group (analyze's SQL did that): both touch a b-tree for each
+ * event. A statement whose first column is named `group_into` is run here
+ * instead: its rows are summed up in memory and the groups written to the
+ * temp table that column names. The other columns say what they are by a
+ * prefix: key_X (a part of the group's key; never NULL), sum_X, min_X or
+ * max_X (an aggregate of integers; NULLs are skipped, as SQL's are). X is
+ * the target's column. The target needs a unique index over the key
+ * columns: past RA_GROUP_CAP groups the table is written out (an upsert
+ * that composes each aggregate) and emptied, so memory stays bounded
+ * however many groups there are. Groups are written in key order.
+ */
+#include "analyze/analyze.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum agg { AGG_KEY, AGG_SUM, AGG_MIN, AGG_MAX };
+
+struct grouper {
+    int ncol, nkey;     /* the statement's columns after group_into */
+    enum agg *agg;      /* per column */
+    size_t width;       /* int64 per group: ncol values, then a NULL mask */
+    int64_t *rows;      /* groups, width apiece */
+    size_t n, cap;      /* groups held, and room */
+    uint32_t *slot;     /* open addressing: group index + 1, 0 = empty */
+    size_t nslot;       /* a power of two, at least twice cap */
+    sqlite3_stmt *put;  /* the upsert into the target */
+};
+
+static uint64_t
+key_hash(const struct grouper *g, const int64_t *k)
+{
+    return ra_hash64(k, (size_t)g->nkey * sizeof *k);
+}
+
+/* Column c of group r is NULL: an aggregate with no value seen yet. The
+ * group's last int64 holds these flags, a bit per column. */
+static int
+is_null(const struct grouper *g, const int64_t *r, int c)
+{
+    return ((uint64_t)r[g->ncol] >> c) & 1;
+}
+
+/* qsort's comparison needs the key width: per thread, since both of
+ * analyze's threads group. */
+static _Thread_local int cmp_width;
+
+static int
+cmp_keys(const void *a, const void *b)
+{
+    const int64_t *x = a, *y = b;
+    for (int i = 0; i < cmp_width; i++)
+        if (x[i] != y[i])
+            return x[i] < y[i] ? -1 : 1;
+    return 0;
+}
+
+/* Write every group held to the target, in key order, and empty the
+ * table. */
+static int
+flush(struct grouper *g, sqlite3 *db, struct ra_err *err)
+{
+    cmp_width = g->nkey; /* keys come first in each group */
+    qsort(g->rows, g->n, g->width * sizeof *g->rows, cmp_keys);
+    for (size_t i = 0; i < g->n; i++) {
+        const int64_t *r = g->rows + i * g->width;
+        for (int c = 0; c < g->ncol; c++) {
+            if (is_null(g, r, c))
+                sqlite3_bind_null(g->put, c + 1);
+            else
+                sqlite3_bind_int64(g->put, c + 1, r[c]);
+        }
+        if (sqlite3_step(g->put) != SQLITE_DONE) {
+            int rc = ra_err_set(err, RA_EDB, "group_into: %s",
+                                sqlite3_errmsg(db));
+            sqlite3_reset(g->put);
+            return rc;
+        }
+        sqlite3_reset(g->put);
+    }
+    g->n = 0;
+    memset(g->slot, 0, g->nslot * sizeof *g->slot);
+    return 0;
+}
+
+/* Fold value v of column c into group r. */
+static int
+fold(struct grouper *g, int64_t *r, int c, int64_t v)
+{
+    if (is_null(g, r, c)) {
+        r[c] = v;
+        r[g->ncol] = (int64_t)((uint64_t)r[g->ncol] & ~((uint64_t)1 << c));
+        return 0;
+    }
+    switch (g->agg[c]) {
+    case AGG_SUM:
+        return __builtin_add_overflow(r[c], v, &r[c]) ? -1 : 0;
+    case AGG_MIN:
+        if (v < r[c])
+            r[c] = v;
+        return 0;
+    case AGG_MAX:
+        if (v > r[c])
+            r[c] = v;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* The upsert into table for the statement's columns: each aggregate
+ * composed with the one already stored (NULL where no value was seen). */
+static int
+prepare_put(struct grouper *g, sqlite3 *db, sqlite3_stmt *st,
+            const char *table, struct ra_err *err)
+{
+    static const char *const fn[] = {"", "", "min", "max"};
+    struct ra_buf sql = RA_BUF_INIT;
+    int rc = 0;
+    ra_buf_addf(&sql, "INSERT INTO temp.\"%s\" (", table);
+    for (int c = 0; c < g->ncol; c++)
+        ra_buf_addf(&sql, "%s\"%s\"", c ? ", " : "",
+                    sqlite3_column_name(st, c + 1) + 4);
+    ra_buf_adds(&sql, ") VALUES (");
+    for (int c = 0; c < g->ncol; c++)
+        ra_buf_adds(&sql, c ? ", ?" : "?");
+    ra_buf_adds(&sql, ") ON CONFLICT (");
+    for (int c = 0, k = 0; c < g->ncol; c++)
+        if (g->agg[c] == AGG_KEY)
+            ra_buf_addf(&sql, "%s\"%s\"", k++ ? ", " : "",
+                        sqlite3_column_name(st, c + 1) + 4);
+    ra_buf_adds(&sql, ") DO UPDATE SET ");
+    for (int c = 0, k = 0; c < g->ncol; c++) {
+        const char *x = sqlite3_column_name(st, c + 1) + 4;
+        if (g->agg[c] == AGG_KEY)
+            continue;
+        ra_buf_addf(&sql, "%s\"%s\" = ", k++ ? ", " : "", x);
+        if (g->agg[c] == AGG_SUM)
+            ra_buf_addf(&sql,
+                        "coalesce(\"%s\" + excluded.\"%s\", \"%s\", "
+                        "excluded.\"%s\")",
+                        x, x, x, x);
+        else
+            ra_buf_addf(&sql,
+                        "coalesce(%s(\"%s\", excluded.\"%s\"), \"%s\", "
+                        "excluded.\"%s\")",
+                        fn[g->agg[c]], x, x, x, x);
+    }
+    if (sqlite3_prepare_v2(db, sql.data, -1, &g->put, NULL) != SQLITE_OK)
+        rc = ra_err_set(err, RA_EDB, "group_into %s: %s", table,
+                        sqlite3_errmsg(db));
+    ra_buf_release(&sql);
+    return rc;
+}
+
+/* The columns' roles from their names; keys must come first. */
+static int
+read_columns(struct grouper *g, sqlite3_stmt *st, struct ra_err *err)
+{
+    static const char *const prefix[] = {"key_", "sum_", "min_", "max_"};
+    g->ncol = sqlite3_column_count(st) - 1;
+    if (g->ncol < 2 || g->ncol > 62)
+        return ra_err_set(err, RA_EDB,
+                          "group_into: 2 to 62 columns after it, not %d",
+                          g->ncol);
+    g->agg = xcalloc((size_t)g->ncol, sizeof *g->agg);
+    for (int c = 0; c < g->ncol; c++) {
+        const char *name = sqlite3_column_name(st, c + 1);
+        int a = 0;
+        while (a < 4 && strncmp(name, prefix[a], 4))
+            a++;
+        if (a == 4 || !name[4])
+            return ra_err_set(err, RA_EDB,
+                              "group_into: column '%s' is not key_, sum_, "
+                              "min_ or max_ a column",
+                              name);
+        if (a == AGG_KEY && c != g->nkey)
+            return ra_err_set(err, RA_EDB,
+                              "group_into: key column '%s' after an "
+                              "aggregate",
+                              name);
+        g->agg[c] = (enum agg)a;
+        g->nkey += a == AGG_KEY;
+    }
+    if (!g->nkey)
+        return ra_err_set(err, RA_EDB, "group_into: no key_ column");
+    return 0;
+}
+
+int
+ra_group_into(sqlite3 *db, sqlite3_stmt *st, size_t cap, struct ra_err *err)
+{
+    struct grouper g = {0};
+    char *table = NULL;
+    int rc = 0, s;
+    int64_t *k = NULL;
+
+    if ((rc = read_columns(&g, st, err)))
+        goto out;
+    g.width = (size_t)g.ncol + 1;
+    g.cap = cap ? cap : 1;
+    for (g.nslot = 16; g.nslot < 2 * g.cap; g.nslot *= 2)
+        ;
+    g.rows = xmalloc(g.cap * g.width * sizeof *g.rows);
+    g.slot = xcalloc(g.nslot, sizeof *g.slot);
+    k = xmalloc((size_t)g.nkey * sizeof *k);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!table) {
+            const char *t = (const char *)sqlite3_column_text(st, 0);
+            table = xstrdup(t ? t : "");
+            if ((rc = prepare_put(&g, db, st, table, err)))
+                goto out;
+        }
+        for (int c = 0; c < g.nkey; c++) {
+            if (sqlite3_column_type(st, c + 1) != SQLITE_INTEGER) {
+                rc = ra_err_set(err, RA_EDB,
+                                "group_into %s: %s is not an integer (a key "
+                                "is never NULL)",
+                                table, sqlite3_column_name(st, c + 1));
+                goto out;
+            }
+            k[c] = sqlite3_column_int64(st, c + 1);
+        }
+        size_t mask = g.nslot - 1, i = key_hash(&g, k) & mask;
+        int64_t *r = NULL;
+        for (; g.slot[i]; i = (i + 1) & mask) {
+            int64_t *x = g.rows + (size_t)(g.slot[i] - 1) * g.width;
+            if (!memcmp(x, k, (size_t)g.nkey * sizeof *k)) {
+                r = x;
+                break;
+            }
+        }
+        if (!r) {
+            if (g.n == g.cap) { /* full: out to the table, and again */
+                if ((rc = flush(&g, db, err)))
+                    goto out;
+                i = key_hash(&g, k) & mask;
+            }
+            r = g.rows + g.n * g.width;
+            memcpy(r, k, (size_t)g.nkey * sizeof *k);
+            /* every aggregate NULL so far */
+            r[g.ncol] = (int64_t)(~(uint64_t)0 << g.nkey);
+            g.slot[i] = (uint32_t)++g.n;
+        }
+        for (int c = g.nkey; c < g.ncol; c++) {
+            int t = sqlite3_column_type(st, c + 1);
+            if (t == SQLITE_NULL)
+                continue;
+            if (t != SQLITE_INTEGER) {
+                rc = ra_err_set(err, RA_EDB,
+                                "group_into %s: %s is not an integer", table,
+                                sqlite3_column_name(st, c + 1));
+                goto out;
+            }
+            if (fold(&g, r, c, sqlite3_column_int64(st, c + 1))) {
+                rc = ra_err_set(err, RA_EDB,
+                                "group_into %s: the sum %s overflows", table,
+                                sqlite3_column_name(st, c + 1));
+                goto out;
+            }
+        }
+    }
+    if (s != SQLITE_DONE)
+        rc = ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(db));
+    else if (g.n)
+        rc = flush(&g, db, err);
+out:
+    sqlite3_finalize(g.put);
+    free(g.agg);
+    free(g.rows);
+    free(g.slot);
+    free(k);
+    free(table);
+    return rc;
+}

@@ -1,0 +1,142 @@
+/* test_group.c -- group_into (analyze/group.c) against SQLite's GROUP BY:
+ * the same groups, sums, least and greatest values, NULLs skipped, in key
+ * order, whether every group fits in memory or the table is written out
+ * every two groups; and its errors. */
+#include "analyze/analyze.h"
+#include "check.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+/* Every row of sql as one text: "a,b,c;a,b,c;". */
+static char *
+rows(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    struct ra_buf b = RA_BUF_INIT;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
+        return xstrdup("(error)");
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            const char *t = (const char *)sqlite3_column_text(st, c);
+            ra_buf_addf(&b, "%s%s", c ? "," : "", t ? t : "NULL");
+        }
+        ra_buf_adds(&b, ";");
+    }
+    sqlite3_finalize(st);
+    char *s = xstrdup(b.data ? b.data : "");
+    ra_buf_release(&b);
+    return s;
+}
+
+/* Run one group_into statement with at most cap groups in memory. */
+static int
+group(sqlite3 *db, const char *sql, size_t cap, struct ra_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
+        return -1;
+    }
+    int rc = ra_group_into(db, st, cap, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void
+exec(sqlite3 *db, const char *sql)
+{
+    char *e = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK)
+        fprintf(stderr, "%s: %s\n", sql, e);
+    sqlite3_free(e);
+}
+
+static const char *const make_target =
+    "DROP TABLE IF EXISTS temp.g;"
+    "CREATE TEMP TABLE g (a INTEGER, b INTEGER, n INTEGER, lo INTEGER,"
+    " hi INTEGER, s INTEGER, PRIMARY KEY (a, b));";
+
+static const char *const grouped =
+    "SELECT 'g' AS group_into, a AS key_a, b AS key_b, 1 AS sum_n,"
+    " v AS min_lo, v AS max_hi, v AS sum_s FROM ev";
+
+int
+main(void)
+{
+    sqlite3 *db;
+    struct ra_err err = {0};
+    sqlite3_open(":memory:", &db);
+    exec(db, "CREATE TABLE ev (a INTEGER, b INTEGER, v INTEGER)");
+    /* 2,000 events in 21 groups, in no order; some values NULL, and one
+     * group whose every value is NULL */
+    exec(db, "WITH RECURSIVE i(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM i"
+             " WHERE x < 2000)"
+             " INSERT INTO ev SELECT (x * 7919) % 5, (x * 104729) % 4,"
+             " CASE WHEN x % 13 = 0 THEN NULL ELSE (x * 31337) % 1000 - 500"
+             " END FROM i;"
+             "INSERT INTO ev VALUES (9, 9, NULL), (9, 9, NULL);");
+    char *want = rows(db, "SELECT a, b, count(*), min(v), max(v), sum(v)"
+                          " FROM ev GROUP BY a, b ORDER BY a, b");
+    CHECK(strlen(want) > 100);
+
+    /* everything in memory: the groups written once, in key order */
+    exec(db, make_target);
+    CHECK_INT(group(db, grouped, RA_GROUP_CAP, &err), 0);
+    char *got = rows(db, "SELECT * FROM temp.g ORDER BY rowid");
+    CHECK_STR(got, want);
+    free(got);
+
+    /* two groups at a time: written out ten times, composed by upserts */
+    exec(db, make_target);
+    CHECK_INT(group(db, grouped, 2, &err), 0);
+    got = rows(db, "SELECT * FROM temp.g ORDER BY a, b");
+    CHECK_STR(got, want);
+    free(got);
+    CHECK_STR(got = rows(db, "SELECT count(*) FROM temp.g"), "21;");
+    free(got);
+
+    /* no rows: nothing written, no error */
+    exec(db, make_target);
+    CHECK_INT(group(db, "SELECT 'g' AS group_into, a AS key_a, b AS key_b,"
+                        " 1 AS sum_n FROM ev WHERE 0",
+                    RA_GROUP_CAP, &err),
+              0);
+    CHECK_STR(got = rows(db, "SELECT count(*) FROM temp.g"), "0;");
+    free(got);
+
+    /* errors: a NULL key, text, a column of no kind, a key after an
+     * aggregate, a sum past 2^63 */
+    exec(db, make_target);
+    CHECK_INT(group(db, "SELECT 'g' AS group_into, NULL AS key_a, b AS key_b,"
+                        " 1 AS sum_n FROM ev",
+                    RA_GROUP_CAP, &err),
+              RA_EDB);
+    CHECK(strstr(err.msg, "key_a is not an integer") != NULL);
+    CHECK_INT(group(db, "SELECT 'g' AS group_into, a AS key_a, b AS key_b,"
+                        " 'x' AS sum_n FROM ev",
+                    RA_GROUP_CAP, &err),
+              RA_EDB);
+    CHECK(strstr(err.msg, "sum_n is not an integer") != NULL);
+    CHECK_INT(group(db, "SELECT 'g' AS group_into, a AS key_a, b AS n"
+                        " FROM ev",
+                    RA_GROUP_CAP, &err),
+              RA_EDB);
+    CHECK(strstr(err.msg, "column 'n'") != NULL);
+    CHECK_INT(group(db, "SELECT 'g' AS group_into, a AS key_a, 1 AS sum_n,"
+                        " b AS key_b FROM ev",
+                    RA_GROUP_CAP, &err),
+              RA_EDB);
+    CHECK(strstr(err.msg, "after an aggregate") != NULL);
+    CHECK_INT(group(db, "SELECT 'g' AS group_into, 1 AS key_a, 1 AS key_b,"
+                        " 9223372036854775807 AS sum_n FROM ev",
+                    RA_GROUP_CAP, &err),
+              RA_EDB);
+    CHECK(strstr(err.msg, "overflows") != NULL);
+
+    free(want);
+    sqlite3_close(db);
+    return check_done();
+}
