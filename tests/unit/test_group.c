@@ -109,32 +109,29 @@ main(void)
 
     /* errors: a NULL key, text, a column of no kind, a key after an
      * aggregate, a sum past 2^63 */
-    exec(db, make_target);
-    CHECK_INT(group(db, "SELECT 'g' AS group_into, NULL AS key_a, b AS key_b,"
-                        " 1 AS sum_n FROM ev",
-                    RA_GROUP_CAP, &err),
-              RA_EDB);
-    CHECK(strstr(err.msg, "key_a is not an integer") != NULL);
-    CHECK_INT(group(db, "SELECT 'g' AS group_into, a AS key_a, b AS key_b,"
-                        " 'x' AS sum_n FROM ev",
-                    RA_GROUP_CAP, &err),
-              RA_EDB);
-    CHECK(strstr(err.msg, "sum_n is not an integer") != NULL);
-    CHECK_INT(group(db, "SELECT 'g' AS group_into, a AS key_a, b AS n"
-                        " FROM ev",
-                    RA_GROUP_CAP, &err),
-              RA_EDB);
-    CHECK(strstr(err.msg, "column 'n'") != NULL);
-    CHECK_INT(group(db, "SELECT 'g' AS group_into, a AS key_a, 1 AS sum_n,"
-                        " b AS key_b FROM ev",
-                    RA_GROUP_CAP, &err),
-              RA_EDB);
-    CHECK(strstr(err.msg, "after an aggregate") != NULL);
-    CHECK_INT(group(db, "SELECT 'g' AS group_into, 1 AS key_a, 1 AS key_b,"
-                        " 9223372036854775807 AS sum_n FROM ev",
-                    RA_GROUP_CAP, &err),
-              RA_EDB);
-    CHECK(strstr(err.msg, "overflows") != NULL);
+    static const struct {
+        const char *sql, *says;
+    } bad[] = {
+        {"SELECT 'g' AS group_into, NULL AS key_a, b AS key_b, 1 AS sum_n"
+         " FROM ev",
+         "key_a is not an integer"},
+        {"SELECT 'g' AS group_into, a AS key_a, b AS key_b, 'x' AS sum_n"
+         " FROM ev",
+         "sum_n is not an integer"},
+        {"SELECT 'g' AS group_into, a AS key_a, b AS n FROM ev",
+         "column 'n'"},
+        {"SELECT 'g' AS group_into, a AS key_a, 1 AS sum_n, b AS key_b"
+         " FROM ev",
+         "after an aggregate"},
+        {"SELECT 'g' AS group_into, 1 AS key_a, 1 AS key_b,"
+         " 9223372036854775807 AS sum_n FROM ev",
+         "overflows"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        exec(db, make_target);
+        CHECK_INT(group(db, bad[i].sql, RA_GROUP_CAP, &err), RA_EDB);
+        CHECK(strstr(err.msg, bad[i].says) != NULL);
+    }
 
     free(want);
     sqlite3_close(db);
