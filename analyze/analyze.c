@@ -36,6 +36,7 @@ static const struct {
     {"route_hosts", 1, "ra_route_host", NULL, NULL},
     {"links", 0, NULL, NULL, NULL},
     {"bans_events", 1, "ban_ev", NULL, NULL},
+    {"lookback", 1, "ra_lookback", NULL, NULL},
     {"bans", 0, NULL, NULL, NULL},
     {"event_groups", 1, NULL, "ev_groups", NULL},
     {"shared_account", 1, NULL, NULL, "ev_groups"},

@@ -5,11 +5,10 @@
 -- ban_ev's account, own_caller and egress_session are string-dictionary ids
 -- (schema version 3); caller, candidates and active are text.
 
--- The lookback seeks below walk one path of the (account, caller, ts) index
--- per account and caller, ban after ban: more pages than analyze's 2 MiB
--- page cache (the size of its sort runs) holds. 32 MiB for this step (the
--- connection's own size comes back after it, analyze/sqlrun.c):
--- 5 M + 5 M events, the active callers of 100 k bans in 1.4 s, not 3.8 s.
+-- The seeks of the lookback below and of the links' attribution walk more
+-- pages than analyze's 2 MiB page cache (the size of its sort runs) holds:
+-- 32 MiB for this step (the connection's own size comes back after it,
+-- analyze/sqlrun.c).
 PRAGMA cache_size = -32000;
 
 -- A proxy event's account: through its link, else the map's row for its
@@ -64,22 +63,35 @@ UPDATE ban_ev SET attribution = NULL WHERE attribution = 'map' AND caller IS NUL
 -- The callers active on the account in [ts - lookback, ts): the candidates
 -- of the window rule, and evidence for every ban (the one who triggered a
 -- ban is not always the one who caused it).
--- Each of the account's callers is one index seek (gateway_account_caller)
--- for an event in the lookback: the cost grows with the callers of an
--- account, not with its traffic in the lookback.
+-- The callers come from temp.ra_lookback (lookback.sql): each one's
+-- first and last event per bucket of :lookback ms. The window [ts -
+-- lookback, ts) covers the end of the bucket holding ts - lookback and the
+-- start of the next: two lookups per caller of the account, whatever its
+-- traffic.
 DROP TABLE IF EXISTS temp.acc_caller;
 CREATE TEMP TABLE acc_caller AS
 SELECT account, caller, (SELECT s FROM strings WHERE id = caller) AS name
-FROM (SELECT DISTINCT account, caller FROM gateway_rows
-      WHERE account IN (SELECT account FROM ban_ev) AND caller IS NOT NULL);
+FROM (SELECT DISTINCT account, caller FROM temp.ra_lookback
+      WHERE account IN (SELECT account FROM ban_ev));
 CREATE INDEX temp.acc_caller_account ON acc_caller(account, name);
 UPDATE ban_ev SET active = (
     SELECT json_group_array(name) FROM (
         SELECT a.name FROM acc_caller a
         WHERE a.account = ban_ev.account
-          AND EXISTS (SELECT 1 FROM gateway_rows g
-                      WHERE g.account = a.account AND g.caller = a.caller
-                        AND g.ts >= ban_ev.ts - :lookback AND g.ts < ban_ev.ts)
+          AND (EXISTS (SELECT 1 FROM temp.ra_lookback k
+                       WHERE k.account = a.account AND k.caller = a.caller
+                         AND k.bs = ban_ev.ts - :lookback
+                                    - (((ban_ev.ts - :lookback) % :lookback)
+                                       + :lookback) % :lookback
+                         AND k.last >= ban_ev.ts - :lookback)
+               OR EXISTS (SELECT 1 FROM temp.ra_lookback k
+                          WHERE k.account = a.account
+                            AND k.caller = a.caller
+                            AND k.bs = ban_ev.ts - :lookback
+                                       - (((ban_ev.ts - :lookback)
+                                           % :lookback) + :lookback)
+                                         % :lookback + :lookback
+                            AND k.first < ban_ev.ts))
         ORDER BY a.name))
 WHERE account IS NOT NULL;
 DROP TABLE temp.acc_caller;

@@ -1,9 +1,6 @@
 -- Indexes the joins and detectors need. Created by analyze rather than at
 -- ingest, so that a bulk load does not maintain them row by row. The time
 -- indexes are indexes_window.sql: only a bounded window needs them.
--- the lookback of a ban: one seek per caller of its account
-DROP INDEX IF EXISTS gateway_account_ts;
-CREATE INDEX IF NOT EXISTS gateway_account_caller ON gateway_rows(account, caller, ts);
 -- request ids: partial indexes (an equality implies NOT NULL), so events
 -- without one (all of Squid's) cost a later ingest nothing
 DROP INDEX IF EXISTS gateway_request;
@@ -19,5 +16,9 @@ CREATE INDEX IF NOT EXISTS findings_run ON findings(run_id);
 -- Dropped since schema 1: each cost more to build than it saved (the
 -- session join and the ordered passes sort what they read once).
 DROP INDEX IF EXISTS gateway_session_ts;
+DROP INDEX IF EXISTS gateway_account_ts;
+-- and since schema 3: the bans' lookback reads temp.ra_lookback
+-- (lookback.sql) instead of walking (account, caller, ts)
+DROP INDEX IF EXISTS gateway_account_caller;
 DROP INDEX IF EXISTS gateway_egress_ts;
 DROP INDEX IF EXISTS proxy_egress_ts;

@@ -133,6 +133,26 @@ expect "unmapped_ban findings: none and ambiguous only" "high ban P;high ban V;"
 expect "attribution: a longer lookback finds the caller" "window:w" \
   "$(q t.db "SELECT attribution || ':' || caller FROM bans WHERE account = 'V'")"
 
+# The lookback of a ban between two 15-minute marks spans two of them:
+# [07:52:30, 08:07:30) takes x1 at its start and x4 just before its end,
+# and x6 whose second event of its first quarter-hour is inside it; not x2
+# 1 ms before it, x3 at the ban's own time, nor x5 whose events bracket
+# the window in both quarter-hours.
+fresh
+g 07:46:00 '"caller":"x5","account":"X"' >gw.log
+g 07:46:00 '"caller":"x6","account":"X"' >>gw.log
+g 07:52:29.999 '"caller":"x2","account":"X"' >>gw.log
+g 07:52:30 '"caller":"x1","account":"X"' >>gw.log
+g 07:53:00 '"caller":"x6","account":"X"' >>gw.log
+g 08:07:29.999 '"caller":"x4","account":"X"' >>gw.log
+g 08:07:30 "\"account\":\"X\",$E,\"request_id\":\"r7\"" >>gw.log
+g 08:07:30 '"caller":"x3","account":"X"' >>gw.log
+g 08:10:00 '"caller":"x5","account":"X"' >>gw.log
+load
+expect "attribution: a lookback across two quarter-hours" \
+  'ambiguous ["x1","x4","x6"]' \
+  "$(q t.db "SELECT attribution || ' ' || candidates FROM bans")"
+
 # ---- header_variant ------------------------------------------------------------
 fresh
 H1='"headers_in":{"user-agent":"OpenAI/Python 1.82.0"}'

@@ -12,21 +12,25 @@ idx() {
 }
 "$RA" ingest --db t.db --source map "$SRC/samples/map.csv" 2>/dev/null
 "$RA" ingest --db t.db "$SRC/samples/gateway" "$SRC/samples/proxy" 2>/dev/null
-base="bans_run files_fp files_path findings_run gateway_account_caller gateway_request_id links_gateway links_proxy map_account map_egress proxy_request_id"
+base="bans_run files_fp files_path findings_run gateway_request_id links_gateway links_proxy map_account map_egress proxy_request_id"
 "$RA" analyze --db t.db 2>/dev/null
 expect "all data: no time indexes" "$base" "$(idx)"
 n_all=$(q t.db "SELECT count(*) FROM findings WHERE run_id = 1")
-# Once the (account, caller, ts) index exists, no statement reads the
-# events that have an account through it: a seek per event, not one scan.
+# An older database's (account, caller, ts) index goes at the next
+# analysis (the bans' lookback reads lookback.sql's buckets instead); and
+# the second thread, which still sees it, reads no events through it (a
+# seek per event, not one scan).
+sqlite3 t.db "CREATE INDEX gateway_account_caller ON gateway_rows(account, caller, ts)"
 RELAYAUDIT_TIMINGS=plan "$RA" analyze --db t.db 2>plan.txt
-expect "a second analysis: no walk of the events by account IS NOT NULL" 0 \
+expect "a second analysis: the old index gone" "$base" "$(idx)"
+expect "a second analysis: no walk of the events by an index on account" 0 \
   "$(grep -c 'USING INDEX gateway_account_caller (account>?)' plan.txt)"
 "$RA" analyze --db t.db --since 2026-11-24 2>/dev/null
 expect "a window: the time indexes too" \
-  "bans_run files_fp files_path findings_run gateway_account_caller gateway_request_id gateway_ts links_gateway links_proxy map_account map_egress proxy_request_id proxy_ts" \
+  "bans_run files_fp files_path findings_run gateway_request_id gateway_ts links_gateway links_proxy map_account map_egress proxy_request_id proxy_ts" \
   "$(idx)"
 "$RA" analyze --db t.db 2>/dev/null
-expect "all data again: they stay" 13 "$(idx | wc -w | tr -d ' ')"
+expect "all data again: they stay" 12 "$(idx | wc -w | tr -d ' ')"
 expect "the same findings with and without them" "$n_all" \
   "$(q t.db "SELECT count(*) FROM findings WHERE run_id = 4")"
 exit $fail
