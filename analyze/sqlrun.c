@@ -66,9 +66,10 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
         ra_buf_release(&path);
         return RA_ECONFIG;
     }
-    /* A file may size the page cache for its own statements (bans.sql);
-     * the connection's size comes back after it. */
-    int64_t cache = ra_db_int(db, "PRAGMA cache_size");
+    /* A file may size the page caches for its own statements (bans.sql),
+     * main's and temp's; the connection's sizes come back after it. */
+    int64_t cache = ra_db_int(db, "PRAGMA main.cache_size");
+    int64_t tcache = ra_db_int(db, "PRAGMA temp.cache_size");
     for (p = sql; rc == 0 && p && *p;) {
         sqlite3_stmt *st = NULL;
         const char *tail;
@@ -118,9 +119,10 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
         sqlite3_finalize(st);
         idx++;
     }
-    char restore[64];
-    snprintf(restore, sizeof restore, "PRAGMA cache_size=%lld",
-             (long long)cache);
+    char restore[96];
+    snprintf(restore, sizeof restore,
+             "PRAGMA main.cache_size=%lld; PRAGMA temp.cache_size=%lld",
+             (long long)cache, (long long)tcache);
     sqlite3_exec(db, restore, NULL, NULL, NULL);
     free(sql);
     ra_buf_release(&path);
