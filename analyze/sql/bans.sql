@@ -31,24 +31,47 @@ UPDATE ban_ev SET caller = (SELECT s FROM strings WHERE id = own_caller),
                   attribution = 'own'
 WHERE own_caller IS NOT NULL;
 
+-- The callers that rules 2 and 3 ask after: for each request id a ban
+-- event carries, or the gateway event linked to a proxy ban (when that has
+-- no caller of its own), the caller of the first gateway event (by id)
+-- with that request id and a caller. One scan of the events, and only when
+-- some ban asks (the first loop is one row, or none), instead of an index
+-- over every event's request id built each analysis.
+DROP TABLE IF EXISTS temp.rid_need;
+CREATE TEMP TABLE rid_need (request_id TEXT PRIMARY KEY);
+INSERT OR IGNORE INTO rid_need
+SELECT request_id FROM ban_ev
+WHERE attribution IS NULL AND request_id IS NOT NULL;
+INSERT OR IGNORE INTO rid_need
+SELECT g.request_id
+FROM ban_ev b JOIN links l ON l.proxy_id = b.event_id
+              JOIN gateway_rows g ON g.id = l.gateway_id
+WHERE b.attribution IS NULL AND b.source = 'proxy'
+  AND g.caller IS NULL AND g.request_id IS NOT NULL;
+DROP TABLE IF EXISTS temp.rid_caller;
+CREATE TEMP TABLE rid_caller AS
+SELECT request_id, caller, min(id) AS id -- caller: of the least id's row
+FROM (SELECT 1 FROM temp.rid_need LIMIT 1) CROSS JOIN gateway_rows
+WHERE request_id IN (SELECT request_id FROM temp.rid_need)
+  AND caller IS NOT NULL
+GROUP BY request_id;
+CREATE UNIQUE INDEX temp.rid_caller_request ON rid_caller(request_id);
+
 -- 2. another gateway event with the same request_id that has one
 UPDATE ban_ev SET attribution = 'request_id', caller = (
     SELECT s FROM strings WHERE id = (
-        SELECT g.caller FROM gateway_rows g
-        WHERE g.request_id = ban_ev.request_id AND g.caller IS NOT NULL
-        ORDER BY g.id LIMIT 1))
+        SELECT r.caller FROM temp.rid_caller r
+        WHERE r.request_id = ban_ev.request_id))
 WHERE attribution IS NULL AND request_id IS NOT NULL
-  AND EXISTS (SELECT 1 FROM gateway_rows g
-              WHERE g.request_id = ban_ev.request_id AND g.caller IS NOT NULL);
+  AND request_id IN (SELECT request_id FROM temp.rid_caller);
 
 -- 3. through its link: the linked gateway event's caller, its own or by
 -- request_id
 UPDATE ban_ev SET attribution = 'link', caller = (
     SELECT s FROM strings WHERE id = (
         SELECT coalesce(g.caller,
-                        (SELECT g2.caller FROM gateway_rows g2
-                         WHERE g2.request_id = g.request_id
-                           AND g2.caller IS NOT NULL ORDER BY g2.id LIMIT 1))
+                        (SELECT r.caller FROM temp.rid_caller r
+                         WHERE r.request_id = g.request_id))
         FROM links l JOIN gateway_rows g ON g.id = l.gateway_id
         WHERE l.proxy_id = ban_ev.event_id))
 WHERE attribution IS NULL AND source = 'proxy';
@@ -120,3 +143,5 @@ SELECT :run_id, source, event_id, ts,
 FROM ban_ev b ORDER BY ts, source, event_id;
 
 DROP TABLE temp.ban_ev;
+DROP TABLE temp.rid_need;
+DROP TABLE temp.rid_caller;

@@ -1,11 +1,9 @@
 -- Indexes the joins and detectors need. Created by analyze rather than at
 -- ingest, so that a bulk load does not maintain them row by row. The time
 -- indexes are indexes_window.sql: only a bounded window needs them.
--- request ids: partial indexes (an equality implies NOT NULL), so events
--- without one (all of Squid's) cost a later ingest nothing
-DROP INDEX IF EXISTS gateway_request;
-CREATE INDEX IF NOT EXISTS gateway_request_id ON gateway_rows(request_id)
-    WHERE request_id IS NOT NULL;
+-- the proxy events' request ids, for the links' first pass, which scans
+-- the gateway events: a partial index (an equality implies NOT NULL), so
+-- that events without one (all of Squid's) cost a later ingest nothing
 DROP INDEX IF EXISTS proxy_request;
 CREATE INDEX IF NOT EXISTS proxy_request_id ON proxy_rows(request_id)
     WHERE request_id IS NOT NULL;
@@ -16,9 +14,13 @@ CREATE INDEX IF NOT EXISTS findings_run ON findings(run_id);
 -- Dropped since schema 1: each cost more to build than it saved (the
 -- session join and the ordered passes sort what they read once).
 DROP INDEX IF EXISTS gateway_session_ts;
-DROP INDEX IF EXISTS gateway_account_ts;
--- and since schema 3: the bans' lookback reads temp.ra_lookback
--- (lookback.sql) instead of walking (account, caller, ts)
-DROP INDEX IF EXISTS gateway_account_caller;
 DROP INDEX IF EXISTS gateway_egress_ts;
 DROP INDEX IF EXISTS proxy_egress_ts;
+DROP INDEX IF EXISTS gateway_account_ts;
+-- Dropped since schema 3, the same: the bans' lookback reads per-caller
+-- buckets of time (lookback.sql) instead of walking (account, caller, ts);
+-- the links' first pass scans the gateway events' request ids, and the
+-- bans look up only the request ids they ask after (bans.sql).
+DROP INDEX IF EXISTS gateway_account_caller;
+DROP INDEX IF EXISTS gateway_request;
+DROP INDEX IF EXISTS gateway_request_id;

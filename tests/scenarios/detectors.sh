@@ -121,9 +121,13 @@ g 05:55:00 '"caller":"q","account":"P"' >>gw.log
 g 06:00:00 "\"account\":\"P\",$E,\"request_id\":\"r6\"" >>gw.log
 g 07:00:00 '"caller":"l","account":"L","egress_session":"eL"' >>gw.log
 s 07:00:01 TCP_DENIED/407 api.openai.com "$U-session-eL" >px.log
+# linked to an event without a caller, whose request id another has
+g 07:30:00 '"account":"K","egress_session":"eK","request_id":"rk"' >>gw.log
+g 07:30:00.5 '"caller":"k","request_id":"rk"' >>gw.log
+s 07:30:01 TCP_DENIED/407 api.openai.com "$U-session-eK" >>px.log
 load
 expect "attribution: own, request_id, map, window, none, ambiguous, link" \
-  "own:a request_id:b map:m window:w none:- ambiguous:- link:l " \
+  "own:a request_id:b map:m window:w none:- ambiguous:- link:l link:k " \
   "$(q t.db "SELECT attribution || ':' || coalesce(caller, '-') FROM bans ORDER BY ts" | tr '\n' ' ')"
 expect "attribution: lookback includes ts-15m exactly" '["p","q"]' \
   "$(q t.db "SELECT candidates FROM bans WHERE attribution = 'ambiguous'")"
