@@ -4,13 +4,16 @@
  * keyed by the group (analyze's SQL did that): both touch a b-tree for each
  * event. A statement whose first column is named `group_into` is run here
  * instead: its rows are summed up in memory and the groups written to the
- * temp table that column names. The other columns say what they are by a
- * prefix: key_X (a part of the group's key; never NULL), sum_X, min_X or
+ * temp table that column names. The columns after it say what they are by
+ * a prefix: key_X (a part of the group's key; never NULL), sum_X, min_X or
  * max_X (an aggregate of integers; NULLs are skipped, as SQL's are). X is
- * the target's column. The target needs a unique index over the key
- * columns: past RA_GROUP_CAP groups the table is written out (an upsert
- * that composes each aggregate) and emptied, so memory stays bounded
- * however many groups there are. Groups are written in key order.
+ * the target's column. Another `group_into` column starts the columns of
+ * another table, so that one scan feeds several; a row whose group_into is
+ * NULL adds nothing to that table. A target needs a unique index over its
+ * key columns: past RA_GROUP_CAP groups it is written out (an upsert that
+ * composes each aggregate with what the table holds, as is a table that
+ * already has rows) and emptied, so memory stays bounded however many
+ * groups there are. Groups are written in key order.
  */
 #include "analyze/analyze.h"
 
@@ -21,7 +24,9 @@
 enum agg { AGG_KEY, AGG_SUM, AGG_MIN, AGG_MAX };
 
 struct grouper {
-    int ncol, nkey;     /* the statement's columns after group_into */
+    int at;             /* the statement's column of its group_into */
+    int ncol, nkey;     /* the columns after it, up to the next */
+    char *table;        /* the target, from the first row that names it */
     enum agg *agg;      /* per column */
     size_t width;       /* int64 per group: ncol values, then a NULL mask */
     int64_t *rows;      /* groups, width apiece */
@@ -124,7 +129,7 @@ prepare_put(struct grouper *g, sqlite3 *db, sqlite3_stmt *st,
     ra_buf_addf(&sql, "INSERT INTO temp.\"%s\" (", table);
     for (int c = 0; c < g->ncol; c++)
         ra_buf_addf(&sql, "%s\"%s\"", c ? ", " : "",
-                    sqlite3_column_name(st, c + 1) + 4);
+                    sqlite3_column_name(st, g->at + c + 1) + 4);
     ra_buf_adds(&sql, ") VALUES (");
     for (int c = 0; c < g->ncol; c++)
         ra_buf_adds(&sql, c ? ", ?" : "?");
@@ -132,10 +137,10 @@ prepare_put(struct grouper *g, sqlite3 *db, sqlite3_stmt *st,
     for (int c = 0, k = 0; c < g->ncol; c++)
         if (g->agg[c] == AGG_KEY)
             ra_buf_addf(&sql, "%s\"%s\"", k++ ? ", " : "",
-                        sqlite3_column_name(st, c + 1) + 4);
+                        sqlite3_column_name(st, g->at + c + 1) + 4);
     ra_buf_adds(&sql, ") DO UPDATE SET ");
     for (int c = 0, k = 0; c < g->ncol; c++) {
-        const char *x = sqlite3_column_name(st, c + 1) + 4;
+        const char *x = sqlite3_column_name(st, g->at + c + 1) + 4;
         if (g->agg[c] == AGG_KEY)
             continue;
         ra_buf_addf(&sql, "%s\"%s\" = ", k++ ? ", " : "", x);
@@ -157,19 +162,24 @@ prepare_put(struct grouper *g, sqlite3 *db, sqlite3_stmt *st,
     return rc;
 }
 
-/* The columns' roles from their names; keys must come first. */
+/* The roles of the columns after group_into column `at`, up to the next
+ * one or the end, from their names; keys come first. */
 static int
-read_columns(struct grouper *g, sqlite3_stmt *st, struct ra_err *err)
+read_columns(struct grouper *g, sqlite3_stmt *st, int at, struct ra_err *err)
 {
     static const char *const prefix[] = {"key_", "sum_", "min_", "max_"};
-    g->ncol = sqlite3_column_count(st) - 1;
+    int n = sqlite3_column_count(st);
+    g->at = at;
+    while (at + 1 + g->ncol < n &&
+           strcmp(sqlite3_column_name(st, at + 1 + g->ncol), "group_into"))
+        g->ncol++;
     if (g->ncol < 2 || g->ncol > 62)
         return ra_err_set(err, RA_EDB,
                           "group_into: 2 to 62 columns after it, not %d",
                           g->ncol);
     g->agg = xcalloc((size_t)g->ncol, sizeof *g->agg);
     for (int c = 0; c < g->ncol; c++) {
-        const char *name = sqlite3_column_name(st, c + 1);
+        const char *name = sqlite3_column_name(st, at + c + 1);
         int a = 0;
         while (a < 4 && strncmp(name, prefix[a], 4))
             a++;
@@ -191,89 +201,116 @@ read_columns(struct grouper *g, sqlite3_stmt *st, struct ra_err *err)
     return 0;
 }
 
+static void
+grouper_init(struct grouper *g, size_t cap)
+{
+    g->width = (size_t)g->ncol + 1;
+    g->cap = cap ? cap : 1;
+    for (g->nslot = 16; g->nslot < 2 * g->cap; g->nslot *= 2)
+        ;
+    g->rows = xmalloc(g->cap * g->width * sizeof *g->rows);
+    g->slot = xcalloc(g->nslot, sizeof *g->slot);
+}
+
+static void
+grouper_free(struct grouper *g)
+{
+    sqlite3_finalize(g->put);
+    free(g->agg);
+    free(g->rows);
+    free(g->slot);
+    free(g->table);
+}
+
+/* Fold the current row of st into g's groups: 0, or an error. */
+static int
+add_row(struct grouper *g, sqlite3 *db, sqlite3_stmt *st, int64_t *k,
+        struct ra_err *err)
+{
+    const char *t = (const char *)sqlite3_column_text(st, g->at);
+    if (!t)
+        return 0; /* nothing for this table in this row */
+    if (!g->table) {
+        g->table = xstrdup(t);
+        int rc = prepare_put(g, db, st, g->table, err);
+        if (rc)
+            return rc;
+    } else if (strcmp(t, g->table)) {
+        return ra_err_set(err, RA_EDB,
+                          "group_into: '%s' and '%s' in one column", g->table,
+                          t);
+    }
+    for (int c = 0; c < g->nkey; c++) {
+        if (sqlite3_column_type(st, g->at + c + 1) != SQLITE_INTEGER)
+            return ra_err_set(err, RA_EDB,
+                              "group_into %s: %s is not an integer (a key "
+                              "is never NULL)",
+                              g->table,
+                              sqlite3_column_name(st, g->at + c + 1));
+        k[c] = sqlite3_column_int64(st, g->at + c + 1);
+    }
+    size_t mask = g->nslot - 1, i = key_hash(g, k) & mask;
+    int64_t *r = NULL;
+    for (; g->slot[i]; i = (i + 1) & mask) {
+        int64_t *x = g->rows + (size_t)(g->slot[i] - 1) * g->width;
+        if (!memcmp(x, k, (size_t)g->nkey * sizeof *k)) {
+            r = x;
+            break;
+        }
+    }
+    if (!r) {
+        if (g->n == g->cap) { /* full: out to the table, and again */
+            int rc = flush(g, db, err);
+            if (rc)
+                return rc;
+            i = key_hash(g, k) & mask;
+        }
+        r = g->rows + g->n * g->width;
+        memcpy(r, k, (size_t)g->nkey * sizeof *k);
+        /* every aggregate NULL so far */
+        r[g->ncol] = (int64_t)(~(uint64_t)0 << g->nkey);
+        g->slot[i] = (uint32_t)++g->n;
+    }
+    for (int c = g->nkey; c < g->ncol; c++) {
+        int ty = sqlite3_column_type(st, g->at + c + 1);
+        if (ty == SQLITE_NULL)
+            continue;
+        if (ty != SQLITE_INTEGER)
+            return ra_err_set(err, RA_EDB,
+                              "group_into %s: %s is not an integer", g->table,
+                              sqlite3_column_name(st, g->at + c + 1));
+        if (fold(g, r, c, sqlite3_column_int64(st, g->at + c + 1)))
+            return ra_err_set(err, RA_EDB,
+                              "group_into %s: the sum %s overflows", g->table,
+                              sqlite3_column_name(st, g->at + c + 1));
+    }
+    return 0;
+}
+
 int
 ra_group_into(sqlite3 *db, sqlite3_stmt *st, size_t cap, struct ra_err *err)
 {
-    struct grouper g = {0};
-    char *table = NULL;
-    int rc = 0, s;
-    int64_t *k = NULL;
+    int n = sqlite3_column_count(st), ng = 0, rc = 0, s = SQLITE_DONE;
+    for (int c = 0; c < n; c++)
+        ng += !strcmp(sqlite3_column_name(st, c), "group_into");
+    struct grouper *g = xcalloc((size_t)ng, sizeof *g);
+    int64_t *k = xmalloc(62 * sizeof *k);
 
-    if ((rc = read_columns(&g, st, err)))
-        goto out;
-    g.width = (size_t)g.ncol + 1;
-    g.cap = cap ? cap : 1;
-    for (g.nslot = 16; g.nslot < 2 * g.cap; g.nslot *= 2)
-        ;
-    g.rows = xmalloc(g.cap * g.width * sizeof *g.rows);
-    g.slot = xcalloc(g.nslot, sizeof *g.slot);
-    k = xmalloc((size_t)g.nkey * sizeof *k);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (!table) {
-            const char *t = (const char *)sqlite3_column_text(st, 0);
-            table = xstrdup(t ? t : "");
-            if ((rc = prepare_put(&g, db, st, table, err)))
-                goto out;
-        }
-        for (int c = 0; c < g.nkey; c++) {
-            if (sqlite3_column_type(st, c + 1) != SQLITE_INTEGER) {
-                rc = ra_err_set(err, RA_EDB,
-                                "group_into %s: %s is not an integer (a key "
-                                "is never NULL)",
-                                table, sqlite3_column_name(st, c + 1));
-                goto out;
-            }
-            k[c] = sqlite3_column_int64(st, c + 1);
-        }
-        size_t mask = g.nslot - 1, i = key_hash(&g, k) & mask;
-        int64_t *r = NULL;
-        for (; g.slot[i]; i = (i + 1) & mask) {
-            int64_t *x = g.rows + (size_t)(g.slot[i] - 1) * g.width;
-            if (!memcmp(x, k, (size_t)g.nkey * sizeof *k)) {
-                r = x;
-                break;
-            }
-        }
-        if (!r) {
-            if (g.n == g.cap) { /* full: out to the table, and again */
-                if ((rc = flush(&g, db, err)))
-                    goto out;
-                i = key_hash(&g, k) & mask;
-            }
-            r = g.rows + g.n * g.width;
-            memcpy(r, k, (size_t)g.nkey * sizeof *k);
-            /* every aggregate NULL so far */
-            r[g.ncol] = (int64_t)(~(uint64_t)0 << g.nkey);
-            g.slot[i] = (uint32_t)++g.n;
-        }
-        for (int c = g.nkey; c < g.ncol; c++) {
-            int t = sqlite3_column_type(st, c + 1);
-            if (t == SQLITE_NULL)
-                continue;
-            if (t != SQLITE_INTEGER) {
-                rc = ra_err_set(err, RA_EDB,
-                                "group_into %s: %s is not an integer", table,
-                                sqlite3_column_name(st, c + 1));
-                goto out;
-            }
-            if (fold(&g, r, c, sqlite3_column_int64(st, c + 1))) {
-                rc = ra_err_set(err, RA_EDB,
-                                "group_into %s: the sum %s overflows", table,
-                                sqlite3_column_name(st, c + 1));
-                goto out;
-            }
-        }
-    }
-    if (s != SQLITE_DONE)
+    for (int c = 0, i = 0; c < n && !rc; c++)
+        if (!strcmp(sqlite3_column_name(st, c), "group_into") &&
+            !(rc = read_columns(&g[i], st, c, err)))
+            grouper_init(&g[i++], cap);
+    while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW)
+        for (int i = 0; i < ng && !rc; i++)
+            rc = add_row(&g[i], db, st, k, err);
+    if (!rc && s != SQLITE_DONE)
         rc = ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(db));
-    else if (g.n)
-        rc = flush(&g, db, err);
-out:
-    sqlite3_finalize(g.put);
-    free(g.agg);
-    free(g.rows);
-    free(g.slot);
+    for (int i = 0; i < ng && !rc; i++)
+        if (g[i].n)
+            rc = flush(&g[i], db, err);
+    for (int i = 0; i < ng; i++)
+        grouper_free(&g[i]);
+    free(g);
     free(k);
-    free(table);
     return rc;
 }

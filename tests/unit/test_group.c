@@ -1,7 +1,8 @@
 /* test_group.c -- group_into (analyze/group.c) against SQLite's GROUP BY:
  * the same groups, sums, least and greatest values, NULLs skipped, in key
  * order, whether every group fits in memory or the table is written out
- * every two groups; and its errors. */
+ * every two groups, for one table or two fed by one scan; and its
+ * errors. */
 #include "analyze/analyze.h"
 #include "check.h"
 
@@ -98,6 +99,28 @@ main(void)
     CHECK_STR(got = rows(db, "SELECT count(*) FROM temp.g"), "21;");
     free(got);
 
+    /* one scan, two tables: the second column of group_into starts the
+     * columns of another table; a NULL group_into skips its table */
+    exec(db, make_target);
+    exec(db, "DROP TABLE IF EXISTS temp.h;"
+             "CREATE TEMP TABLE h (b INTEGER PRIMARY KEY, n INTEGER);");
+    CHECK_INT(group(db,
+                    "SELECT 'g' AS group_into, a AS key_a, b AS key_b,"
+                    " 1 AS sum_n, v AS min_lo, v AS max_hi, v AS sum_s,"
+                    " CASE WHEN v > 0 THEN 'h' END AS group_into,"
+                    " b AS key_b, 1 AS sum_n FROM ev",
+                    2, &err),
+              0);
+    got = rows(db, "SELECT * FROM temp.g ORDER BY a, b");
+    CHECK_STR(got, want);
+    free(got);
+    char *want_h = rows(db, "SELECT b, count(*) FROM ev WHERE v > 0"
+                            " GROUP BY b ORDER BY b");
+    got = rows(db, "SELECT * FROM temp.h ORDER BY b");
+    CHECK_STR(got, want_h);
+    free(got);
+    free(want_h);
+
     /* no rows: nothing written, no error */
     exec(db, make_target);
     CHECK_INT(group(db, "SELECT 'g' AS group_into, a AS key_a, b AS key_b,"
@@ -126,6 +149,9 @@ main(void)
         {"SELECT 'g' AS group_into, 1 AS key_a, 1 AS key_b,"
          " 9223372036854775807 AS sum_n FROM ev",
          "overflows"},
+        {"SELECT CASE WHEN rowid % 2 THEN 'h' ELSE 'h2' END AS group_into,"
+         " b AS key_b, 1 AS sum_n FROM ev ORDER BY rowid",
+         "'h' and 'h2' in one column"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         exec(db, make_target);
