@@ -9,20 +9,38 @@
 
 -- Each sub-kind first keeps the subjects that saw more than one value: only
 -- their events go through the ordered pass. The subjects (subject, least
--- and greatest value) are grouped in memory beside the scan into
--- temp.multi (group_into: analyze/group.c), which costs less than an
--- upsert per event, or GROUP BY's sort of every event.
-DROP TABLE IF EXISTS temp.multi;
-CREATE TEMP TABLE multi (k INTEGER PRIMARY KEY, lo INTEGER, hi INTEGER);
+-- and greatest value) of all three are grouped in memory beside one scan
+-- of each table (group_into: analyze/group.c; a NULL group_into leaves a
+-- row out of that table), which costs less than an upsert per event, or
+-- GROUP BY's sort of every event: multi_s (downstream sessions and their
+-- accounts), multi_ip (egress sessions and their exit IPs, both tables),
+-- multi_c (egress sessions and their countries).
+DROP TABLE IF EXISTS temp.multi_s;
+CREATE TEMP TABLE multi_s (k INTEGER PRIMARY KEY, lo INTEGER, hi INTEGER);
+DROP TABLE IF EXISTS temp.multi_ip;
+CREATE TEMP TABLE multi_ip (k INTEGER PRIMARY KEY, lo INTEGER, hi INTEGER);
+DROP TABLE IF EXISTS temp.multi_c;
+CREATE TEMP TABLE multi_c (k INTEGER PRIMARY KEY, lo INTEGER, hi INTEGER);
+SELECT CASE WHEN session IS NOT NULL AND account IS NOT NULL
+            THEN 'multi_s' END AS group_into,
+       session AS key_k, account AS min_lo, account AS max_hi,
+       CASE WHEN egress_session IS NOT NULL AND egress_ip IS NOT NULL
+            THEN 'multi_ip' END AS group_into,
+       egress_session AS key_k, egress_ip AS min_lo, egress_ip AS max_hi
+FROM gateway_rows
+WHERE ts >= :since AND ts < :until
+  AND ((session IS NOT NULL AND account IS NOT NULL)
+       OR (egress_session IS NOT NULL AND egress_ip IS NOT NULL));
+SELECT CASE WHEN egress_ip IS NOT NULL THEN 'multi_ip' END AS group_into,
+       egress_session AS key_k, egress_ip AS min_lo, egress_ip AS max_hi,
+       CASE WHEN country IS NOT NULL THEN 'multi_c' END AS group_into,
+       egress_session AS key_k, country AS min_lo, country AS max_hi
+FROM proxy_rows
+WHERE ts >= :since AND ts < :until AND egress_session IS NOT NULL
+  AND (egress_ip IS NOT NULL OR country IS NOT NULL);
 
 -- account: consecutive events of one downstream session, less than
 -- :session_ttl apart, on different accounts.
-DELETE FROM temp.multi;
-SELECT 'multi' AS group_into, session AS key_k, account AS min_lo,
-       account AS max_hi
-FROM gateway_rows
-WHERE ts >= :since AND ts < :until
-  AND session IS NOT NULL AND account IS NOT NULL;
 
 -- Their events in order, into a table whose row numbers follow it: an
 -- event's predecessor in its session is the row before. Sessions hold the
@@ -35,7 +53,7 @@ DROP TABLE IF EXISTS temp.sev;
 CREATE TEMP TABLE sev AS
 SELECT session, ts, account, request_id FROM gateway_rows
 WHERE ts >= :since AND ts < :until
-  AND session IN (SELECT k FROM temp.multi WHERE lo <> hi)
+  AND session IN (SELECT k FROM temp.multi_s WHERE lo <> hi)
   AND +account IS NOT NULL
 ORDER BY session, ts, id;
 
@@ -72,27 +90,28 @@ GROUP BY w.session ORDER BY v.name;
 
 -- egress_ip: two events (gateway or proxy) of one egress session, less than
 -- :sticky_window apart, with different exit IPs.
+-- The events of the egress sessions that saw more than one exit IP; none
+-- read when no session did (the first loop is one row, or none).
 WITH both_ AS MATERIALIZED (
     SELECT egress_session, ts, egress_ip, request_id, 0 AS src, id
-    FROM gateway_rows
+    FROM (SELECT 1 FROM temp.multi_ip WHERE lo <> hi LIMIT 1)
+         CROSS JOIN gateway_rows
     WHERE ts >= :since AND ts < :until
-      AND egress_session IS NOT NULL AND egress_ip IS NOT NULL
+      AND egress_session IN (SELECT k FROM temp.multi_ip WHERE lo <> hi)
+      AND egress_ip IS NOT NULL
     UNION ALL
     SELECT egress_session, ts, egress_ip, request_id, 1, id
-    FROM proxy_rows
+    FROM (SELECT 1 FROM temp.multi_ip WHERE lo <> hi LIMIT 1)
+         CROSS JOIN proxy_rows
     WHERE ts >= :since AND ts < :until
-      AND egress_session IS NOT NULL AND egress_ip IS NOT NULL
-),
-multi AS MATERIALIZED (
-    SELECT egress_session FROM both_
-    GROUP BY egress_session HAVING min(egress_ip) <> max(egress_ip)
+      AND egress_session IN (SELECT k FROM temp.multi_ip WHERE lo <> hi)
+      AND egress_ip IS NOT NULL
 ),
 ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
     SELECT egress_session, ts, egress_ip, request_id,
            lag(egress_ip) OVER w AS prev_ip, lag(ts) OVER w AS prev_ts,
            lag(request_id) OVER w AS prev_request
     FROM both_
-    WHERE egress_session IN (SELECT egress_session FROM multi)
     WINDOW w AS (PARTITION BY egress_session ORDER BY ts, src, id)
 ),
 sw AS MATERIALIZED (
@@ -127,20 +146,14 @@ GROUP BY w.egress_session ORDER BY v.name;
 
 -- country: two proxy events of one egress session, less than
 -- :sticky_window apart, for different countries.
-DELETE FROM temp.multi;
-SELECT 'multi' AS group_into, egress_session AS key_k, country AS min_lo,
-       country AS max_hi
-FROM proxy_rows
-WHERE ts >= :since AND ts < :until
-  AND egress_session IS NOT NULL AND country IS NOT NULL;
-
 WITH ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
     SELECT egress_session, ts, country, request_id,
            lag(country) OVER w AS prev_country, lag(ts) OVER w AS prev_ts,
            lag(request_id) OVER w AS prev_request
-    FROM proxy_rows
+    FROM (SELECT 1 FROM temp.multi_c WHERE lo <> hi LIMIT 1)
+         CROSS JOIN proxy_rows
     WHERE ts >= :since AND ts < :until
-      AND egress_session IN (SELECT k FROM temp.multi WHERE lo <> hi)
+      AND egress_session IN (SELECT k FROM temp.multi_c WHERE lo <> hi)
       AND country IS NOT NULL
     WINDOW w AS (PARTITION BY egress_session ORDER BY ts, id)
 ),
@@ -174,5 +187,7 @@ SELECT :run_id, 'sticky_break', 'high', 'country', v.name,
 FROM sw w JOIN vals v ON v.egress_session = w.egress_session
 GROUP BY w.egress_session ORDER BY v.name;
 
-DROP TABLE temp.multi;
+DROP TABLE temp.multi_s;
+DROP TABLE temp.multi_ip;
+DROP TABLE temp.multi_c;
 DROP TABLE temp.sev;

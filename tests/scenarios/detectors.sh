@@ -78,6 +78,23 @@ g 12:00:00 '"egress_session":"e2","egress_ip":"198.51.100.1"' >>gw.log
 g 12:10:00 '"egress_session":"e2","egress_ip":"198.51.100.2"' >>gw.log
 load
 expect "sticky egress_ip: within 10m only" "medium egress_ip e1;" "$(findings sticky_break)"
+# exit IPs seen by the proxy alone (e3), and by the gateway then the
+# proxy (e4); e5's two IPs are 11 minutes apart
+bd() {
+  printf '{"timestamp":"2026-11-24T%sZ","method":"CONNECT","url":"api.openai.com:443","status_code":"unknown","proxy_peer":"%s","username":"%s-session-%s"}\n' \
+    "$1" "$2" "$U" "$3"
+}
+fresh
+bd 10:00:00 198.51.100.7 e3 >bd.log
+bd 10:03:00 198.51.100.8 e3 >>bd.log
+g 11:00:00 '"egress_session":"e4","egress_ip":"198.51.100.1"' >gw.log
+bd 11:02:00 198.51.100.2 e4 >>bd.log
+bd 12:00:00 198.51.100.1 e5 >>bd.log
+bd 12:11:00 198.51.100.2 e5 >>bd.log
+"$RA" ingest --db t.db --format brightdata-pm bd.log 2>/dev/null
+load
+expect "sticky egress_ip: from proxy events too" \
+  "medium egress_ip e3;medium egress_ip e4;" "$(findings sticky_break)"
 
 fresh
 s 10:00:00 TCP_TUNNEL/200 api.openai.com "$U-country-us-session-e1" >px.log
