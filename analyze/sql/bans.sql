@@ -89,7 +89,7 @@ UPDATE ban_ev SET attribution = NULL WHERE attribution = 'map' AND caller IS NUL
 -- The callers active on the account in [ts - lookback, ts): the candidates
 -- of the window rule, and evidence for every ban (the one who triggered a
 -- ban is not always the one who caused it).
--- The callers come from temp.ra_lookback (lookback.sql): each one's
+-- The callers come from temp.ra_lookback (event_groups.sql): each one's
 -- first and last event per bucket of :lookback ms. The window [ts -
 -- lookback, ts) covers the end of the bucket holding ts - lookback and the
 -- start of the next: two lookups per caller of the account, whatever its

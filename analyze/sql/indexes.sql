@@ -18,7 +18,7 @@ DROP INDEX IF EXISTS gateway_egress_ts;
 DROP INDEX IF EXISTS proxy_egress_ts;
 DROP INDEX IF EXISTS gateway_account_ts;
 -- Dropped since schema 3, the same: the bans' lookback reads per-caller
--- buckets of time (lookback.sql) instead of walking (account, caller, ts);
+-- buckets of time (event_groups.sql) instead of walking (account, caller, ts);
 -- the links' first pass scans the gateway events' request ids, and the
 -- bans look up only the request ids they ask after (bans.sql).
 DROP INDEX IF EXISTS gateway_account_caller;

@@ -17,7 +17,7 @@ base="bans_run files_fp files_path findings_run links_gateway links_proxy map_ac
 expect "all data: no time indexes" "$base" "$(idx)"
 n_all=$(q t.db "SELECT count(*) FROM findings WHERE run_id = 1")
 # An older database's (account, caller, ts) index goes at the next
-# analysis (the bans' lookback reads lookback.sql's buckets instead); and
+# analysis (the bans' lookback reads event_groups.sql's buckets instead); and
 # the second thread, which still sees it, reads no events through it (a
 # seek per event, not one scan).
 sqlite3 t.db "CREATE INDEX gateway_account_caller ON gateway_rows(account, caller, ts)"
