@@ -91,9 +91,11 @@ UPDATE ban_ev SET attribution = NULL WHERE attribution = 'map' AND caller IS NUL
 -- ban is not always the one who caused it).
 -- The callers come from temp.ra_lookback (event_groups.sql): each one's
 -- first and last event per bucket of :lookback ms. The window [ts -
--- lookback, ts) covers the end of the bucket holding ts - lookback and the
--- start of the next: two lookups per caller of the account, whatever its
--- traffic.
+-- lookback, ts) meets two buckets, those that start after ts - 2 lookback
+-- and before ts: the first ends by ts, so it holds an event of the window
+-- when its last is at or after ts - lookback; the second starts after ts -
+-- lookback, so it does when its first is before ts. One condition for
+-- both, one seek per caller of the account, whatever its traffic.
 DROP TABLE IF EXISTS temp.acc_caller;
 CREATE TEMP TABLE acc_caller AS
 SELECT account, caller, (SELECT s FROM strings WHERE id = caller) AS name
@@ -104,20 +106,12 @@ UPDATE ban_ev SET active = (
     SELECT json_group_array(name) FROM (
         SELECT a.name FROM acc_caller a
         WHERE a.account = ban_ev.account
-          AND (EXISTS (SELECT 1 FROM temp.ra_lookback k
-                       WHERE k.account = a.account AND k.caller = a.caller
-                         AND k.bs = ban_ev.ts - :lookback
-                                    - (((ban_ev.ts - :lookback) % :lookback)
-                                       + :lookback) % :lookback
-                         AND k.last >= ban_ev.ts - :lookback)
-               OR EXISTS (SELECT 1 FROM temp.ra_lookback k
-                          WHERE k.account = a.account
-                            AND k.caller = a.caller
-                            AND k.bs = ban_ev.ts - :lookback
-                                       - (((ban_ev.ts - :lookback)
-                                           % :lookback) + :lookback)
-                                         % :lookback + :lookback
-                            AND k.first < ban_ev.ts))
+          AND EXISTS (SELECT 1 FROM temp.ra_lookback k
+                      WHERE k.account = a.account AND k.caller = a.caller
+                        AND k.bs > ban_ev.ts - 2 * :lookback
+                        AND k.bs < ban_ev.ts
+                        AND k.last >= ban_ev.ts - :lookback
+                        AND k.first < ban_ev.ts)
         ORDER BY a.name))
 WHERE account IS NOT NULL;
 DROP TABLE temp.acc_caller;
