@@ -87,14 +87,6 @@ ra_params_json(const struct ra_params *p, struct ra_buf *b)
     ra_buf_addc(b, '}');
 }
 
-static double
-mono(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* The step under way, on one terminal line (cleared by done = -1). */
 static void
 show(const struct ra_params *p, double start, int done, const char *step)
@@ -106,16 +98,8 @@ show(const struct ra_params *p, double start, int done, const char *step)
     else
         fprintf(stderr, "\rrelayaudit: analyzing: %s (%d of %d steps done, "
                         "%.0f s)\033[K",
-                step, done, RA_NSTEPS + 1, mono() - start);
+                step, done, RA_NSTEPS + 1, ra_clock_s(CLOCK_MONOTONIC) - start);
     fflush(stderr);
-}
-
-static int64_t
-now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 static void
@@ -199,7 +183,7 @@ crew_run(struct crew *c, struct worker *w, int i, int *rc,
     pthread_mutex_lock(&c->mu);
     int stop = c->stop;
     pthread_mutex_unlock(&c->mu);
-    double t0 = mono();
+    double t0 = ra_clock_s(CLOCK_MONOTONIC);
     if (*rc || stop) {
         w->rc = *rc ? *rc : RA_EDB; /* not run */
         w->err = *err;
@@ -218,7 +202,7 @@ crew_run(struct crew *c, struct worker *w, int i, int *rc,
             w->rc = lend(c, i, &w->err);
         sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
     }
-    w->t = mono() - t0;
+    w->t = ra_clock_s(CLOCK_MONOTONIC) - t0;
     if (w->rc && !*rc) {
         *rc = w->rc;
         *err = w->err;
@@ -428,7 +412,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
     long cores = ev && atol(ev) > 0 ? atol(ev) : sysconf(_SC_NPROCESSORS_ONLN);
     int rc;
 
-    double t0, start = mono();
+    double t0, start = ra_clock_s(CLOCK_MONOTONIC);
     memset(out, 0, sizeof *out);
     /* One write transaction for the whole run: nobody else commits until
      * it ends, so the second connection, which starts reading inside it,
@@ -460,7 +444,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
                            "version) VALUES (?, ?, ?, ?, ?)",
                            -1, &st, NULL) != SQLITE_OK)
         goto dberr;
-    sqlite3_bind_int64(st, 1, now_ms());
+    sqlite3_bind_int64(st, 1, ra_now_ms());
     bind_window(st, 2, p->since, RA_TS_MIN);
     bind_window(st, 3, p->until, RA_TS_MAX);
     sqlite3_bind_text(st, 4, params.data, (int)params.len, SQLITE_STATIC);
@@ -492,7 +476,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         crew_end(&crew);
         memset(&crew, 0, sizeof crew);
     }
-    t0 = mono();
+    t0 = ra_clock_s(CLOCK_MONOTONIC);
     show(p, start, 0, "indexes");
     int windowed = p->since != RA_TS_MIN || p->until != RA_TS_MAX;
     if ((rc = ra_sql_run(db, "indexes", NULL, 0, NULL, NULL, err)) ||
@@ -500,9 +484,9 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
                                       NULL, err))) ||
         (rc = ra_rules_load(db, err)) || (rc = ra_identity_load(db, err)))
         goto fail;
-    out->t_indexes = mono() - t0;
+    out->t_indexes = ra_clock_s(CLOCK_MONOTONIC) - t0;
     for (int i = 0; i < RA_NSTEPS; i++) {
-        t0 = mono();
+        t0 = ra_clock_s(CLOCK_MONOTONIC);
         show(p, start, i + 1, steps[i].name);
         sqlite3 *wdb = crew.w[i].db;
         if (wdb) {
@@ -526,7 +510,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
             rc = ra_sql_run(db, steps[i].name, sp, nsp, NULL, NULL, err);
         if (rc)
             goto fail;
-        out->t_steps[i] = mono() - t0;
+        out->t_steps[i] = ra_clock_s(CLOCK_MONOTONIC) - t0;
     }
     if (count_rows(db, "SELECT count(*) FROM bans WHERE run_id = ?",
                    out->run_id, &out->bans) ||
@@ -536,18 +520,18 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
     if (sqlite3_prepare_v2(db, "UPDATE runs SET finished = ? WHERE id = ?", -1,
                            &st, NULL) != SQLITE_OK)
         goto dberr;
-    sqlite3_bind_int64(st, 1, now_ms());
+    sqlite3_bind_int64(st, 1, ra_now_ms());
     sqlite3_bind_int64(st, 2, out->run_id);
     if (sqlite3_step(st) != SQLITE_DONE)
         goto dberr;
     sqlite3_finalize(st);
     st = NULL;
-    t0 = mono();
+    t0 = ra_clock_s(CLOCK_MONOTONIC);
     if (ra_db_exec(db, "COMMIT", err)) {
         rc = RA_EDB;
         goto fail;
     }
-    out->t_commit = mono() - t0;
+    out->t_commit = ra_clock_s(CLOCK_MONOTONIC) - t0;
     crew_end(&crew);
     ra_buf_release(&params);
     show(p, start, -1, NULL);

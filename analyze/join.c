@@ -26,13 +26,10 @@
 static void
 phase(const char *name)
 {
-    static struct timespec t0;
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    static double t0;
+    double t1 = ra_clock_s(CLOCK_MONOTONIC);
     if (name && getenv("RELAYAUDIT_TIMINGS"))
-        fprintf(stderr, "relayaudit: links, %s: %.3f s\n", name,
-                (double)(t1.tv_sec - t0.tv_sec) +
-                    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+        fprintf(stderr, "relayaudit: links, %s: %.3f s\n", name, t1 - t0);
     t0 = t1;
 }
 

@@ -98,8 +98,7 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
         if (rc == 0 && tm && !strcmp(tm, "plan"))
             print_plan(db, name, idx + 1, st);
         s = SQLITE_DONE;
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        double t0 = ra_clock_s(CLOCK_MONOTONIC);
         if (rc == 0 && sqlite3_column_count(st) > 0 &&
             !strcmp(sqlite3_column_name(st, 0), "group_into"))
             rc = ra_group_into(db, st, RA_GROUP_CAP, err); /* group.c */
@@ -107,12 +106,9 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
             while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
                 if (row)
                     rc = row(ctx, idx, st);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
         if (tm)
             fprintf(stderr, "relayaudit: %s.sql statement %d: %.3f s\n",
-                    name, idx + 1,
-                    (double)(t1.tv_sec - t0.tv_sec) +
-                        (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+                    name, idx + 1, ra_clock_s(CLOCK_MONOTONIC) - t0);
         if (rc == 0 && s != SQLITE_DONE)
             rc = ra_err_set(err, RA_EDB, "%s: %s", path.data,
                             sqlite3_errmsg(db));

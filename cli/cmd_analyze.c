@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 static const char help[] =
@@ -143,19 +142,16 @@ cmd_analyze(int argc, char **argv)
                     "%lld findings\n",
             (long long)a.run_id, (long long)a.links, (long long)a.bans,
             (long long)a.findings);
-    if (getenv("RELAYAUDIT_TIMINGS")) {
+    int timings = getenv("RELAYAUDIT_TIMINGS") != NULL;
+    if (timings) {
         fprintf(stderr, "relayaudit: indexes %.2f s", a.t_indexes);
         for (int i = 0; i < RA_NSTEPS; i++)
             fprintf(stderr, ", %s %.2f s", ra_step_name(i), a.t_steps[i]);
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        sqlite3_close(db); /* the WAL's checkpoint */
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        fprintf(stderr, ", commit %.2f s, close %.2f s\n", a.t_commit,
-                (double)(t1.tv_sec - t0.tv_sec) +
-                    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-        return RA_EXIT_OK;
     }
-    sqlite3_close(db);
+    double t0 = ra_clock_s(CLOCK_MONOTONIC);
+    sqlite3_close(db); /* the WAL's checkpoint */
+    if (timings)
+        fprintf(stderr, ", commit %.2f s, close %.2f s\n", a.t_commit,
+                ra_clock_s(CLOCK_MONOTONIC) - t0);
     return RA_EXIT_OK;
 }

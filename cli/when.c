@@ -13,14 +13,12 @@ int
 ra_parse_when(const char *s, const char *tz, int64_t *out)
 {
     struct ra_timectx tc;
-    struct timespec now;
     int64_t d;
 
     memset(&tc, 0, sizeof tc);
     if (ra_tz_parse(tz, &tc) != 0)
         return -1;
-    clock_gettime(CLOCK_REALTIME, &now);
-    int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    int64_t now_ms = ra_now_ms();
     if (!strcmp(s, "now")) {
         *out = now_ms;
         return 0;
@@ -31,7 +29,7 @@ ra_parse_when(const char *s, const char *tz, int64_t *out)
     }
     if (!strcmp(s, "today") || !strcmp(s, "yesterday")) {
         /* The local date now, then its midnight in the zone. */
-        time_t t = (time_t)now.tv_sec;
+        time_t t = (time_t)(now_ms / 1000);
         struct tm tm;
         char day[48];
         if (tc.tz_fixed)

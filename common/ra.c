@@ -293,6 +293,22 @@ ra_sha256_hex(const void *p, size_t n, char out[65])
  * fmix64) so that the low bits, the slot, depend on every byte: without it
  * strings sharing a tail probed ten slots a lookup. Never 0 (a hash table's
  * empty slot). */
+double
+ra_clock_s(clockid_t id)
+{
+    struct timespec t;
+    clock_gettime(id, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int64_t
+ra_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 uint64_t
 ra_hash64(const void *p, size_t n)
 {

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <stdint.h>
+#include <time.h>
 
 #define RA_VERSION "0.1.0"
 
@@ -110,6 +111,11 @@ void ra_sha256_hex(const void *p, size_t n, char out[65]);
  * ra_sha256_memo_free() drops the calling thread's memory of them. */
 void ra_sha256_hex_memo(const void *p, size_t n, char out[65]);
 void ra_sha256_memo_free(void);
+/* Seconds on clock id (CLOCK_MONOTONIC for elapsed time, a thread's CPU
+ * clock for its CPU time); the UTC time in milliseconds. */
+double ra_clock_s(clockid_t id);
+int64_t ra_now_ms(void);
+
 /* A fast non-cryptographic hash of p[0..n) for hash tables; never 0. */
 uint64_t ra_hash64(const void *p, size_t n);
 

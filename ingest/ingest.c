@@ -51,20 +51,6 @@ note(struct ctx *c, const char *fmt, ...)
     c->o->note(c->o->note_ctx, msg);
 }
 
-static double
-clock_s(clockid_t id)
-{
-    struct timespec t;
-    clock_gettime(id, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static double
-now_s(void)
-{
-    return clock_s(CLOCK_MONOTONIC);
-}
-
 int
 ra_tz_parse(const char *tz, struct ra_timectx *tc)
 {
@@ -823,7 +809,7 @@ read_stream(void *arg)
         ship(rd, 1);
 out:
     ra_buf_release(&rec);
-    rd->cpu = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    rd->cpu = ra_clock_s(CLOCK_THREAD_CPUTIME_ID);
     return NULL;
 }
 
@@ -919,7 +905,7 @@ parse_slots(void *arg)
         pthread_mutex_unlock(&q->mu);
     }
     ra_norm_thread_done();
-    w->cpu = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    w->cpu = ra_clock_s(CLOCK_THREAD_CPUTIME_ID);
     return NULL;
 }
 
@@ -1073,7 +1059,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     long plen;
     int rc = 0, found = 0, broken = 0;
     struct ra_err rerr = {0};
-    double t0 = now_s();
+    double t0 = ra_clock_s(CLOCK_MONOTONIC);
     int64_t lines = 0;
 
     memset(&fs, 0, sizeof fs);
@@ -1241,7 +1227,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     rd.size_read = fs.l.size_read > fs.l.offset ? fs.l.offset
                                                 : fs.l.size_read;
     int dberr = 0;
-    double last_progress = now_s(), wcpu = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    double last_progress = ra_clock_s(CLOCK_MONOTONIC), wcpu = ra_clock_s(CLOCK_THREAD_CPUTIME_ID);
     double wwait = 0;
     for (int i = 0; i < nwk; i++) {
         wk[i].c = c;
@@ -1263,9 +1249,9 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             goto threads_out;
         }
     for (uint64_t next = 0;; next++) {
-        double w0 = now_s();
+        double w0 = ra_clock_s(CLOCK_MONOTONIC);
         struct batch *b = take_done(&q, next);
-        wwait += now_s() - w0;
+        wwait += ra_clock_s(CLOCK_MONOTONIC) - w0;
         int last = b->last;
         if (!dberr && apply_batch(c, &fs, b, err))
             dberr = 1;
@@ -1290,10 +1276,10 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             queue_stop(&q);
             break;
         }
-        if (o->progress && now_s() - last_progress >= 1.0) {
-            double el = now_s() - t0;
+        if (o->progress && ra_clock_s(CLOCK_MONOTONIC) - last_progress >= 1.0) {
+            double el = ra_clock_s(CLOCK_MONOTONIC) - t0;
             int64_t nl = __atomic_load_n(&rd.lines, __ATOMIC_RELAXED);
-            last_progress = now_s();
+            last_progress = ra_clock_s(CLOCK_MONOTONIC);
             char eta[48] = "";
             /* An ETA where the total is known: plain files by the bytes
              * stored, .gz files by the compressed bytes read. */
@@ -1329,7 +1315,7 @@ threads_out:
                         "%.2f s CPU, writer %.2f s CPU (waited %.2f s), wall "
                         "%.2f s\n",
                 fs.path, rd.cpu, nwk, pcpu,
-                clock_s(CLOCK_THREAD_CPUTIME_ID) - wcpu, wwait, now_s() - t0);
+                ra_clock_s(CLOCK_THREAD_CPUTIME_ID) - wcpu, wwait, ra_clock_s(CLOCK_MONOTONIC) - t0);
     pthread_mutex_destroy(&q.mu);
     pthread_cond_destroy(&q.cv);
     for (int i = 0; i < RA_SLOTS; i++) {
@@ -1338,7 +1324,7 @@ threads_out:
     }
     if (rc)
         goto out;
-    if (o->progress && now_s() - t0 >= 1.0)
+    if (o->progress && ra_clock_s(CLOCK_MONOTONIC) - t0 >= 1.0)
         fputs("\r\033[K", stderr);
     lines = rd.lines;
     if (dberr) {
@@ -1355,7 +1341,7 @@ threads_out:
         rc = RA_EIO;
     }
     {
-        double dt = now_s() - t0;
+        double dt = ra_clock_s(CLOCK_MONOTONIC) - t0;
         char year[64] = "";
         if (tc.used_year && !o->year)
             snprintf(year, sizeof year, ", year %d from the file's mtime",

@@ -64,14 +64,6 @@ struct ra_writer {
     int claims;      /* fd of "<db>-claims", or -1 */
 };
 
-static int64_t
-now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 int
 ra_db_exec(sqlite3 *db, const char *sql, struct ra_err *err)
 {
@@ -595,7 +587,7 @@ ra_writer_begin_file(struct ra_writer *w, const struct ra_fileinfo *fi,
     sqlite3_bind_int64(st, 8, fi->inode);
     sqlite3_bind_int64(st, 9, fi->size);
     sqlite3_bind_int64(st, 10, fi->mtime);
-    sqlite3_bind_int64(st, 11, now_ms());
+    sqlite3_bind_int64(st, 11, ra_now_ms());
     sqlite3_bind_int64(st, 12, (sqlite3_int64)getpid());
     if (sqlite3_step(st) != SQLITE_DONE)
         goto dberr;
@@ -851,7 +843,7 @@ ra_writer_commit(struct ra_writer *w, const struct ra_ledger *l,
             sqlite3_bind_text(st, 11, error, -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(st, 11);
-        sqlite3_bind_int64(st, 12, now_ms());
+        sqlite3_bind_int64(st, 12, ra_now_ms());
         if (more)
             sqlite3_bind_int64(st, 13, (sqlite3_int64)getpid());
         else
