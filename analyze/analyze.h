@@ -60,10 +60,11 @@ int ra_sql_run(struct sqlite3 *db, const char *name,
                const struct ra_sqlparam *params, size_t nparams,
                int (*row)(void *ctx, int stmt, struct sqlite3_stmt *st),
                void *ctx, struct ra_err *err) RA_WUR;
-/* Run st, a statement whose first column is named group_into, as
- * analyze/group.c says: its rows grouped in memory, at most cap groups at
- * a time, into the temp table that column names. */
+/* Whether st's first column is named group_into; if so, run it with
+ * ra_group_into, as analyze/group.c says: its rows grouped in memory, at
+ * most cap groups at a time, into the temp tables those columns name. */
 #define RA_GROUP_CAP 65536
+int ra_group_stmt(struct sqlite3_stmt *st);
 int ra_group_into(struct sqlite3 *db, struct sqlite3_stmt *st, size_t cap,
                   struct ra_err *err) RA_WUR;
 

@@ -23,6 +23,8 @@
 
 enum agg { AGG_KEY, AGG_SUM, AGG_MIN, AGG_MAX };
 
+static const char mark[] = "group_into";
+
 struct grouper {
     int at;             /* the statement's column of its group_into */
     int ncol, nkey;     /* the columns after it, up to the next */
@@ -35,6 +37,14 @@ struct grouper {
     size_t nslot;       /* a power of two, at least twice cap */
     sqlite3_stmt *put;  /* the upsert into the target */
 };
+
+/* The statement's name for column c of g (its prefix, then the target's
+ * column). */
+static const char *
+col_name(const struct grouper *g, sqlite3_stmt *st, int c)
+{
+    return sqlite3_column_name(st, g->at + c + 1);
+}
 
 static uint64_t
 key_hash(const struct grouper *g, const int64_t *k)
@@ -121,15 +131,15 @@ fold(struct grouper *g, int64_t *r, int c, int64_t v)
  * composed with the one already stored (NULL where no value was seen). */
 static int
 prepare_put(struct grouper *g, sqlite3 *db, sqlite3_stmt *st,
-            const char *table, struct ra_err *err)
+            struct ra_err *err)
 {
     static const char *const fn[] = {"", "", "min", "max"};
     struct ra_buf sql = RA_BUF_INIT;
     int rc = 0;
-    ra_buf_addf(&sql, "INSERT INTO temp.\"%s\" (", table);
+    ra_buf_addf(&sql, "INSERT INTO temp.\"%s\" (", g->table);
     for (int c = 0; c < g->ncol; c++)
         ra_buf_addf(&sql, "%s\"%s\"", c ? ", " : "",
-                    sqlite3_column_name(st, g->at + c + 1) + 4);
+                    col_name(g, st, c) + 4);
     ra_buf_adds(&sql, ") VALUES (");
     for (int c = 0; c < g->ncol; c++)
         ra_buf_adds(&sql, c ? ", ?" : "?");
@@ -137,10 +147,10 @@ prepare_put(struct grouper *g, sqlite3 *db, sqlite3_stmt *st,
     for (int c = 0, k = 0; c < g->ncol; c++)
         if (g->agg[c] == AGG_KEY)
             ra_buf_addf(&sql, "%s\"%s\"", k++ ? ", " : "",
-                        sqlite3_column_name(st, g->at + c + 1) + 4);
+                        col_name(g, st, c) + 4);
     ra_buf_adds(&sql, ") DO UPDATE SET ");
     for (int c = 0, k = 0; c < g->ncol; c++) {
-        const char *x = sqlite3_column_name(st, g->at + c + 1) + 4;
+        const char *x = col_name(g, st, c) + 4;
         if (g->agg[c] == AGG_KEY)
             continue;
         ra_buf_addf(&sql, "%s\"%s\" = ", k++ ? ", " : "", x);
@@ -156,7 +166,7 @@ prepare_put(struct grouper *g, sqlite3 *db, sqlite3_stmt *st,
                         fn[g->agg[c]], x, x, x, x);
     }
     if (sqlite3_prepare_v2(db, sql.data, -1, &g->put, NULL) != SQLITE_OK)
-        rc = ra_err_set(err, RA_EDB, "group_into %s: %s", table,
+        rc = ra_err_set(err, RA_EDB, "group_into %s: %s", g->table,
                         sqlite3_errmsg(db));
     ra_buf_release(&sql);
     return rc;
@@ -171,7 +181,7 @@ read_columns(struct grouper *g, sqlite3_stmt *st, int at, struct ra_err *err)
     int n = sqlite3_column_count(st);
     g->at = at;
     while (at + 1 + g->ncol < n &&
-           strcmp(sqlite3_column_name(st, at + 1 + g->ncol), "group_into"))
+           strcmp(sqlite3_column_name(st, at + 1 + g->ncol), mark))
         g->ncol++;
     if (g->ncol < 2 || g->ncol > 62)
         return ra_err_set(err, RA_EDB,
@@ -179,7 +189,7 @@ read_columns(struct grouper *g, sqlite3_stmt *st, int at, struct ra_err *err)
                           g->ncol);
     g->agg = xcalloc((size_t)g->ncol, sizeof *g->agg);
     for (int c = 0; c < g->ncol; c++) {
-        const char *name = sqlite3_column_name(st, at + c + 1);
+        const char *name = col_name(g, st, c);
         int a = 0;
         while (a < 4 && strncmp(name, prefix[a], 4))
             a++;
@@ -232,7 +242,7 @@ add_row(struct grouper *g, sqlite3 *db, sqlite3_stmt *st, int64_t *k,
         return 0; /* nothing for this table in this row */
     if (!g->table) {
         g->table = xstrdup(t);
-        int rc = prepare_put(g, db, st, g->table, err);
+        int rc = prepare_put(g, db, st, err);
         if (rc)
             return rc;
     } else if (strcmp(t, g->table)) {
@@ -246,7 +256,7 @@ add_row(struct grouper *g, sqlite3 *db, sqlite3_stmt *st, int64_t *k,
                               "group_into %s: %s is not an integer (a key "
                               "is never NULL)",
                               g->table,
-                              sqlite3_column_name(st, g->at + c + 1));
+                              col_name(g, st, c));
         k[c] = sqlite3_column_int64(st, g->at + c + 1);
     }
     size_t mask = g->nslot - 1, i = key_hash(g, k) & mask;
@@ -278,13 +288,20 @@ add_row(struct grouper *g, sqlite3 *db, sqlite3_stmt *st, int64_t *k,
         if (ty != SQLITE_INTEGER)
             return ra_err_set(err, RA_EDB,
                               "group_into %s: %s is not an integer", g->table,
-                              sqlite3_column_name(st, g->at + c + 1));
+                              col_name(g, st, c));
         if (fold(g, r, c, sqlite3_column_int64(st, g->at + c + 1)))
             return ra_err_set(err, RA_EDB,
                               "group_into %s: the sum %s overflows", g->table,
-                              sqlite3_column_name(st, g->at + c + 1));
+                              col_name(g, st, c));
     }
     return 0;
+}
+
+int
+ra_group_stmt(sqlite3_stmt *st)
+{
+    return sqlite3_column_count(st) > 0 &&
+           !strcmp(sqlite3_column_name(st, 0), mark);
 }
 
 int
@@ -292,12 +309,12 @@ ra_group_into(sqlite3 *db, sqlite3_stmt *st, size_t cap, struct ra_err *err)
 {
     int n = sqlite3_column_count(st), ng = 0, rc = 0, s = SQLITE_DONE;
     for (int c = 0; c < n; c++)
-        ng += !strcmp(sqlite3_column_name(st, c), "group_into");
+        ng += !strcmp(sqlite3_column_name(st, c), mark);
     struct grouper *g = xcalloc((size_t)ng, sizeof *g);
     int64_t *k = xmalloc(62 * sizeof *k);
 
     for (int c = 0, i = 0; c < n && !rc; c++)
-        if (!strcmp(sqlite3_column_name(st, c), "group_into") &&
+        if (!strcmp(sqlite3_column_name(st, c), mark) &&
             !(rc = read_columns(&g[i], st, c, err)))
             grouper_init(&g[i++], cap);
     while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW)

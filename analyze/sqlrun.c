@@ -99,9 +99,8 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
             print_plan(db, name, idx + 1, st);
         s = SQLITE_DONE;
         double t0 = ra_clock_s(CLOCK_MONOTONIC);
-        if (rc == 0 && sqlite3_column_count(st) > 0 &&
-            !strcmp(sqlite3_column_name(st, 0), "group_into"))
-            rc = ra_group_into(db, st, RA_GROUP_CAP, err); /* group.c */
+        if (rc == 0 && ra_group_stmt(st))
+            rc = ra_group_into(db, st, RA_GROUP_CAP, err);
         else
             while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
                 if (row)
