@@ -67,7 +67,9 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
         return RA_ECONFIG;
     }
     /* A file may size the page caches for its own statements (bans.sql),
-     * main's and temp's; the connection's sizes come back after it. */
+     * main's and temp's; the connection's sizes come back after it. (A
+     * temp cache never set reads as 0, which would set it to nothing:
+     * analyze's connections set both.) */
     int64_t cache = ra_db_int(db, "PRAGMA main.cache_size");
     int64_t tcache = ra_db_int(db, "PRAGMA temp.cache_size");
     for (p = sql; rc == 0 && p && *p;) {
