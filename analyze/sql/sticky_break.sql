@@ -47,8 +47,9 @@ WHERE ts >= :since AND ts < :until AND egress_session IS NOT NULL
 -- most events of the three sub-kinds; this sort and a join on row numbers
 -- cost half of lag() over a window (5 M events: 2.1 s against 4.0 s).
 -- One scan: `+account` keeps SQLite from reading every event with an
--- account through the (account, caller, ts) index, a seek per row, where
--- that index exists (5 M events: 10.8 s against 1.5 s).
+-- account through an older database's (account, caller, ts) index, a seek
+-- per row: this runs on the second thread, whose snapshot still has it
+-- until the run that drops it commits (5 M events: 10.8 s against 2.4 s).
 DROP TABLE IF EXISTS temp.sev;
 CREATE TEMP TABLE sev AS
 SELECT session, ts, account, request_id FROM gateway_rows

@@ -37,12 +37,11 @@ linked AS MATERIALIZED (
       AND g.account IN (SELECT account FROM decl)
 ),
 obs AS (
-    -- `+account`: one scan, not a seek per event through an index
     SELECT account, 'egress_session' AS what, egress_session AS v, ts
     FROM (SELECT 1 FROM decl WHERE has_session LIMIT 1)
          CROSS JOIN gateway_rows
     WHERE ts >= :since AND ts < :until
-      AND +account IN (SELECT account FROM decl WHERE has_session)
+      AND account IN (SELECT account FROM decl WHERE has_session)
       AND egress_session IS NOT NULL
     UNION ALL
     SELECT account, 'egress_session', egress_session, ts FROM linked
