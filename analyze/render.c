@@ -3,41 +3,57 @@
  * wikis), json (DESIGN.md's findings contract) and csv (one row a finding).
  */
 #include "analyze/report.h"
+#include "common/json.h"
 
-#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- helpers ------------------------------------------------------------ */
 
 static const char *
+jstr(yajl_val v)
+{
+    return YAJL_IS_STRING(v) ? v->u.string : NULL;
+}
+
+static double
+jnum(yajl_val v)
+{
+    return YAJL_IS_DOUBLE(v) ? v->u.number.d : 0;
+}
+
+static const char *
 estr(const struct ra_finding *f, const char *key)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(f->evidence, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
+    return jstr(ra_json_get(f->evidence, key));
 }
 
 static double
 enum_(const struct ra_finding *f, const char *key)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(f->evidence, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+    return jnum(ra_json_get(f->evidence, key));
 }
 
-/* The strings of an evidence array joined by sep. */
+/* The strings of an array joined by sep. */
+static void
+join(struct ra_buf *b, yajl_val a, const char *sep)
+{
+    int first = 1;
+    for (size_t i = 0; i < ra_json_len(a); i++) {
+        const char *s = jstr(ra_json_at(a, i));
+        if (!s)
+            continue;
+        ra_buf_addf(b, "%s%s", first ? "" : sep, s);
+        first = 0;
+    }
+}
+
+/* The same for an evidence member. */
 static void
 ejoin(struct ra_buf *b, const struct ra_finding *f, const char *key,
       const char *sep)
 {
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(f->evidence, key), *it;
-    int first = 1;
-    cJSON_ArrayForEach(it, a)
-    {
-        if (!cJSON_IsString(it))
-            continue;
-        ra_buf_addf(b, "%s%s", first ? "" : sep, it->valuestring);
-        first = 0;
-    }
+    join(b, ra_json_get(f->evidence, key), sep);
 }
 
 static void
@@ -55,22 +71,18 @@ describe(const struct ra_finding *f, struct ra_buf *subj, struct ra_buf *det)
 {
     const char *sub = f->sub ? f->sub : "";
     if (!strcmp(f->kind, "shared_account")) {
-        const cJSON *cs = cJSON_GetObjectItemCaseSensitive(f->evidence,
-                                                           "callers"),
-                    *c;
+        yajl_val cs = ra_json_get(f->evidence, "callers");
         char a[40], b[40];
         ts_str(f->window_start, a, sizeof a);
         ts_str(f->window_end, b, sizeof b);
         ra_buf_addf(subj, "account %s", f->account);
-        ra_buf_addf(det, "%d callers, limit %.0f, %s .. %s:",
-                    cJSON_GetArraySize(cs), enum_(f, "max_callers"), a, b);
-        cJSON_ArrayForEach(c, cs)
-        {
-            const cJSON *n = cJSON_GetObjectItemCaseSensitive(c, "caller");
-            const cJSON *q = cJSON_GetObjectItemCaseSensitive(c, "requests");
-            ra_buf_addf(det, " %s (%.0f)",
-                        cJSON_IsString(n) ? n->valuestring : "?",
-                        cJSON_IsNumber(q) ? q->valuedouble : 0);
+        ra_buf_addf(det, "%zu callers, limit %.0f, %s .. %s:",
+                    ra_json_len(cs), enum_(f, "max_callers"), a, b);
+        for (size_t i = 0; i < ra_json_len(cs); i++) {
+            yajl_val c = ra_json_at(cs, i);
+            const char *n = jstr(ra_json_get(c, "caller"));
+            ra_buf_addf(det, " %s (%.0f)", n ? n : "?",
+                        jnum(ra_json_get(c, "requests")));
         }
     } else if (!strcmp(f->kind, "sticky_break")) {
         double sw = enum_(f, "switches");
@@ -114,29 +126,24 @@ describe(const struct ra_finding *f, struct ra_buf *subj, struct ra_buf *det)
             ra_buf_addf(det, " (request %s)", rid);
         ra_buf_addf(det, ", attribution %s",
                     estr(f, "attribution") ? estr(f, "attribution") : "?");
-        const cJSON *c = cJSON_GetObjectItemCaseSensitive(f->evidence,
-                                                          "candidates");
-        if (cJSON_GetArraySize(c) > 0) {
+        if (ra_json_len(ra_json_get(f->evidence, "candidates")) > 0) {
             ra_buf_adds(det, ": ");
             ejoin(det, f, "candidates", ", ");
         }
     } else if (!strcmp(f->kind, "header_variant")) {
         if (!strcmp(sub, "caller_drift")) {
-            const cJSON *iv = cJSON_GetObjectItemCaseSensitive(f->evidence,
-                                                               "interleaved");
+            yajl_val iv = ra_json_get(f->evidence, "interleaved");
             ra_buf_addf(subj, "caller %s", f->caller);
-            ra_buf_addf(det, "caller_drift: %d inbound fingerprints, %s",
-                        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
-                            f->evidence, "fingerprints")),
-                        cJSON_IsTrue(iv) ? "interleaved" : "one switch each");
+            ra_buf_addf(det, "caller_drift: %zu inbound fingerprints, %s",
+                        ra_json_len(ra_json_get(f->evidence, "fingerprints")),
+                        YAJL_IS_TRUE(iv) ? "interleaved" : "one switch each");
         } else {
             ra_buf_addf(subj, "account %s", f->account);
             ra_buf_addf(det, "%s: ", sub);
             if (!strcmp(sub, "account_mix")) {
-                ra_buf_addf(det, "%d outbound fingerprints",
-                            cJSON_GetArraySize(
-                                cJSON_GetObjectItemCaseSensitive(
-                                    f->evidence, "fingerprints")));
+                ra_buf_addf(det, "%zu outbound fingerprints",
+                            ra_json_len(
+                                ra_json_get(f->evidence, "fingerprints")));
             } else if (!strcmp(sub, "leak")) {
                 ra_buf_adds(det, "sends ");
                 ejoin(det, f, "headers", ", ");
@@ -192,18 +199,20 @@ window_str(const struct ra_report *r, struct ra_buf *b)
 static void
 params_str(const struct ra_report *r, struct ra_buf *b)
 {
-    cJSON *p = cJSON_Parse(r->params ? r->params : "{}"), *it;
+    const char *text = r->params ? r->params : "{}";
+    yajl_val p = ra_json_parse(r->arena, text, strlen(text));
     int first = 1;
-    cJSON_ArrayForEach(it, p)
-    {
-        size_t l = strlen(it->string);
-        if (!cJSON_IsNumber(it))
+    for (size_t i = 0; i < ra_json_len(p); i++) {
+        const char *k = p->u.object.keys[i];
+        yajl_val it = p->u.object.values[i];
+        size_t l = strlen(k);
+        if (!YAJL_IS_DOUBLE(it))
             continue;
         ra_buf_addf(b, "%s", first ? "" : ", ");
         first = 0;
-        if (l > 2 && !strcmp(it->string + l - 2, "_s")) {
-            double s = it->valuedouble;
-            ra_buf_addf(b, "%.*s ", (int)(l - 2), it->string);
+        if (l > 2 && !strcmp(k + l - 2, "_s")) {
+            double s = it->u.number.d;
+            ra_buf_addf(b, "%.*s ", (int)(l - 2), k);
             if (s >= 3600 && (long long)s % 3600 == 0)
                 ra_buf_addf(b, "%.0fh", s / 3600);
             else if (s >= 60 && (long long)s % 60 == 0)
@@ -211,10 +220,9 @@ params_str(const struct ra_report *r, struct ra_buf *b)
             else
                 ra_buf_addf(b, "%gs", s);
         } else {
-            ra_buf_addf(b, "%s %g", it->string, it->valuedouble);
+            ra_buf_addf(b, "%s %g", k, it->u.number.d);
         }
     }
-    cJSON_Delete(p);
 }
 
 /* ---- text and md tables --------------------------------------------------- */
@@ -332,10 +340,8 @@ build_tables(const struct ra_report *r, struct table *ft, struct table *ct)
         const struct ra_culprit *c = &r->culprits[i];
         char n[24], first[40];
         struct ra_buf act = RA_BUF_INIT;
-        cJSON *a = cJSON_Parse(c->active ? c->active : "[]"), *it;
-        cJSON_ArrayForEach(it, a) if (cJSON_IsString(it))
-            ra_buf_addf(&act, "%s%s", act.len ? ", " : "", it->valuestring);
-        cJSON_Delete(a);
+        const char *text = c->active ? c->active : "[]";
+        join(&act, ra_json_parse(r->arena, text, strlen(text)), ", ");
         snprintf(n, sizeof n, "%lld", (long long)c->n);
         ts_str(c->first, first, sizeof first);
         const char *row[] = {c->cls,  c->account, c->caller,
@@ -423,89 +429,135 @@ render_text(const struct ra_report *r, FILE *f, int color, int md)
 
 /* ---- json and csv ------------------------------------------------------- */
 
+/* The JSON report is a tree built in the report's arena, then printed. */
 static void
-add_ts(cJSON *o, const char *k, int64_t ms)
+key(struct ra_jtree *t, const char *k)
+{
+    ra_jtree_key(t, k, strlen(k));
+}
+
+static void
+add_str(struct ra_jtree *t, const char *k, const char *s)
+{
+    key(t, k);
+    if (s)
+        ra_jtree_scalar(t, yajl_t_string, s, strlen(s));
+    else
+        ra_jtree_scalar(t, yajl_t_null, NULL, 0);
+}
+
+static void
+add_int(struct ra_jtree *t, const char *k, int64_t v)
+{
+    char b[24];
+    int n = snprintf(b, sizeof b, "%lld", (long long)v);
+    key(t, k);
+    ra_jtree_scalar(t, yajl_t_number, b, (size_t)n);
+}
+
+static void
+add_ts(struct ra_jtree *t, const char *k, int64_t ms)
 {
     char b[40];
     if (ms == RA_TS_MIN || ms == RA_TS_MAX) {
-        cJSON_AddNullToObject(o, k);
+        add_str(t, k, NULL);
         return;
     }
     ra_format_ts(ms, b, sizeof b);
-    cJSON_AddStringToObject(o, k, b);
+    add_str(t, k, b);
+}
+
+/* JSON text stored by relayaudit (params, a ban's active callers) as a
+ * member; what does not parse as the expected type stays empty. */
+static void
+add_json(struct ra_jtree *t, const char *k, const char *text, yajl_type type)
+{
+    yajl_val v = text ? ra_json_parse(t->a, text, strlen(text)) : NULL;
+    key(t, k);
+    if (v && v->type == type) {
+        ra_jtree_value(t, v);
+    } else {
+        ra_jtree_open(t, type);
+        ra_jtree_close(t);
+    }
 }
 
 static int
 render_json(const struct ra_report *r, FILE *f)
 {
-    cJSON *root = cJSON_CreateObject(), *o, *arr;
+    struct ra_jtree t = {.a = r->arena};
+    struct ra_buf out = RA_BUF_INIT;
     int64_t sev[4], kind[4];
 
     counts(r, sev, kind);
-    cJSON_AddStringToObject(root, "tool", "relayaudit");
-    cJSON_AddStringToObject(root, "version", RA_VERSION);
-    cJSON_AddNumberToObject(root, "run_id", (double)r->run_id);
-    o = cJSON_AddObjectToObject(root, "window");
-    add_ts(o, "since", r->since);
-    add_ts(o, "until", r->until);
-    cJSON *params = cJSON_Parse(r->params ? r->params : "{}");
-    cJSON_AddItemToObject(root, "params",
-                          params ? params : cJSON_CreateObject());
-    o = cJSON_AddObjectToObject(root, "summary");
-    cJSON_AddNumberToObject(o, "gateway_events", (double)r->gateway_events);
-    cJSON_AddNumberToObject(o, "proxy_events", (double)r->proxy_events);
-    cJSON_AddNumberToObject(o, "linked", (double)r->linked);
-    cJSON_AddNumberToObject(o, "rejected_lines", (double)r->rejected_lines);
-    cJSON_AddNumberToObject(o, "bans", (double)r->bans);
-    cJSON_AddNumberToObject(o, "bans_attributed", (double)r->bans_attributed);
-    cJSON *fk = cJSON_AddObjectToObject(o, "findings");
+    ra_jtree_open(&t, yajl_t_object);
+    add_str(&t, "tool", "relayaudit");
+    add_str(&t, "version", RA_VERSION);
+    add_int(&t, "run_id", r->run_id);
+    key(&t, "window");
+    ra_jtree_open(&t, yajl_t_object);
+    add_ts(&t, "since", r->since);
+    add_ts(&t, "until", r->until);
+    ra_jtree_close(&t);
+    add_json(&t, "params", r->params, yajl_t_object);
+    key(&t, "summary");
+    ra_jtree_open(&t, yajl_t_object);
+    add_int(&t, "gateway_events", r->gateway_events);
+    add_int(&t, "proxy_events", r->proxy_events);
+    add_int(&t, "linked", r->linked);
+    add_int(&t, "rejected_lines", r->rejected_lines);
+    add_int(&t, "bans", r->bans);
+    add_int(&t, "bans_attributed", r->bans_attributed);
+    key(&t, "findings");
+    ra_jtree_open(&t, yajl_t_object);
     for (int k = 0; k < 4; k++)
-        cJSON_AddNumberToObject(fk, kinds[k], (double)kind[k]);
-    cJSON *fs = cJSON_AddObjectToObject(o, "severity");
-    cJSON_AddNumberToObject(fs, "high", (double)sev[3]);
-    cJSON_AddNumberToObject(fs, "medium", (double)sev[2]);
-    cJSON_AddNumberToObject(fs, "low", (double)sev[1]);
-    arr = cJSON_AddArrayToObject(root, "findings");
+        add_int(&t, kinds[k], kind[k]);
+    ra_jtree_close(&t);
+    key(&t, "severity");
+    ra_jtree_open(&t, yajl_t_object);
+    add_int(&t, "high", sev[3]);
+    add_int(&t, "medium", sev[2]);
+    add_int(&t, "low", sev[1]);
+    ra_jtree_close(&t);
+    ra_jtree_close(&t);
+    key(&t, "findings");
+    ra_jtree_open(&t, yajl_t_array);
     for (size_t i = 0; i < r->nfindings; i++) {
         const struct ra_finding *fi = &r->findings[i];
-        cJSON *item = cJSON_CreateObject(), *it;
-        cJSON_AddStringToObject(item, "kind", fi->kind);
-        cJSON_AddStringToObject(item, "severity", fi->severity);
-        cJSON_ArrayForEach(it, fi->evidence)
-            cJSON_AddItemToObject(item, it->string, cJSON_Duplicate(it, 1));
-        cJSON_AddItemToArray(arr, item);
+        yajl_val ev = fi->evidence;
+        ra_jtree_open(&t, yajl_t_object);
+        add_str(&t, "kind", fi->kind);
+        add_str(&t, "severity", fi->severity);
+        for (size_t k = 0; k < ra_json_len(ev); k++) {
+            key(&t, ev->u.object.keys[k]);
+            ra_jtree_value(&t, ev->u.object.values[k]);
+        }
+        ra_jtree_close(&t);
     }
-    arr = cJSON_AddArrayToObject(root, "bans");
+    ra_jtree_close(&t);
+    key(&t, "bans");
+    ra_jtree_open(&t, yajl_t_array);
     for (size_t i = 0; i < r->nculprits; i++) {
         const struct ra_culprit *c = &r->culprits[i];
-        cJSON *item = cJSON_CreateObject();
-        cJSON_AddStringToObject(item, "account", c->account);
-        cJSON_AddStringToObject(item, "class", c->cls);
-        if (c->caller)
-            cJSON_AddStringToObject(item, "caller", c->caller);
-        else
-            cJSON_AddNullToObject(item, "caller");
-        cJSON_AddStringToObject(item, "attribution", c->attribution);
-        cJSON_AddNumberToObject(item, "events", (double)c->n);
-        add_ts(item, "first", c->first);
-        add_ts(item, "last", c->last);
-        cJSON *act = cJSON_Parse(c->active ? c->active : "[]");
-        cJSON_AddItemToObject(item, "active", act ? act : cJSON_CreateArray());
-        cJSON_AddItemToArray(arr, item);
+        ra_jtree_open(&t, yajl_t_object);
+        add_str(&t, "account", c->account);
+        add_str(&t, "class", c->cls);
+        add_str(&t, "caller", c->caller);
+        add_str(&t, "attribution", c->attribution);
+        add_int(&t, "events", c->n);
+        add_ts(&t, "first", c->first);
+        add_ts(&t, "last", c->last);
+        add_json(&t, "active", c->active, yajl_t_array);
+        ra_jtree_close(&t);
     }
-    char *s = cJSON_Print(root);
-    int rc = s ? 0 : RA_EIO;
-    /* cJSON indents with tabs and writes "key":<tab>value; strings never
-     * hold a raw tab (it is escaped), so every tab is layout. */
-    for (const char *c = s; rc == 0 && *c; c++)
-        if (*c != '\t')
-            rc = fputc(*c, f) == EOF ? RA_EIO : 0;
-        else
-            rc = fputs(c > s && c[-1] == ':' ? " " : "  ", f) < 0 ? RA_EIO : 0;
-    if (rc == 0 && fputc('\n', f) == EOF)
+    ra_jtree_close(&t);
+    ra_jtree_close(&t);
+
+    int rc = ra_json_write_pretty(&out, t.root) ? RA_EIO : 0;
+    if (rc == 0 && (fwrite(out.data, 1, out.len, f) != out.len ||
+                    fputc('\n', f) == EOF))
         rc = RA_EIO;
-    cJSON_free(s);
-    cJSON_Delete(root);
+    ra_buf_release(&out);
     return rc;
 }
 
@@ -557,9 +609,10 @@ render_csv(const struct ra_report *r, FILE *f)
         ra_buf_addf(&s, ": %s", d.data ? d.data : "");
         csv_field(f, s.data);
         fputc(',', f);
-        char *ev = cJSON_PrintUnformatted(fi->evidence);
-        csv_field(f, ev);
-        cJSON_free(ev);
+        struct ra_buf ev = RA_BUF_INIT;
+        if (ra_json_write(&ev, fi->evidence) == 0)
+            csv_field(f, ev.data);
+        ra_buf_release(&ev);
         fputc('\n', f);
         ra_buf_release(&s);
         ra_buf_release(&d);

@@ -3,9 +3,9 @@
  * running at the same time cannot make the numbers disagree.
  */
 #include "analyze/report.h"
+#include "common/json.h"
 #include "ingest/writer.h"
 
-#include <cjson/cJSON.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +62,11 @@ ra_report_load(sqlite3 *db, int has_window, int64_t since, int64_t until,
     int rc = 0;
 
     memset(r, 0, sizeof *r);
-    if (ra_db_exec(db, "BEGIN", err))
+    r->arena = ra_arena_new();
+    if (ra_db_exec(db, "BEGIN", err)) {
+        ra_report_release(r);
         return RA_EDB;
+    }
     if (sqlite3_prepare_v2(db,
                            has_window
                                ? "SELECT id, started, since, until, params "
@@ -142,9 +145,9 @@ ra_report_load(sqlite3 *db, int has_window, int64_t since, int64_t until,
         f->window_start = col_ts(st, 8, RA_TS_MIN);
         f->window_end = col_ts(st, 9, RA_TS_MIN);
         const char *ev = (const char *)sqlite3_column_text(st, 10);
-        f->evidence = ev ? cJSON_Parse(ev) : NULL;
-        if (!f->evidence)
-            f->evidence = cJSON_CreateObject();
+        f->evidence = ev ? ra_json_parse(r->arena, ev, strlen(ev)) : NULL;
+        if (!YAJL_IS_OBJECT(f->evidence))
+            f->evidence = ra_json_parse(r->arena, "{}", 2);
     }
     sqlite3_finalize(st);
     st = NULL;
@@ -205,7 +208,6 @@ ra_report_release(struct ra_report *r)
         free(f->caller);
         free(f->session);
         free(f->egress_session);
-        cJSON_Delete(f->evidence);
     }
     free(r->findings);
     for (size_t i = 0; i < r->nculprits; i++) {
@@ -218,5 +220,7 @@ ra_report_release(struct ra_report *r)
     }
     free(r->culprits);
     free(r->params);
+    if (r->arena)
+        ra_arena_free(r->arena);
     memset(r, 0, sizeof *r);
 }

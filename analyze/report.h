@@ -9,13 +9,14 @@
 
 #include <stdio.h>
 
-struct cJSON;
+struct yajl_val_s;
+struct ra_arena;
 
 struct ra_finding {
     char *kind, *severity, *sub, *account, *caller, *session,
         *egress_session;
     int64_t ts, window_start, window_end; /* RA_TS_MIN when absent */
-    struct cJSON *evidence;
+    struct yajl_val_s *evidence; /* an object, in the report's arena */
 };
 
 /* Attributed bans by account: who got account X banned. */
@@ -33,6 +34,7 @@ struct ra_report {
     size_t nfindings;
     struct ra_culprit *culprits;
     size_t nculprits;
+    struct ra_arena *arena; /* the evidence trees */
 };
 
 /* Load the latest run (window given: the latest over exactly that window).

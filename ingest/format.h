@@ -18,7 +18,7 @@
 #include "common/ra.h"
 #include "ingest/fields.h"
 
-struct cJSON;
+struct yajl_val_s;
 
 enum ra_engine { RA_ENG_REGEX, RA_ENG_CSV, RA_ENG_JSON };
 
@@ -32,7 +32,7 @@ struct ra_val {
     size_t n;
     int64_t i;
     double d;
-    const struct cJSON *j;
+    const struct yajl_val_s *j;
 };
 
 /* A reference `$first.rest.of.path`, resolved by the engine: `slot` is a
@@ -158,6 +158,6 @@ void ra_split_hostport(const char *s, size_t n, const char **hs, size_t *hn,
 
 /* Value helpers shared by the engines. */
 void ra_val_str(struct ra_val *v, const char *s, size_t n);
-void ra_val_json(struct ra_val *v, const struct cJSON *j);
+void ra_val_json(struct ra_val *v, const struct yajl_val_s *j);
 
 #endif

@@ -4,11 +4,11 @@
  * Invariant: no text leaves this module with a secret in it. Redaction runs
  * before any truncation, so a cut can never expose half a key.
  */
+#include "common/json.h"
 #include "ingest/normalize.h"
 
 #include "ingest/regex.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -519,8 +519,7 @@ ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
                      const struct ra_val *v, const char **json, size_t *jlen,
                      char fp[17], const char **ua, size_t *ualen)
 {
-    cJSON *owned = NULL;
-    const cJSON *root;
+    yajl_val root;
     struct hdr local[16], *h = local;
     size_t count = 0, cap = sizeof local / sizeof local[0];
     struct ra_buf *b = &tl_hdr_buf;
@@ -529,32 +528,35 @@ ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
     *ua = NULL;
     *ualen = 0;
     if (v->t == RA_V_JSON)
-        root = v->j;
+        root = (yajl_val)v->j;
     else if (v->t == RA_V_STR)
-        root = owned = cJSON_ParseWithLength(v->s, v->n);
+        root = ra_json_parse(a, v->s, v->n);
     else
         return -1;
-    if (!root || (!cJSON_IsObject(root) && !cJSON_IsArray(root)))
+    int obj = YAJL_IS_OBJECT(root);
+    if (!obj && !YAJL_IS_ARRAY(root))
         goto out;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, root)
-    {
+    size_t len = obj ? root->u.object.len : root->u.array.len;
+    for (size_t j = 0; j < len; j++) {
         const char *name, *val = NULL;
-        if (cJSON_IsObject(root)) {
-            name = it->string;
-            if (cJSON_IsString(it))
-                val = it->valuestring;
+        yajl_val it = obj ? root->u.object.values[j] : root->u.array.values[j];
+        if (obj) {
+            name = root->u.object.keys[j];
+            if (YAJL_IS_STRING(it))
+                val = it->u.string;
         } else {
-            const cJSON *k = cJSON_GetArrayItem(it, 0);
-            const cJSON *x = cJSON_GetArrayItem(it, 1);
-            if (!cJSON_IsArray(it) || !cJSON_IsString(k))
+            /* [name, value] pairs */
+            yajl_val k = YAJL_IS_ARRAY(it) && it->u.array.len > 0
+                             ? it->u.array.values[0]
+                             : NULL;
+            yajl_val x = k && it->u.array.len > 1 ? it->u.array.values[1]
+                                                  : NULL;
+            if (!YAJL_IS_STRING(k))
                 goto out;
-            name = k->valuestring;
-            if (cJSON_IsString(x))
-                val = x->valuestring;
+            name = k->u.string;
+            if (YAJL_IS_STRING(x))
+                val = x->u.string;
         }
-        if (!name)
-            goto out;
         if (count == cap) {
             cap *= 2;
             if (h == local) {
@@ -613,7 +615,6 @@ ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
 out:
     if (h != local)
         free(h);
-    cJSON_Delete(owned);
     return rc;
 }
 

@@ -1,60 +1,47 @@
-/* parse_json.c -- the JSON-lines engine (cJSON, chosen by measurement: see
- * docs/json-library.md). `$key` is a top-level member; deeper paths and JSON
- * text inside string members are walked by the parser.
+/* parse_json.c -- the JSON-lines engine, on yajl's events (chosen by
+ * measurement: docs/json-library.md). `$key` is a top-level member; deeper
+ * paths and JSON text inside string members are walked by the parser.
+ *
+ * Only the members a definition reads become values: each top-level name
+ * is looked up once in a small hash of those names, and the others are
+ * read past without a node. A kept member that is an object or an array
+ * becomes a tree (common/json.h). Everything is allocated from the
+ * parser's arena, yajl's own buffers included, and dropped whole at the
+ * next record: no malloc or free per record.
  */
+#include "common/json.h"
 #include "ingest/format.h"
 
-#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Each record's top-level members are indexed once (a small hash of the
- * names the definition reads), so a field costs one array read instead of
- * a scan of the object per field. */
 struct json_state {
-    cJSON *root;           /* in arena: freed by resetting it */
     struct ra_arena *arena;
-    const cJSON **slot; /* per slot name: the member of this record */
+    struct ra_jtree tree; /* the member being kept */
+    yajl_val *slot;       /* per slot name: the member of this record */
     size_t nslots;
     int *table; /* open addressing: slot index + 1, 0 = empty */
     size_t mask;
     char **names;
+    size_t *lens;
+    int level; /* containers open in the record, the record itself = 1 */
+    int cur;   /* the slot of the member being read, -1 = read past it */
+    int object;
 };
 
-/* A record's tree is allocated from its parser's arena, dropped whole at
- * the next record: no malloc and free per node. The hooks are global, so
- * they fall back to malloc and free whenever the calling thread is not
- * parsing a record (JSON text inside fields, reports). */
-static _Thread_local struct ra_arena *tl_arena;
-
-static void *
-hook_malloc(size_t n)
-{
-    return tl_arena ? ra_arena_alloc(tl_arena, n) : malloc(n);
-}
-
-static void
-hook_free(void *p)
-{
-    if (!tl_arena)
-        free(p);
-}
-
+/* Member names are few and short: their length and end bytes spread them
+ * well enough, and a probe compares the whole name. */
 static size_t
-hash(const char *s)
+hash(const char *s, size_t n)
 {
-    size_t h = 1469598103934665603u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
+    return n ? n * 31u + (unsigned char)s[0] * 7u + (unsigned char)s[n - 1]
+             : 0;
 }
 
 static int
 json_compile(struct ra_format *f, struct ra_err *err)
 {
-    static cJSON_Hooks hooks = {hook_malloc, hook_free};
     (void)err;
-    cJSON_InitHooks(&hooks); /* before any thread parses */
     for (size_t i = 0; i < f->nrefs; i++) {
         struct ra_ref *r = f->refs[i];
         size_t k;
@@ -84,8 +71,10 @@ json_open(struct ra_format *f)
     s->nslots = f->nslots;
     s->slot = xcalloc(f->nslots + 1, sizeof *s->slot);
     s->names = f->slot_names;
+    s->lens = xcalloc(f->nslots + 1, sizeof *s->lens);
     for (size_t i = 0; i < f->nslots; i++) {
-        size_t h = hash(f->slot_names[i]) & s->mask;
+        s->lens[i] = strlen(f->slot_names[i]);
+        size_t h = hash(f->slot_names[i], s->lens[i]) & s->mask;
         while (s->table[h])
             h = (h + 1) & s->mask;
         s->table[h] = (int)i + 1;
@@ -93,27 +82,112 @@ json_open(struct ra_format *f)
     return s;
 }
 
-static void
-index_members(struct json_state *s)
+/* ---- yajl's callbacks: level 1 picks members, deeper builds trees ---- */
+
+/* A member's value is complete: keep it in its slot. */
+static int
+kept(struct json_state *s)
 {
-    const cJSON *it;
-    memset(s->slot, 0, s->nslots * sizeof *s->slot);
-    cJSON_ArrayForEach(it, s->root)
-    {
-        if (!it->string)
-            continue;
-        size_t h = hash(it->string) & s->mask;
-        while (s->table[h]) {
-            int k = s->table[h] - 1;
-            if (!strcmp(s->names[k], it->string)) {
-                if (!s->slot[k]) /* the first of duplicate keys wins */
-                    s->slot[k] = it;
-                break;
-            }
-            h = (h + 1) & s->mask;
+    if (s->level == 1 && s->cur >= 0) {
+        s->slot[s->cur] = s->tree.root;
+        s->cur = -1;
+    }
+    return 1;
+}
+
+static int
+scalar(struct json_state *s, yajl_type type, const char *p, size_t n)
+{
+    if (s->level == 0)
+        return 0; /* the record is not an object */
+    if (s->cur < 0)
+        return 1;
+    ra_jtree_scalar(&s->tree, type, p, n);
+    return kept(s);
+}
+
+static int
+e_null(void *c)
+{
+    return scalar(c, yajl_t_null, NULL, 0);
+}
+
+static int
+e_bool(void *c, int b)
+{
+    return scalar(c, b ? yajl_t_true : yajl_t_false, NULL, 0);
+}
+
+static int
+e_number(void *c, const char *p, size_t n)
+{
+    return scalar(c, yajl_t_number, p, n);
+}
+
+static int
+e_string(void *c, const unsigned char *p, size_t n)
+{
+    return scalar(c, yajl_t_string, (const char *)p, n);
+}
+
+static int
+open_container(struct json_state *s, yajl_type type)
+{
+    if (s->level++ == 0) {
+        s->object = type == yajl_t_object;
+        return s->object;
+    }
+    return s->cur < 0 || ra_jtree_open(&s->tree, type);
+}
+
+static int
+e_start_map(void *c)
+{
+    return open_container(c, yajl_t_object);
+}
+
+static int
+e_start_array(void *c)
+{
+    return open_container(c, yajl_t_array);
+}
+
+static int
+e_end(void *c)
+{
+    struct json_state *s = c;
+    if (--s->level == 0 || s->cur < 0)
+        return 1;
+    ra_jtree_close(&s->tree);
+    return kept(s);
+}
+
+static int
+e_key(void *c, const unsigned char *key, size_t n)
+{
+    struct json_state *s = c;
+    const char *k = (const char *)key;
+    if (s->level > 1)
+        return s->cur < 0 || ra_jtree_key(&s->tree, k, n);
+    s->cur = -1;
+    for (size_t h = hash(k, n) & s->mask; s->table[h];
+         h = (h + 1) & s->mask) {
+        int i = s->table[h] - 1;
+        if (s->lens[i] == n && !memcmp(s->names[i], k, n)) {
+            if (!s->slot[i]) /* the first of duplicate keys wins */
+                s->cur = i;
+            break;
         }
     }
+    s->tree.root = NULL;
+    s->tree.depth = 0;
+    return 1;
 }
+
+static const yajl_callbacks callbacks = {
+    e_null,        e_bool, NULL,  NULL,          e_number, e_string,
+    e_start_map,   e_key,  e_end, e_start_array, e_end,
+};
 
 static enum ra_parse_rc
 json_parse(void *st, struct ra_format *f, const char *rec, size_t len,
@@ -121,35 +195,46 @@ json_parse(void *st, struct ra_format *f, const char *rec, size_t len,
 {
     struct json_state *s = st;
     size_t i = 0;
+    yajl_alloc_funcs af;
 
-    s->root = NULL;
+    (void)f;
     ra_arena_reset(s->arena);
+    memset(s->slot, 0, s->nslots * sizeof *s->slot);
+    if (len >= 3 && !memcmp(rec, "\xEF\xBB\xBF", 3))
+        i = 3; /* a byte order mark (a file written on Windows) */
     while (i < len && (rec[i] == ' ' || rec[i] == '\t'))
         i++;
     if (i == len)
         return RA_SKIP; /* a blank line */
-    tl_arena = s->arena;
-    s->root = cJSON_ParseWithLength(rec, len);
-    tl_arena = NULL;
-    (void)f;
-    if (!s->root) {
+    s->tree.a = s->arena;
+    s->level = 0;
+    s->cur = -1;
+    s->object = 0;
+    ra_json_arena_funcs(&af, s->arena);
+    yajl_handle h = yajl_alloc(&callbacks, &af, s);
+    /* strings are checked for UTF-8 where they are stored (writer.c) */
+    yajl_config(h, yajl_dont_validate_strings, 1);
+    yajl_status st1 = yajl_parse(h, (const unsigned char *)rec + i, len - i);
+    if (st1 == yajl_status_ok)
+        st1 = yajl_complete_parse(h);
+    yajl_free(h);
+    if (st1 == yajl_status_ok)
+        return RA_REC;
+    memset(s->slot, 0, s->nslots * sizeof *s->slot);
+    if (st1 == yajl_status_client_canceled)
+        *reason = s->level == 0 || (s->level == 1 && !s->object)
+                      ? "not a JSON object"
+                      : "JSON nested too deep";
+    else
         *reason = "invalid JSON";
-        return RA_REJECT;
-    }
-    if (!cJSON_IsObject(s->root)) {
-        *reason = "not a JSON object";
-        return RA_REJECT;
-    }
-    index_members(s);
-    return RA_REC;
+    return RA_REJECT;
 }
 
 static void
 json_get(void *st, const struct ra_ref *ref, struct ra_val *out)
 {
     struct json_state *s = st;
-    ra_val_json(out, s->root && ref->slot >= 0 &&
-                             (size_t)ref->slot < s->nslots
+    ra_val_json(out, ref->slot >= 0 && (size_t)ref->slot < s->nslots
                          ? s->slot[ref->slot]
                          : NULL);
 }
@@ -163,6 +248,7 @@ json_close(void *st)
     ra_arena_free(s->arena);
     free(s->slot);
     free(s->table);
+    free(s->lens);
     free(s);
 }
 

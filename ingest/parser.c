@@ -5,11 +5,11 @@
  * slices of the record; only operations that build new text (urldecode,
  * cat, numbers turned into text) use the per-record arena.
  */
+#include "common/json.h"
 #include "ingest/expr.h"
 #include "ingest/format.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <pcre2.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@
 
 struct json_cache {
     const char *src; /* the text that was parsed */
-    cJSON *root;
+    yajl_val root;   /* in the record's arena */
 };
 
 struct ra_parser {
@@ -46,17 +46,20 @@ ra_val_str(struct ra_val *v, const char *s, size_t n)
 }
 
 void
-ra_val_json(struct ra_val *v, const struct cJSON *j)
+ra_val_json(struct ra_val *v, const struct yajl_val_s *j)
 {
-    if (!j || cJSON_IsNull(j)) {
+    if (!j || YAJL_IS_NULL(j)) {
         v->t = RA_V_ABSENT;
-    } else if (cJSON_IsString(j)) {
-        ra_val_str(v, j->valuestring, strlen(j->valuestring));
-    } else if (cJSON_IsBool(j)) {
+    } else if (YAJL_IS_STRING(j)) {
+        ra_val_str(v, j->u.string, strlen(j->u.string));
+    } else if (YAJL_IS_TRUE(j) || YAJL_IS_FALSE(j)) {
         v->t = RA_V_INT;
-        v->i = cJSON_IsTrue(j);
-    } else if (cJSON_IsNumber(j)) {
-        double d = j->valuedouble;
+        v->i = YAJL_IS_TRUE(j);
+    } else if (YAJL_IS_INTEGER(j)) {
+        v->t = RA_V_INT;
+        v->i = j->u.number.i;
+    } else if (YAJL_IS_DOUBLE(j)) {
+        double d = j->u.number.d;
         if (d == floor(d) && fabs(d) < 9.2e18) {
             v->t = RA_V_INT;
             v->i = (int64_t)d;
@@ -64,6 +67,8 @@ ra_val_json(struct ra_val *v, const struct cJSON *j)
             v->t = RA_V_REAL;
             v->d = d;
         }
+    } else if (YAJL_IS_NUMBER(j)) { /* beyond a double: its text */
+        ra_val_str(v, j->u.number.r, strlen(j->u.number.r));
     } else {
         v->t = RA_V_JSON;
         v->j = j;
@@ -94,8 +99,6 @@ ra_parser_new(struct ra_format *f, struct ra_timectx *tc)
 static void
 clear_record(struct ra_parser *p)
 {
-    for (size_t i = 0; i < p->njc; i++)
-        cJSON_Delete(p->jc[i].root);
     p->njc = 0;
     ra_arena_reset(p->arena);
 }
@@ -139,13 +142,14 @@ as_text(struct ra_parser *p, const struct ra_val *v, const char **s,
         k = snprintf(tmp, sizeof tmp, "%.17g", v->d);
         break;
     case RA_V_JSON: {
-        char *j = cJSON_PrintUnformatted(v->j);
-        if (!j)
-            return -1;
-        *n = strlen(j);
-        *s = ra_arena_strndup(p->arena, j, *n);
-        cJSON_free(j);
-        return 0;
+        struct ra_buf b = RA_BUF_INIT;
+        int rc = ra_json_write(&b, (yajl_val)v->j);
+        if (rc == 0) {
+            *n = b.len;
+            *s = ra_arena_strndup(p->arena, b.data ? b.data : "", b.len);
+        }
+        ra_buf_release(&b);
+        return rc;
     }
     default:
         return -1;
@@ -182,13 +186,13 @@ as_number(const struct ra_val *v, double *d, int *is_int, int64_t *i)
 }
 
 /* Parse s[0..n) as JSON, once per record per source text. */
-static const cJSON *
+static yajl_val
 parse_json_text(struct ra_parser *p, const char *s, size_t n)
 {
     for (size_t i = 0; i < p->njc; i++)
         if (p->jc[i].src == s)
             return p->jc[i].root;
-    cJSON *root = cJSON_ParseWithLength(s, n);
+    yajl_val root = ra_json_parse(p->arena, s, n);
     if (!root)
         return NULL;
     if (p->njc == p->capjc) {
@@ -205,22 +209,22 @@ get_ref(struct ra_parser *p, const struct ra_ref *r, struct ra_val *out)
 {
     p->ops->get(p->st, r, out);
     for (size_t i = 0; i < r->nrest && out->t != RA_V_ABSENT; i++) {
-        const cJSON *node = NULL;
+        yajl_val node = NULL;
         if (out->t == RA_V_STR)
             node = parse_json_text(p, out->s, out->n);
         else if (out->t == RA_V_JSON)
-            node = out->j;
+            node = (yajl_val)out->j;
         if (!node) {
             out->t = RA_V_ABSENT;
             break;
         }
-        if (cJSON_IsObject(node)) {
-            node = cJSON_GetObjectItemCaseSensitive(node, r->rest[i]);
-        } else if (cJSON_IsArray(node)) {
+        if (YAJL_IS_OBJECT(node)) {
+            node = ra_json_get(node, r->rest[i]);
+        } else if (YAJL_IS_ARRAY(node)) {
             int64_t k;
             node = ra_parse_i64(r->rest[i], strlen(r->rest[i]), &k) == 0 &&
-                           k >= 0 && k < 1000000
-                       ? cJSON_GetArrayItem(node, (int)k)
+                           k >= 0 && (size_t)k < node->u.array.len
+                       ? node->u.array.values[k]
                        : NULL;
         } else {
             node = NULL;

@@ -117,6 +117,45 @@ test_json(void)
     CHECK_STR(why, "not a JSON object");
     CHECK_INT(ra_parser_parse(p, "{\"status\":\"abc\"}", 16, &why), RA_REC);
     CHECK_STR(field(p, RA_F_STATUS), "(error: not an integer)");
+    CHECK_INT(ra_parser_parse(p, "\xEF\xBB\xBF{\"ts\":1}", 11, &why), RA_REC);
+    CHECK_STR(field(p, RA_F_TS), "1000");
+    CHECK_INT(ra_parser_parse(p, "{\"ts\":1} x", 10, &why), RA_REJECT);
+    CHECK_STR(why, "invalid JSON");
+    /* JSON's rules: a raw control byte inside a string is not JSON; a lone
+     * surrogate escape (JavaScript's and Python's output for a broken
+     * string) is read as '?'. */
+    const char *tab = "{\"ts\":1,\"caller\":\"a\tb\"}";
+    CHECK_INT(ra_parser_parse(p, tab, strlen(tab), &why), RA_REJECT);
+    CHECK_STR(why, "invalid JSON");
+    const char *sur = "{\"ts\":1,\"caller\":\"a\\ud800b\"}";
+    CHECK_INT(ra_parser_parse(p, sur, strlen(sur), &why), RA_REC);
+    CHECK_STR(field(p, RA_F_CALLER), "a?b");
+
+    /* The first of duplicate members wins; integers are exact past 2^53. */
+    const char *d = "{\"ts\":1,\"caller\":\"a\",\"caller\":\"b\","
+                    "\"tokens_in\":9007199254740993}";
+    CHECK_INT(ra_parser_parse(p, d, strlen(d), &why), RA_REC);
+    CHECK_STR(field(p, RA_F_CALLER), "a");
+    CHECK_STR(field(p, RA_F_TOKENS_IN), "9007199254740993");
+
+    /* A member the format does not read may nest as deep as it likes; one
+     * it reads is refused past RA_JSON_MAX_DEPTH (the generator's limit). */
+    struct ra_buf deep = RA_BUF_INIT;
+    for (int kept = 0; kept < 2; kept++) {
+        ra_buf_reset(&deep);
+        ra_buf_adds(&deep, kept ? "{\"ts\":1,\"headers_in\":"
+                                : "{\"ts\":1,\"x\":");
+        for (int i = 0; i < 200; i++)
+            ra_buf_addc(&deep, '[');
+        for (int i = 0; i < 200; i++)
+            ra_buf_addc(&deep, ']');
+        ra_buf_addc(&deep, '}');
+        CHECK_INT(ra_parser_parse(p, deep.data, deep.len, &why),
+                  kept ? RA_REJECT : RA_REC);
+        if (kept)
+            CHECK_STR(why, "JSON nested too deep");
+    }
+    ra_buf_release(&deep);
     ra_parser_free(p);
     ra_format_free(f);
 }

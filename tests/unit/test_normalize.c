@@ -1,9 +1,9 @@
 /* test_normalize.c -- redaction, header fingerprints and the proxy
  * username rules of every provider in FORMATS.md. */
 #include "check.h"
+#include "common/json.h"
 #include "ingest/normalize.h"
 
-#include <cjson/cJSON.h>
 #include <stdlib.h>
 
 static struct ra_norm *n;
@@ -62,9 +62,11 @@ test_fingerprint(void)
     CHECK_STR(fp, "196895a1741da72f");
 
     /* The stored form: pairs in order, only variant values, no secrets. */
-    cJSON *h = cJSON_Parse("{\"user-agent\":\"OpenAI/Python 1.82.0\","
-                           "\"x-stainless-lang\":\"python\","
-                           "\"authorization\":\"Bearer sk-live-0123abcd\"}");
+    const char *htext = "{\"user-agent\":\"OpenAI/Python 1.82.0\","
+                        "\"x-stainless-lang\":\"python\","
+                        "\"authorization\":\"Bearer sk-live-0123abcd\"}";
+    yajl_val h = ra_json_parse(a, htext, strlen(htext));
+    CHECK(YAJL_IS_OBJECT(h));
     struct ra_val v = {0};
     const char *json, *ua;
     size_t jl, ul;
@@ -76,7 +78,6 @@ test_fingerprint(void)
                     "[\"authorization\",null]]");
     CHECK_STR(fp, "196895a1741da72f");
     CHECK(ul == 20 && !memcmp(ua, "OpenAI/Python 1.82.0", ul));
-    cJSON_Delete(h);
 
     /* An array of pairs may repeat a header; x-api-key gives its scheme.
      * Input "x-app\nx-api-key\nx-app\n--\nx-app=a\nx-app=b\nauth=x-api-key"

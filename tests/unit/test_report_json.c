@@ -3,18 +3,18 @@
 #include "analyze/analyze.h"
 #include "analyze/report.h"
 #include "check.h"
+#include "common/json.h"
 #include "ingest/ingest.h"
 #include "ingest/writer.h"
 
-#include <cjson/cJSON.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-static const cJSON *
-member(const cJSON *o, const char *k)
+static yajl_val
+member(yajl_val o, const char *k)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    yajl_val v = ra_json_get(o, k);
     if (!v)
         fprintf(stderr, "missing member '%s'\n", k);
     return v;
@@ -23,42 +23,70 @@ member(const cJSON *o, const char *k)
 #define HAS(o, k, pred) CHECK(pred(member(o, k)))
 
 static int
-is_str_or_null(const cJSON *v)
+is_str(yajl_val v)
 {
-    return v && (cJSON_IsString(v) || cJSON_IsNull(v));
+    return YAJL_IS_STRING(v);
 }
 
 static int
-is_str_array(const cJSON *v)
+is_num(yajl_val v)
 {
-    const cJSON *it;
-    if (!cJSON_IsArray(v))
+    return YAJL_IS_NUMBER(v);
+}
+
+static int
+is_str_or_null(yajl_val v)
+{
+    return YAJL_IS_STRING(v) || YAJL_IS_NULL(v);
+}
+
+static int
+is_str_array(yajl_val v)
+{
+    if (!YAJL_IS_ARRAY(v))
         return 0;
-    cJSON_ArrayForEach(it, v) if (!cJSON_IsString(it)) return 0;
+    for (size_t i = 0; i < v->u.array.len; i++)
+        if (!YAJL_IS_STRING(v->u.array.values[i]))
+            return 0;
     return 1;
 }
 
 static int
-is_iso(const cJSON *v)
+is_iso(yajl_val v)
 {
-    return cJSON_IsString(v) && strlen(v->valuestring) >= 20 &&
-           v->valuestring[4] == '-' && v->valuestring[10] == 'T' &&
-           v->valuestring[strlen(v->valuestring) - 1] == 'Z';
+    const char *s = YAJL_IS_STRING(v) ? v->u.string : "";
+    return strlen(s) >= 20 && s[4] == '-' && s[10] == 'T' &&
+           s[strlen(s) - 1] == 'Z';
 }
 
 static int
-one_of(const cJSON *v, const char *const *set)
+one_of(yajl_val v, const char *const *set)
 {
-    if (!cJSON_IsString(v))
+    if (!YAJL_IS_STRING(v))
         return 0;
     for (; *set; set++)
-        if (!strcmp(v->valuestring, *set))
+        if (!strcmp(v->u.string, *set))
             return 1;
     return 0;
 }
 
+/* An integer member's value (-1 when it is not one). */
+static long long
+int_of(yajl_val o, const char *k)
+{
+    yajl_val v = member(o, k);
+    return YAJL_IS_INTEGER(v) ? v->u.number.i : -1;
+}
+
+static const char *
+str_of(yajl_val o, const char *k)
+{
+    yajl_val v = member(o, k);
+    return YAJL_IS_STRING(v) ? v->u.string : NULL;
+}
+
 static void
-check_finding(const cJSON *f)
+check_finding(yajl_val f)
 {
     static const char *const sev[] = {"high", "medium", "low", NULL};
     static const char *const brk[] = {"account", "egress_ip", "country",
@@ -69,36 +97,35 @@ check_finding(const cJSON *f)
     static const char *const var[] = {"caller_drift", "account_mix", "leak",
                                       "route_variant", "route_mismatch",
                                       NULL};
-    const cJSON *k = member(f, "kind");
+    const char *k = str_of(f, "kind");
     CHECK(one_of(member(f, "severity"), sev));
-    CHECK(cJSON_IsString(k));
-    if (!cJSON_IsString(k))
+    CHECK(k != NULL);
+    if (!k)
         return;
-    if (!strcmp(k->valuestring, "shared_account")) {
-        const cJSON *c, *cs = member(f, "callers");
-        HAS(f, "account", cJSON_IsString);
+    if (!strcmp(k, "shared_account")) {
+        yajl_val cs = member(f, "callers");
+        HAS(f, "account", is_str);
         HAS(f, "window_start", is_iso);
         HAS(f, "window_end", is_iso);
-        CHECK(cJSON_IsArray(cs) && cJSON_GetArraySize(cs) >= 2);
-        cJSON_ArrayForEach(c, cs)
-        {
-            HAS(c, "caller", cJSON_IsString);
-            HAS(c, "requests", cJSON_IsNumber);
+        CHECK(YAJL_IS_ARRAY(cs) && ra_json_len(cs) >= 2);
+        for (size_t i = 0; i < ra_json_len(cs); i++) {
+            HAS(ra_json_at(cs, i), "caller", is_str);
+            HAS(ra_json_at(cs, i), "requests", is_num);
         }
-    } else if (!strcmp(k->valuestring, "sticky_break")) {
+    } else if (!strcmp(k, "sticky_break")) {
         HAS(f, "session", is_str_or_null);
         HAS(f, "egress_session", is_str_or_null);
         HAS(f, "account", is_str_or_null);
         CHECK(one_of(member(f, "break"), brk));
         HAS(f, "values", is_str_array);
-    } else if (!strcmp(k->valuestring, "unmapped_ban")) {
+    } else if (!strcmp(k, "unmapped_ban")) {
         HAS(f, "account", is_str_or_null);
         HAS(f, "ts", is_iso);
         HAS(f, "request_id", is_str_or_null);
         CHECK(one_of(member(f, "class"), cls));
         CHECK(one_of(member(f, "attribution"), att));
         HAS(f, "candidates", is_str_array);
-    } else if (!strcmp(k->valuestring, "header_variant")) {
+    } else if (!strcmp(k, "header_variant")) {
         CHECK(one_of(member(f, "variant"), var));
         HAS(f, "caller", is_str_or_null);
         HAS(f, "session", is_str_or_null);
@@ -149,37 +176,36 @@ main(void)
     ra_report_release(&r);
     sqlite3_close(db);
 
-    cJSON *root = cJSON_Parse(out);
-    CHECK(root != NULL);
+    struct ra_arena *arena = ra_arena_new();
+    yajl_val root = ra_json_parse(arena, out, outlen);
+    CHECK(YAJL_IS_OBJECT(root));
     if (root) {
-        const cJSON *w = member(root, "window"), *s = member(root, "summary");
-        const cJSON *fs, *it;
-        CHECK(cJSON_IsString(member(root, "tool")) &&
-              !strcmp(member(root, "tool")->valuestring, "relayaudit"));
-        HAS(root, "version", cJSON_IsString);
-        CHECK_STR(cJSON_GetStringValue(member(w, "since")),
-                  "2026-11-24T00:00:00Z");
-        CHECK_STR(cJSON_GetStringValue(member(w, "until")),
-                  "2026-11-25T00:00:00Z");
-        CHECK_INT(member(member(root, "params"), "window_s")->valuedouble,
-                  3600);
-        CHECK_INT(member(member(root, "params"), "max_callers")->valuedouble,
-                  1);
-        CHECK_INT(member(s, "gateway_events")->valuedouble, 231);
-        CHECK_INT(member(s, "proxy_events")->valuedouble, 272);
-        CHECK_INT(member(s, "linked")->valuedouble, 231);
-        CHECK_INT(member(s, "rejected_lines")->valuedouble, 0);
-        CHECK_INT(member(s, "bans")->valuedouble, 5);
-        CHECK_INT(member(s, "bans_attributed")->valuedouble, 2);
+        yajl_val w = member(root, "window"), s = member(root, "summary");
+        yajl_val fs, all;
+        CHECK_STR(str_of(root, "tool"), "relayaudit");
+        HAS(root, "version", is_str);
+        CHECK_STR(str_of(w, "since"), "2026-11-24T00:00:00Z");
+        CHECK_STR(str_of(w, "until"), "2026-11-25T00:00:00Z");
+        CHECK_INT(int_of(member(root, "params"), "window_s"), 3600);
+        CHECK_INT(int_of(member(root, "params"), "max_callers"), 1);
+        CHECK_INT(int_of(s, "gateway_events"), 231);
+        CHECK_INT(int_of(s, "proxy_events"), 272);
+        CHECK_INT(int_of(s, "linked"), 231);
+        CHECK_INT(int_of(s, "rejected_lines"), 0);
+        CHECK_INT(int_of(s, "bans"), 5);
+        CHECK_INT(int_of(s, "bans_attributed"), 2);
         fs = member(s, "findings");
-        CHECK_INT(member(fs, "shared_account")->valuedouble, 1);
-        CHECK_INT(member(fs, "sticky_break")->valuedouble, 5);
-        CHECK_INT(member(fs, "unmapped_ban")->valuedouble, 3);
-        CHECK_INT(member(fs, "header_variant")->valuedouble, 5);
-        CHECK_INT(cJSON_GetArraySize(member(root, "findings")), 14);
-        cJSON_ArrayForEach(it, member(root, "findings")) check_finding(it);
+        CHECK_INT(int_of(fs, "shared_account"), 1);
+        CHECK_INT(int_of(fs, "sticky_break"), 5);
+        CHECK_INT(int_of(fs, "unmapped_ban"), 3);
+        CHECK_INT(int_of(fs, "header_variant"), 5);
+        all = member(root, "findings");
+        CHECK(YAJL_IS_ARRAY(all));
+        CHECK_INT(ra_json_len(all), 14);
+        for (size_t i = 0; i < ra_json_len(all); i++)
+            check_finding(ra_json_at(all, i));
     }
-    cJSON_Delete(root);
+    ra_arena_free(arena);
     free(out);
     unlink(db_path);
     char side[80];
