@@ -5,8 +5,10 @@
 #   BENCH_LINES=N   lines per input [1000000]
 #   BENCH_JSON=0    skip the JSON library comparison
 #   BENCH_BIG=1     also the scale checks: 20 M lines, a 1 GB archive re-run
+#   BENCH_RUNS=R    each row of the first table R times, the median
+#                   reported (this VM drifts; the ratios compare them) [3]
 #   BENCH_PAIR_RUNS=R  ingest + analyze of the event pairs R times, medians
-#                   reported (this VM drifts; the ratio compares them) [3]
+#                   reported [3]
 set -eu
 RA=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$(dirname "$0")/.."
@@ -49,6 +51,22 @@ row() {
 fresh() { rm -f "$dir"/b.db "$dir"/b.db-wal "$dir"/b.db-shm "$dir"/b.db-claims; }
 # median of the numbers on stdin
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# med LABEL CMD...: CMD BENCH_RUNS times, each into a fresh b.db; $secs the
+# median, $kib the largest peak RSS; the runs listed in $dir/runs.txt
+med() {
+  label=$1
+  shift
+  t="" k=0 i=0
+  while [ "$i" -lt "${BENCH_RUNS:-3}" ]; do
+    i=$((i + 1))
+    fresh
+    run "$@"
+    t="$t $secs"
+    k=$((kib > k ? kib : k))
+  done
+  secs=$(echo $t | tr ' ' '\n' | median) kib=$k
+  echo "    $label:$t s" >>"$dir/runs.txt"
+}
 # pair_rows DB DIR N: ingest DIR's N gateway + N proxy events into a fresh
 # DB, then analyze them, BENCH_PAIR_RUNS times; two rows (the medians, the
 # largest peak RSS), analyze's with its ratio to the ingest. The steps
@@ -86,26 +104,23 @@ echo "machine: $(nproc) cores, $(uname -sr), sqlite $(sqlite3 --version | cut -d
 echo
 echo "| command | time | lines/s | peak RSS | speed vs sqlite3 .import |"
 echo "| --- | --- | --- | --- | --- |"
-run sh -c "zcat '$dir/squid-$N.log.gz'"
+: >"$dir/runs.txt"
+med zcat sh -c "zcat '$dir/squid-$N.log.gz'"
 row "zcat squid.log.gz > /dev/null" "$N"
-fresh
-run sqlite3 "$dir/b.db" ".mode csv" ".import $dir/squid-$N.csv t"
+med ".import" sqlite3 "$dir/b.db" ".mode csv" ".import $dir/squid-$N.csv t"
 imp=$secs
 row "sqlite3 .import (same records as CSV)" "$N" "$imp"
 if command -v goaccess >/dev/null; then
-  run goaccess "$dir/squid-$N.log" --log-format=SQUID -o "$dir/ga.json"
+  med goaccess goaccess "$dir/squid-$N.log" --log-format=SQUID -o "$dir/ga.json"
   row "goaccess (squid log to JSON)" "$N" "$imp"
 fi
-fresh
-run "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log"
+med "squid plain" "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log"
 row "relayaudit ingest squid (plain)" "$N" "$imp"
-fresh
-run "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log.gz"
+med "squid .gz" "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log.gz"
 row "relayaudit ingest squid (.gz)" "$N" "$imp"
 run "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log.gz" "$dir/squid-$N.log"
 row "relayaudit re-run over the same files (ledger)" 0
-fresh
-run "$RA" ingest --db "$dir/b.db" --format relayaudit-jsonl "$dir/gateway-$N.jsonl"
+med jsonl "$RA" ingest --db "$dir/b.db" --format relayaudit-jsonl "$dir/gateway-$N.jsonl"
 row "relayaudit ingest relayaudit-jsonl" "$N" "$imp"
 
 # analysis: N gateway events + the N proxy tunnels they opened
@@ -131,6 +146,9 @@ RELAYAUDIT_TIMINGS=1 run "$RA" analyze --db "$dir/b.db"
 row "relayaudit analyze, with a map of the accounts" "$((2 * N))" "$ing" slower
 grep -E "indexes [0-9]" "$dir/err.txt" | sed 's/^relayaudit: /    map: /' \
   >"$dir/map-steps.txt"
+echo
+echo "each of ${BENCH_RUNS:-3} runs (medians in the table):"
+cat "$dir/runs.txt"
 echo
 echo "analyze: $N gateway events + the $N proxy tunnels they opened"
 cat "$dir/pair-runs.txt" "$dir/map-steps.txt"
