@@ -13,56 +13,55 @@ PRAGMA cache_size = -32000;
 -- country the map does not declare for it. Accounts whose rows declare no
 -- egress session (or no country) are not checked for it. Countries are
 -- stored lower-case on both sides, so their ids compare.
-WITH decl AS MATERIALIZED (
-    -- only accounts with a declaration are checked: nothing else is read
-    SELECT account,
-           max(egress_session IS NOT NULL) AS has_session,
-           max(country IS NOT NULL) AS has_country
-    FROM map_rows WHERE account IS NOT NULL
-    GROUP BY account HAVING has_session OR has_country
-),
-linked AS MATERIALIZED (
-    -- Led by the proxy events in storage order, whose links and gateway
-    -- events come in about the same order, so that the seeks stay near
-    -- each other (1 M links: 2.0 s, against 4.1 s from the accounts'
-    -- index). The first loop is one row, or none when nothing is
-    -- declared: then nothing else is read.
-    SELECT g.account, p.egress_session, p.country, p.ts
-    FROM (SELECT 1 FROM decl LIMIT 1)
-         CROSS JOIN proxy_rows p
-         CROSS JOIN links l ON l.proxy_id = p.id
-         CROSS JOIN gateway_rows g ON g.id = l.gateway_id
-    WHERE p.ts >= :since AND p.ts < :until
-      AND (p.egress_session IS NOT NULL OR p.country IS NOT NULL)
-      AND g.account IN (SELECT account FROM decl)
-),
-obs AS (
-    SELECT account, 'egress_session' AS what, egress_session AS v, ts
-    FROM (SELECT 1 FROM decl WHERE has_session LIMIT 1)
-         CROSS JOIN gateway_rows
-    WHERE ts >= :since AND ts < :until
-      AND account IN (SELECT account FROM decl WHERE has_session)
-      AND egress_session IS NOT NULL
-    UNION ALL
-    SELECT account, 'egress_session', egress_session, ts FROM linked
-    WHERE egress_session IS NOT NULL
-    UNION ALL
-    SELECT account, 'country', country, ts FROM linked
-    WHERE country IS NOT NULL
-),
-undeclared AS (
-    SELECT (SELECT s FROM strings WHERE id = o.account) AS account_name,
-           o.account, o.what, (SELECT s FROM strings WHERE id = o.v) AS v,
-           count(*) AS n, min(o.ts) AS first, max(o.ts) AS last
-    FROM obs o
-    WHERE EXISTS (SELECT 1 FROM map_rows m WHERE m.account = o.account
-                  AND (CASE o.what WHEN 'country' THEN m.country
-                       ELSE m.egress_session END) IS NOT NULL)
-      AND NOT EXISTS (SELECT 1 FROM map_rows m WHERE m.account = o.account
-                      AND (CASE o.what WHEN 'country' THEN m.country
-                           ELSE m.egress_session END) = o.v)
-    GROUP BY o.account, o.what, o.v
-)
+--
+-- The observations are grouped first (group_into, analyze/group.c: a hash
+-- table beside the scans) by account, what was observed (0 an egress
+-- session, 1 a country) and its value; the map is then asked about each
+-- of those few groups, not about every event (1 M + 1 M with a map that
+-- declares each account's session: 2.5 s -> see bench/RESULTS.md).
+DROP TABLE IF EXISTS temp.decl;
+CREATE TEMP TABLE decl (account INTEGER PRIMARY KEY, has_session INTEGER,
+                        has_country INTEGER);
+-- only accounts with a declaration are checked: nothing else is read
+INSERT INTO temp.decl
+SELECT account, max(egress_session IS NOT NULL), max(country IS NOT NULL)
+FROM map_rows WHERE account IS NOT NULL
+GROUP BY account HAVING max(egress_session IS NOT NULL)
+                     OR max(country IS NOT NULL);
+DROP TABLE IF EXISTS temp.decl_obs;
+CREATE TEMP TABLE decl_obs (account INTEGER, what INTEGER, v INTEGER,
+                            n INTEGER, first INTEGER, last INTEGER,
+                            PRIMARY KEY (account, what, v));
+-- The gateway events' own egress sessions. The first loop is one row, or
+-- none when no account declares a session: then nothing else is read.
+SELECT 'decl_obs' AS group_into, g.account AS key_account, 0 AS key_what,
+       g.egress_session AS key_v, 1 AS sum_n, g.ts AS min_first,
+       g.ts AS max_last
+FROM (SELECT 1 FROM temp.decl WHERE has_session LIMIT 1)
+     CROSS JOIN gateway_rows g
+WHERE g.ts >= :since AND g.ts < :until
+  AND g.account IN (SELECT account FROM temp.decl WHERE has_session)
+  AND g.egress_session IS NOT NULL;
+-- The linked proxy events' egress sessions and countries, under their
+-- gateway event's account. Led by the proxy events in storage order, whose
+-- links and gateway events come in about the same order, so that the
+-- seeks stay near each other (1 M links: 2.0 s, against 4.1 s from the
+-- accounts' index). One row first, or none when nothing is declared.
+SELECT CASE WHEN p.egress_session IS NOT NULL THEN 'decl_obs' END
+           AS group_into,
+       g.account AS key_account, 0 AS key_what, p.egress_session AS key_v,
+       1 AS sum_n, p.ts AS min_first, p.ts AS max_last,
+       CASE WHEN p.country IS NOT NULL THEN 'decl_obs' END AS group_into,
+       g.account AS key_account, 1 AS key_what, p.country AS key_v,
+       1 AS sum_n, p.ts AS min_first, p.ts AS max_last
+FROM (SELECT 1 FROM temp.decl LIMIT 1)
+     CROSS JOIN proxy_rows p
+     CROSS JOIN links l ON l.proxy_id = p.id
+     CROSS JOIN gateway_rows g ON g.id = l.gateway_id
+WHERE p.ts >= :since AND p.ts < :until
+  AND (p.egress_session IS NOT NULL OR p.country IS NOT NULL)
+  AND g.account IN (SELECT account FROM temp.decl);
+
 INSERT INTO findings (run_id, kind, severity, sub, account, egress_session,
                       ts, evidence)
 SELECT :run_id, 'sticky_break', 'high', 'declared', u.account_name,
@@ -79,4 +78,15 @@ SELECT :run_id, 'sticky_break', 'high', 'declared', u.account_name,
                FROM map_rows m WHERE m.account = u.account AND d IS NOT NULL
                ORDER BY d)),
            'events', u.n, 'first', ra_iso(u.first), 'last', ra_iso(u.last))
-FROM undeclared u ORDER BY u.account_name, u.what, u.v;
+FROM (
+    SELECT (SELECT s FROM strings WHERE id = o.account) AS account_name,
+           o.account,
+           CASE o.what WHEN 1 THEN 'country' ELSE 'egress_session' END
+               AS what,
+           (SELECT s FROM strings WHERE id = o.v) AS v, o.n, o.first, o.last
+    FROM temp.decl_obs o JOIN temp.decl d ON d.account = o.account
+    WHERE (CASE o.what WHEN 1 THEN d.has_country ELSE d.has_session END)
+      AND NOT EXISTS (SELECT 1 FROM map_rows m WHERE m.account = o.account
+                      AND (CASE o.what WHEN 1 THEN m.country
+                           ELSE m.egress_session END) = o.v)
+) u ORDER BY u.account_name, u.what, u.v;

@@ -109,14 +109,16 @@ expect "sticky country: --sticky-window 11m" "high country e1;high country e2;" 
 
 # ---- sticky_break: declared ------------------------------------------------------
 fresh
-printf 'caller,account,egress_session,country,max_callers\na,A,e1,us,\nb,B,,,\n' >map.csv
+printf 'caller,account,egress_session,country,max_callers\na,A,e1,us,\nb,B,,,\nc,C,e3,,\n' >map.csv
 g 10:00:00 '"caller":"a","account":"A","egress_session":"e1"' >gw.log
 g 10:10:00 '"caller":"a","account":"A","egress_session":"e2"' >>gw.log
 g 10:20:00 '"caller":"b","account":"B","egress_session":"e9"' >>gw.log
+g 10:30:00 '"caller":"c","account":"C","egress_session":"e3"' >>gw.log
 s 10:00:00.020 TCP_TUNNEL/200 api.openai.com "$U-country-us-session-e1" >px.log
 s 10:10:00.020 TCP_TUNNEL/200 api.openai.com "$U-country-fr-session-e2" >>px.log
+s 10:30:00.020 TCP_TUNNEL/200 api.openai.com "$U-country-de-session-e3" >>px.log
 load
-expect "declared: undeclared session and country; B not checked" \
+expect "declared: undeclared session and country; B not checked, nor C's country (C declares none)" \
   "high declared A;high declared A;" "$(findings sticky_break)"
 expect "declared: the observed values" "country:fr;egress_session:e2;" \
   "$(q t.db "SELECT (evidence->>'observed') || ':' || (evidence->>'\$.values[0]') FROM findings ORDER BY 1" | tr '\n' ';')"
