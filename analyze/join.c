@@ -97,13 +97,19 @@ flush_links(struct join *j)
 }
 
 static int
+store_link(struct join *j, int64_t g, int64_t p, int64_t dt, const char *how)
+{
+    j->buf[j->nbuf++] = (struct link){g, p, dt, how};
+    j->links++;
+    return j->nbuf == LINK_BATCH ? flush_links(j) : 0;
+}
+
+static int
 link_pair(struct join *j, int64_t g, int64_t p, int64_t dt, const char *how)
 {
     mark(j->gused, g);
     mark(j->pused, p);
-    j->buf[j->nbuf++] = (struct link){g, p, dt, how};
-    j->links++;
-    return j->nbuf == LINK_BATCH ? flush_links(j) : 0;
+    return store_link(j, g, p, dt, how);
 }
 
 /* Pass 1: request ids, candidates from SQL, best first. */
@@ -124,7 +130,8 @@ struct ev {
     int64_t id, ts;
     int64_t host, sess, acct;
     const char *rid; /* in the group's arena */
-    int64_t l, r;    /* gateway: candidate cursors */
+    int64_t l, r;    /* gateway: candidate cursors; proxy: once linked,
+                        its gateway event's id and dt (l = 0: unlinked) */
 };
 
 struct group {
@@ -377,14 +384,25 @@ match_group(struct join *j, struct group *gr, struct queue *q, int64_t tol)
     }
     while (queue_pop(q, &e)) {
         struct ev *g = &gr->g[e.gi], *p = &gr->p[e.pi];
-        if (rc || used(j->gused, g->id, j->gmax))
-            continue; /* (after an error, only emptied) */
+        if (used(j->gused, g->id, j->gmax))
+            continue;
         if (used(j->pused, p->id, j->pmax)) {
             push_best(j, gr, q, e.gi, tol); /* its next best */
             continue;
         }
-        rc = link_pair(j, g->id, p->id, p->ts - g->ts, "session");
+        mark(j->gused, g->id);
+        mark(j->pused, p->id);
+        p->l = g->id;
+        p->r = p->ts - g->ts;
     }
+    /* Stored in the proxy events' order, not the order they were made in
+     * (by |dt|): the joins led by the proxy events (sticky_break_declared,
+     * the bans through their links) then find a group's links near each
+     * other instead of one page apiece (1 M links: 1.2 s -> 0.6 s). */
+    for (size_t i = 0; i < gr->np && !rc; i++)
+        if (gr->p[i].l)
+            rc = store_link(j, gr->p[i].l, gr->p[i].id, gr->p[i].r,
+                            "session");
     return rc;
 }
 
