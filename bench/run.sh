@@ -51,15 +51,17 @@ row() {
 fresh() { rm -f "$dir"/b.db "$dir"/b.db-wal "$dir"/b.db-shm "$dir"/b.db-claims; }
 # median of the numbers on stdin
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-# med LABEL CMD...: CMD BENCH_RUNS times, each into a fresh b.db; $secs the
-# median, $kib the largest peak RSS; the runs listed in $dir/runs.txt
+# med LABEL CMD...: CMD BENCH_RUNS times, each after $prep (fresh: into a
+# new b.db); $secs the median, $kib the largest peak RSS; the runs listed
+# in $dir/runs.txt
+prep=fresh
 med() {
   label=$1
   shift
   t="" k=0 i=0
   while [ "$i" -lt "${BENCH_RUNS:-3}" ]; do
     i=$((i + 1))
-    fresh
+    $prep
     run "$@"
     t="$t $secs"
     k=$((kib > k ? kib : k))
@@ -142,7 +144,14 @@ fresh
   "$dir/pair-$N/gateway.jsonl" 2>/dev/null
 "$RA" ingest --db "$dir/b.db" --format squid "$dir/pair-$N/access.log" \
   2>/dev/null
-RELAYAUDIT_TIMINGS=1 run "$RA" analyze --db "$dir/b.db"
+# each run analyzes a copy of the ingested database
+copy_map() {
+  rm -f "$dir"/m.db "$dir"/m.db-wal "$dir"/m.db-shm "$dir"/m.db-claims
+  cp "$dir/b.db" "$dir/m.db"
+}
+prep=copy_map
+med "analyze with the map" env RELAYAUDIT_TIMINGS=1 "$RA" analyze --db "$dir/m.db"
+prep=fresh
 row "relayaudit analyze, with a map of the accounts" "$((2 * N))" "$ing" slower
 grep -E "indexes [0-9]" "$dir/err.txt" | sed 's/^relayaudit: /    map: /' \
   >"$dir/map-steps.txt"
