@@ -23,17 +23,50 @@ static const char help[] =
     "  --format FMT  table, csv, json, or raw (no header, tab-separated,\n"
     "                for scripts) [table]\n";
 
+enum refusal { R_NONE, R_WRITE, R_ATTACH };
+
+/* Asked by SQLite while it compiles a statement; ctx says what was denied.
+ * Writes are denied here too, not only by sqlite3_stmt_readonly() after:
+ * SQLite reports a write to a view ("cannot modify map because it is a
+ * view") before it would finish compiling one. */
 static int
 authorize(void *ctx, int action, const char *a, const char *b, const char *c,
           const char *d)
 {
-    (void)ctx, (void)a, (void)c, (void)d;
-    if (action == SQLITE_ATTACH || action == SQLITE_DETACH)
+    enum refusal *why = ctx;
+    (void)a, (void)c, (void)d;
+    switch (action) {
+    case SQLITE_ATTACH:
+    case SQLITE_DETACH:
+        *why = R_ATTACH;
         return SQLITE_DENY;
-    if (action == SQLITE_PRAGMA && b)
-        return SQLITE_DENY; /* PRAGMA x = value */
-    return SQLITE_OK;
+    case SQLITE_PRAGMA:
+        if (!b)
+            return SQLITE_OK;
+        *why = R_ATTACH; /* PRAGMA x = value */
+        return SQLITE_DENY;
+    case SQLITE_INSERT:
+    case SQLITE_UPDATE:
+    case SQLITE_DELETE:
+    case SQLITE_ALTER_TABLE:
+    case SQLITE_REINDEX:
+    case SQLITE_ANALYZE:
+    case SQLITE_CREATE_VTABLE:
+    case SQLITE_DROP_VTABLE:
+        *why = R_WRITE;
+        return SQLITE_DENY;
+    default: /* CREATE_* (1 to 8) and DROP_* (10 to 17) write as well */
+        if ((action >= SQLITE_CREATE_INDEX && action <= SQLITE_CREATE_VIEW) ||
+            (action >= SQLITE_DROP_INDEX && action <= SQLITE_DROP_VIEW)) {
+            *why = R_WRITE;
+            return SQLITE_DENY;
+        }
+        return SQLITE_OK;
+    }
 }
+
+static const char refused_write[] =
+    "query: refused: the statement would write; query is read-only";
 
 enum qfmt { Q_TABLE, Q_CSV, Q_JSON, Q_RAW };
 
@@ -243,7 +276,8 @@ cmd_query(int argc, char **argv)
         ra_die_msg("%s", err.msg);
         return RA_EXIT_FAIL;
     }
-    sqlite3_set_authorizer(db, authorize, NULL);
+    enum refusal why = R_NONE;
+    sqlite3_set_authorizer(db, authorize, &why);
     const char *sql = argv[optind];
     if (fmt == Q_JSON)
         fputs("[", stdout);
@@ -251,9 +285,14 @@ cmd_query(int argc, char **argv)
         sqlite3_stmt *st = NULL;
         const char *tail;
         int prc = sqlite3_prepare_v2(db, sql, -1, &st, &tail);
-        if (prc == SQLITE_AUTH) {
-            ra_die_msg("query: refused: only read-only statements are "
-                       "allowed (no ATTACH, DETACH or PRAGMA assignment)");
+        /* (SQLite may report a denial as SQLITE_ERROR, "not authorized") */
+        if (prc == SQLITE_AUTH || (prc != SQLITE_OK && why != R_NONE)) {
+            if (why == R_WRITE)
+                ra_die_msg("%s", refused_write);
+            else
+                ra_die_msg("query: refused: only read-only statements are "
+                           "allowed (no ATTACH, DETACH or PRAGMA "
+                           "assignment)");
             rc = RA_EXIT_USAGE;
             break;
         }
@@ -266,8 +305,7 @@ cmd_query(int argc, char **argv)
         if (!st)
             continue; /* whitespace or a comment */
         if (!sqlite3_stmt_readonly(st)) {
-            ra_die_msg("query: refused: the statement would write; query is "
-                       "read-only");
+            ra_die_msg("%s", refused_write);
             sqlite3_finalize(st);
             rc = RA_EXIT_USAGE;
             break;
