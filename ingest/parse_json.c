@@ -26,7 +26,7 @@ struct json_state {
     size_t *lens;
     int level; /* containers open in the record, the record itself = 1 */
     int cur;   /* the slot of the member being read, -1 = read past it */
-    int object;
+    int object; /* the record opened as an object */
 };
 
 /* Member names are few and short: their length and end bytes spread them
