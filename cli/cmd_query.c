@@ -25,6 +25,19 @@ static const char help[] =
 
 enum refusal { R_NONE, R_WRITE, R_ATTACH };
 
+static int
+is_schema_pragma(const char *name)
+{
+    static const char *const ok[] = {
+        "table_info",      "table_xinfo",      "table_list", "index_list",
+        "index_info",      "index_xinfo",      "foreign_key_list",
+        "foreign_key_check", "integrity_check", "quick_check"};
+    for (size_t i = 0; name && i < sizeof ok / sizeof ok[0]; i++)
+        if (!strcmp(name, ok[i]))
+            return 1;
+    return 0;
+}
+
 /* Asked by SQLite while it compiles a statement; ctx says what was denied.
  * Writes are denied here too, not only by sqlite3_stmt_readonly() after:
  * SQLite reports a write to a view ("cannot modify map because it is a
@@ -41,13 +54,23 @@ authorize(void *ctx, int action, const char *a, const char *b, const char *c,
         *why = R_ATTACH;
         return SQLITE_DENY;
     case SQLITE_PRAGMA:
-        if (!b)
+        /* PRAGMA x = value is denied; the schema's own description, asked
+         * with an argument (PRAGMA table_info(links), pragma_index_list()),
+         * is read-only */
+        if (!b || is_schema_pragma(a))
             return SQLITE_OK;
-        *why = R_ATTACH; /* PRAGMA x = value */
+        *why = R_ATTACH;
         return SQLITE_DENY;
     case SQLITE_INSERT:
     case SQLITE_UPDATE:
     case SQLITE_DELETE:
+        /* SQLite asks for an UPDATE of sqlite_master itself when a read
+         * first uses json_each (an eponymous virtual table); a user's
+         * write there is refused by sqlite3_stmt_readonly() below */
+        if (a && !strncmp(a, "sqlite_", 7))
+            return SQLITE_OK;
+        *why = R_WRITE;
+        return SQLITE_DENY;
     case SQLITE_ALTER_TABLE:
     case SQLITE_REINDEX:
     case SQLITE_ANALYZE:
