@@ -2,8 +2,11 @@
  * ra_parse_f64: the shapes logs hold, the edges, and a seeded sweep against
  * strtoll / strtod (the digit loop and the short-decimal path must agree
  * with them to the bit). ra_sha256_hex_memo: the same digests as
- * ra_sha256_hex, however texts repeat, collide in its table or outgrow it. */
+ * ra_sha256_hex, however texts repeat, collide in its table or outgrow it.
+ * common/json.c: trees, the first of duplicate members, numbers written as
+ * read, both layouts (empty containers included) and the depth limit. */
 #include "check.h"
+#include "common/json.h"
 #include "common/ra.h"
 
 #include <errno.h>
@@ -40,6 +43,43 @@ rnd(unsigned n)
 {
     seed = seed * 6364136223846793005u + 1442695040888963407u;
     return (unsigned)(seed >> 33) % n;
+}
+
+/* common/json.c: trees in an arena, compact and pretty text. */
+static void
+test_json(void)
+{
+    struct ra_arena *a = ra_arena_new();
+    struct ra_buf b = RA_BUF_INIT;
+    const char *t = "{\"a\":[1,2.50,-3e2,\"x\\\"y\\u00e9\\n\"],"
+                    "\"e\":{},\"f\":[],\"a\":true,\"n\":null}";
+    yajl_val v = ra_json_parse(a, t, strlen(t));
+    CHECK(YAJL_IS_OBJECT(v));
+    CHECK_INT(ra_json_len(v), 5);
+    /* the first of duplicate members; numbers keep their text */
+    CHECK(YAJL_IS_ARRAY(ra_json_get(v, "a")));
+    CHECK_STR(ra_json_at(ra_json_get(v, "a"), 1)->u.number.r, "2.50");
+    CHECK(ra_json_at(ra_json_get(v, "a"), 4) == NULL);
+    CHECK(ra_json_write(&b, v) == 0);
+    CHECK_STR(b.data, "{\"a\":[1,2.50,-3e2,\"x\\\"y\xc3\xa9\\n\"],"
+                      "\"e\":{},\"f\":[],\"a\":true,\"n\":null}");
+    ra_buf_reset(&b);
+    CHECK(ra_json_write_pretty(&b, v) == 0);
+    CHECK_STR(b.data, "{\n  \"a\": [1, 2.50, -3e2, \"x\\\"y\xc3\xa9\\n\"],\n"
+                      "  \"e\": {\n  },\n  \"f\": [],\n  \"a\": true,\n"
+                      "  \"n\": null\n}");
+    /* not JSON, text after it, too deep to write back */
+    CHECK(ra_json_parse(a, "{\"a\":", 5) == NULL);
+    CHECK(ra_json_parse(a, "[1] 2", 5) == NULL);
+    ra_buf_reset(&b);
+    for (int i = 0; i < RA_JSON_MAX_DEPTH + 1; i++)
+        ra_buf_addc(&b, '[');
+    for (int i = 0; i < RA_JSON_MAX_DEPTH + 1; i++)
+        ra_buf_addc(&b, ']');
+    CHECK(ra_json_parse(a, b.data, b.len) == NULL);
+    CHECK(ra_json_parse(a, b.data + 1, b.len - 2) != NULL);
+    ra_buf_release(&b);
+    ra_arena_free(a);
 }
 
 int
@@ -144,5 +184,6 @@ main(void)
     ra_sha256_memo_free();
     ra_sha256_memo_free(); /* twice is harmless */
 
+    test_json();
     return check_done();
 }
