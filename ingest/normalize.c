@@ -583,7 +583,10 @@ ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
             size_t k = sp ? (size_t)(sp - val) : strlen(val);
             e->value = ra_arena_strndup(a, val, k);
             e->vlen = k;
-        } else {
+        } else if ((e->flags & H_VARIANT) || hdr_is(e, "user-agent", 10) ||
+                   hdr_is(e, "authorization", 13)) {
+            /* the values read below: the stored and fingerprinted ones,
+             * the user agent, the scheme (whatever the lists say) */
             e->value = ra_redact(n, a, val, strlen(val), &e->vlen);
         }
     }
