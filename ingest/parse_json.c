@@ -5,9 +5,11 @@
  * Only the members a definition reads become values: each top-level name
  * is looked up once in a small hash of those names, and the others are
  * read past without a node. A kept member that is an object or an array
- * becomes a tree (common/json.h). Everything is allocated from the
- * parser's arena, yajl's own buffers included, and dropped whole at the
- * next record: no malloc or free per record.
+ * becomes a tree (common/json.h) of what the definition's paths reach
+ * under it ($request.headers keeps request's headers, not its tls), all
+ * of the value a path ends at; arrays are kept whole. Everything is
+ * allocated from the parser's arena, yajl's own buffers included, and
+ * dropped whole at the next record: no malloc or free per record.
  */
 #include "common/json.h"
 #include "ingest/format.h"
@@ -15,8 +17,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The paths a definition reads under a top-level member, as a tree of
+ * member names. */
+struct pnode {
+    char *name;
+    int whole; /* a path ends here: all of the value is read */
+    struct pnode *kids;
+    size_t nkids;
+};
+
+static const struct pnode whole_node = {NULL, 1, NULL, 0};
+
 struct json_state {
     struct ra_arena *arena;
+    struct pnode *paths;  /* per slot */
+    const struct pnode *ctx[RA_JSON_MAX_DEPTH]; /* per open container of
+                                                   the tree: its paths */
+    const struct pnode *next; /* the next value's paths; NULL: read past */
+    int skip; /* containers open in a value read past */
     struct ra_jtree tree; /* the member being kept */
     yajl_val *slot;       /* per slot name: the member of this record */
     size_t nslots;
@@ -58,6 +76,36 @@ json_compile(struct ra_format *f, struct ra_err *err)
     return 0;
 }
 
+static struct pnode *
+pnode_kid(struct pnode *n, const char *name)
+{
+    for (size_t i = 0; i < n->nkids; i++)
+        if (!strcmp(n->kids[i].name, name))
+            return &n->kids[i];
+    n->kids = xrealloc(n->kids, (n->nkids + 1) * sizeof *n->kids);
+    n->kids[n->nkids] = (struct pnode){xstrdup(name), 0, NULL, 0};
+    return &n->kids[n->nkids++];
+}
+
+static const struct pnode *
+pnode_find(const struct pnode *n, const char *name, size_t len)
+{
+    for (size_t i = 0; i < n->nkids; i++)
+        if (!strncmp(n->kids[i].name, name, len) && !n->kids[i].name[len])
+            return &n->kids[i];
+    return NULL;
+}
+
+static void
+pnode_free(struct pnode *n)
+{
+    for (size_t i = 0; i < n->nkids; i++) {
+        pnode_free(&n->kids[i]);
+        free(n->kids[i].name);
+    }
+    free(n->kids);
+}
+
 static void *
 json_open(struct ra_format *f)
 {
@@ -78,6 +126,14 @@ json_open(struct ra_format *f)
         while (s->table[h])
             h = (h + 1) & s->mask;
         s->table[h] = (int)i + 1;
+    }
+    s->paths = xcalloc(f->nslots + 1, sizeof *s->paths);
+    for (size_t i = 0; i < f->nrefs; i++) {
+        const struct ra_ref *r = f->refs[i];
+        struct pnode *n = &s->paths[r->slot];
+        for (size_t k = 0; k < r->nrest; k++)
+            n = pnode_kid(n, r->rest[k]);
+        n->whole = 1;
     }
     return s;
 }
@@ -100,9 +156,10 @@ scalar(struct json_state *s, yajl_type type, const char *p, size_t n)
 {
     if (s->level == 0)
         return 0; /* the record is not an object */
-    if (s->cur < 0)
+    if (s->cur < 0 || s->skip)
         return 1;
-    ra_jtree_scalar(&s->tree, type, p, n);
+    if (s->next)
+        ra_jtree_scalar(&s->tree, type, p, n);
     return kept(s);
 }
 
@@ -137,7 +194,18 @@ open_container(struct json_state *s, yajl_type type)
         s->object = type == yajl_t_object;
         return s->object;
     }
-    return s->cur < 0 || ra_jtree_open(&s->tree, type);
+    if (s->cur < 0)
+        return 1;
+    if (s->skip || !s->next) {
+        s->skip++;
+        return 1;
+    }
+    if (!ra_jtree_open(&s->tree, type))
+        return 0;
+    s->ctx[s->tree.depth - 1] = s->next;
+    /* an object's members say at their key; elements are kept whole */
+    s->next = type == yajl_t_array ? &whole_node : NULL;
+    return 1;
 }
 
 static int
@@ -158,7 +226,14 @@ e_end(void *c)
     struct json_state *s = c;
     if (--s->level == 0 || s->cur < 0)
         return 1;
+    if (s->skip) {
+        s->skip--;
+        return 1;
+    }
     ra_jtree_close(&s->tree);
+    if (s->tree.depth > 0 &&
+        s->tree.open[s->tree.depth - 1]->type == yajl_t_array)
+        s->next = &whole_node;
     return kept(s);
 }
 
@@ -167,8 +242,13 @@ e_key(void *c, const unsigned char *key, size_t n)
 {
     struct json_state *s = c;
     const char *k = (const char *)key;
-    if (s->level > 1)
-        return s->cur < 0 || ra_jtree_key(&s->tree, k, n);
+    if (s->level > 1) {
+        if (s->cur < 0 || s->skip)
+            return 1;
+        const struct pnode *in = s->ctx[s->tree.depth - 1];
+        s->next = in->whole ? &whole_node : pnode_find(in, k, n);
+        return !s->next || ra_jtree_key(&s->tree, k, n);
+    }
     s->cur = -1;
     for (size_t h = hash(k, n) & s->mask; s->table[h];
          h = (h + 1) & s->mask) {
@@ -179,6 +259,8 @@ e_key(void *c, const unsigned char *key, size_t n)
             break;
         }
     }
+    s->next = s->cur >= 0 ? &s->paths[s->cur] : NULL;
+    s->skip = 0;
     s->tree.root = NULL;
     s->tree.depth = 0;
     return 1;
@@ -210,6 +292,8 @@ json_parse(void *st, struct ra_format *f, const char *rec, size_t len,
     s->level = 0;
     s->cur = -1;
     s->object = 0;
+    s->skip = 0;
+    s->next = NULL;
     ra_json_arena_funcs(&af, s->arena);
     yajl_handle h = yajl_alloc(&callbacks, &af, s);
     /* strings are checked for UTF-8 where they are stored (writer.c) */
@@ -246,6 +330,9 @@ json_close(void *st)
     if (!s)
         return;
     ra_arena_free(s->arena);
+    for (size_t i = 0; i < s->nslots; i++)
+        pnode_free(&s->paths[i]);
+    free(s->paths);
     free(s->slot);
     free(s->table);
     free(s->lens);

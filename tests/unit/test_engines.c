@@ -1,6 +1,7 @@
 /* test_engines.c -- the regex, CSV and JSON engines driven by definitions,
  * and the expression language, through ra_parser. */
 #include "check.h"
+#include "common/json.h"
 #include "ingest/format.h"
 
 #include <stdlib.h>
@@ -32,8 +33,15 @@ field(struct ra_parser *p, enum ra_field f)
     case RA_V_REAL:
         snprintf(o, 512, "%g", v.d);
         return o;
-    default:
-        return "(json)";
+    default: { /* an object or array: its compact text */
+        struct ra_buf b = RA_BUF_INIT;
+        if (ra_json_write(&b, (yajl_val)v.j) == 0)
+            snprintf(o, 512, "%s", b.data);
+        else
+            snprintf(o, 512, "(json)");
+        ra_buf_release(&b);
+        return o;
+    }
     }
 }
 
@@ -160,6 +168,50 @@ test_json(void)
     ra_format_free(f);
 }
 
+/* A member's tree holds what the definition's paths reach under it (Kong:
+ * request.headers, response.status, service.name, ...), all of the value
+ * a path ends at; the rest is read past, however deep it nests. */
+static void
+test_json_paths(void)
+{
+    struct ra_format *f = load("schemas/formats/kong-filelog.fmt");
+    const char *why;
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    struct ra_parser *p = ra_parser_new(f, &tc);
+    struct ra_buf l = RA_BUF_INIT;
+    ra_buf_adds(&l, "{\"started_at\":1795515302113,"
+                    "\"request\":{\"method\":\"POST\",\"tls\":{\"v\":1},"
+                    "\"headers\":{\"user-agent\":\"ua/1\",\"accept\":\"*/*\"}},"
+                    "\"service\":{\"name\":\"acct-a\",\"name\":\"acct-b\","
+                    "\"id\":\"s1\"},\"response\":{\"status\":429,"
+                    "\"headers\":{\"via\":\"kong\",\"x-kong-request-id\":\"k-1\"},"
+                    "\"deep\":");
+    for (int i = 0; i < 200; i++)
+        ra_buf_addc(&l, '[');
+    for (int i = 0; i < 200; i++)
+        ra_buf_addc(&l, ']');
+    ra_buf_adds(&l, "}}");
+    CHECK_INT(ra_parser_parse(p, l.data, l.len, &why), RA_REC);
+    CHECK_STR(field(p, RA_F_STATUS), "429");
+    CHECK_STR(field(p, RA_F_ACCOUNT), "acct-a"); /* the first of two */
+    CHECK_STR(field(p, RA_F_REQUEST_ID), "k-1");
+    CHECK_STR(field(p, RA_F_HEADERS_IN),
+              "{\"user-agent\":\"ua/1\",\"accept\":\"*/*\"}");
+    /* a path through a member that is not an object, and arrays */
+    const char *l2 = "{\"started_at\":1795515302113,\"request\":\"GET\","
+                     "\"service\":[{\"name\":\"x\"}],\"response\":{\"status\":"
+                     "[1,{\"a\":[2]}]}}";
+    CHECK_INT(ra_parser_parse(p, l2, strlen(l2), &why), RA_REC);
+    CHECK_STR(field(p, RA_F_ACCOUNT), "(absent)");
+    CHECK_STR(field(p, RA_F_HEADERS_IN), "(absent)");
+    CHECK_STR(field(p, RA_F_STATUS), "(error: not an integer)");
+    ra_buf_release(&l);
+    ra_parser_free(p);
+    ra_format_free(f);
+}
+
 static void
 test_csv(void)
 {
@@ -220,6 +272,7 @@ main(void)
     tc.tz_fixed = 1;
     test_regex_language();
     test_json();
+    test_json_paths();
     test_csv();
     test_bad_definitions();
     return check_done();
