@@ -282,8 +282,6 @@ json_parse(void *st, struct ra_format *f, const char *rec, size_t len,
     (void)f;
     ra_arena_reset(s->arena);
     memset(s->slot, 0, s->nslots * sizeof *s->slot);
-    if (len >= 3 && !memcmp(rec, "\xEF\xBB\xBF", 3))
-        i = 3; /* a byte order mark (a file written on Windows) */
     while (i < len && (rec[i] == ' ' || rec[i] == '\t'))
         i++;
     if (i == len)

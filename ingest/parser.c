@@ -696,6 +696,13 @@ enum ra_parse_rc
 ra_parser_parse(struct ra_parser *p, const char *rec, size_t len,
                 const char **reason)
 {
+    /* A byte order mark (a file written on Windows, a spreadsheet's CSV)
+     * is not part of the record, whatever the engine: it would fail a
+     * regex's first line and rename a CSV header's first column. */
+    if (len >= 3 && !memcmp(rec, "\xEF\xBB\xBF", 3)) {
+        rec += 3;
+        len -= 3;
+    }
     clear_record(p);
     if (p->f->json_too && !p->decided && !decide(p, rec, len))
         return RA_SKIP;

@@ -96,6 +96,13 @@ test_regex_language(void)
     CHECK_INT(ra_parser_parse(p, "# hello", 7, &why), RA_SKIP);
     CHECK_INT(ra_parser_parse(p, "nope", 4, &why), RA_REJECT);
     CHECK_STR(why, "does not match the format");
+    /* a byte order mark before the first line */
+    struct ra_buf bom = RA_BUF_INIT;
+    ra_buf_adds(&bom, "\xEF\xBB\xBF");
+    ra_buf_adds(&bom, l2);
+    CHECK_INT(ra_parser_parse(p, bom.data, bom.len, &why), RA_REC);
+    CHECK_STR(field(p, RA_F_ERROR_CODE), "E1");
+    ra_buf_release(&bom);
     ra_parser_free(p);
     ra_format_free(f);
 }
@@ -232,6 +239,14 @@ test_csv(void)
     CHECK_INT(ra_parser_parse(p, "a,\"b", 4, &why), RA_REJECT);
     CHECK_INT(ra_parser_parse(p, "x,y,", 4, &why), RA_REC);
     CHECK_STR(field(p, RA_F_MAX_CALLERS), "(absent)");
+    ra_parser_free(p);
+
+    /* a header after a byte order mark: its first column keeps its name */
+    p = ra_parser_new(f, &tc);
+    const char *hb = "\xEF\xBB\xBF" "account,caller";
+    CHECK_INT(ra_parser_parse(p, hb, strlen(hb), &why), RA_HEADER);
+    CHECK_INT(ra_parser_parse(p, "acct2,c2", 8, &why), RA_REC);
+    CHECK_STR(field(p, RA_F_ACCOUNT), "acct2");
     ra_parser_free(p);
     ra_format_free(f);
 }
