@@ -190,7 +190,8 @@ a_realloc(void *ctx, void *p, size_t n)
 {
     void *q = a_malloc(ctx, n);
     if (p) {
-        struct sized *b = (struct sized *)((char *)p - offsetof(struct sized, pad));
+        struct sized *b =
+            (struct sized *)((char *)p - offsetof(struct sized, pad));
         memcpy(q, p, b->n < n ? b->n : n);
     }
     return q;
@@ -203,28 +204,27 @@ a_free(void *ctx, void *p)
     (void)p;
 }
 
-void
-ra_json_arena_funcs(yajl_alloc_funcs *f, struct ra_arena *a)
+yajl_status
+ra_json_run(struct ra_arena *a, const yajl_callbacks *cb, void *ctx,
+            const char *text, size_t n)
 {
-    f->malloc = a_malloc;
-    f->realloc = a_realloc;
-    f->free = a_free;
-    f->ctx = a;
+    yajl_alloc_funcs af = {a_malloc, a_realloc, a_free, a};
+    yajl_handle h = yajl_alloc(cb, &af, ctx);
+    yajl_config(h, yajl_dont_validate_strings, 1);
+    yajl_status st = yajl_parse(h, (const unsigned char *)text, n);
+    if (st == yajl_status_ok)
+        st = yajl_complete_parse(h);
+    yajl_free(h);
+    return st;
 }
 
 yajl_val
 ra_json_parse(struct ra_arena *a, const char *text, size_t n)
 {
     struct ra_jtree t = {.a = a};
-    yajl_alloc_funcs af;
-    ra_json_arena_funcs(&af, a);
-    yajl_handle h = yajl_alloc(&tree_callbacks, &af, &t);
-    /* strings are checked for UTF-8 where they are stored (writer.c) */
-    yajl_config(h, yajl_dont_validate_strings, 1);
-    int ok = yajl_parse(h, (const unsigned char *)text, n) == yajl_status_ok &&
-             yajl_complete_parse(h) == yajl_status_ok;
-    yajl_free(h);
-    return ok ? t.root : NULL;
+    return ra_json_run(a, &tree_callbacks, &t, text, n) == yajl_status_ok
+               ? t.root
+               : NULL;
 }
 
 yajl_val

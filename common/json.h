@@ -40,8 +40,11 @@ int ra_jtree_close(struct ra_jtree *t);
 /* A tree made elsewhere, added as a value (it is not copied). */
 int ra_jtree_value(struct ra_jtree *t, yajl_val v);
 
-/* yajl allocating from an arena (nothing to free: the arena drops it). */
-void ra_json_arena_funcs(yajl_alloc_funcs *f, struct ra_arena *a);
+/* text[0..n) through yajl with callbacks cb on ctx, yajl's own buffers in
+ * arena a (nothing to free). Strings are not checked for UTF-8 here: text
+ * is checked where it is stored (ingest/writer.c). */
+yajl_status ra_json_run(struct ra_arena *a, const yajl_callbacks *cb,
+                        void *ctx, const char *text, size_t n);
 
 /* The tree of text[0..n) in arena a, or NULL when it is not JSON. */
 yajl_val ra_json_parse(struct ra_arena *a, const char *text, size_t n);

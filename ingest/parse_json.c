@@ -277,7 +277,6 @@ json_parse(void *st, struct ra_format *f, const char *rec, size_t len,
 {
     struct json_state *s = st;
     size_t i = 0;
-    yajl_alloc_funcs af;
 
     (void)f;
     ra_arena_reset(s->arena);
@@ -292,14 +291,7 @@ json_parse(void *st, struct ra_format *f, const char *rec, size_t len,
     s->object = 0;
     s->skip = 0;
     s->next = NULL;
-    ra_json_arena_funcs(&af, s->arena);
-    yajl_handle h = yajl_alloc(&callbacks, &af, s);
-    /* strings are checked for UTF-8 where they are stored (writer.c) */
-    yajl_config(h, yajl_dont_validate_strings, 1);
-    yajl_status st1 = yajl_parse(h, (const unsigned char *)rec + i, len - i);
-    if (st1 == yajl_status_ok)
-        st1 = yajl_complete_parse(h);
-    yajl_free(h);
+    yajl_status st1 = ra_json_run(s->arena, &callbacks, s, rec + i, len - i);
     if (st1 == yajl_status_ok)
         return RA_REC;
     memset(s->slot, 0, s->nslots * sizeof *s->slot);
