@@ -98,7 +98,7 @@ show(const struct ra_params *p, double start, int done, const char *step)
     else
         fprintf(stderr, "\rrelayaudit: analyzing: %s (%d of %d steps done, "
                         "%.0f s)\033[K",
-                step, done, RA_NSTEPS + 1, ra_clock_s(CLOCK_MONOTONIC) - start);
+                step, done, RA_NSTEPS + 1, ra_mono_s() - start);
     fflush(stderr);
 }
 
@@ -187,7 +187,7 @@ crew_run(struct crew *c, struct worker *w, int i, int *rc,
     pthread_mutex_lock(&c->mu);
     int stop = c->stop;
     pthread_mutex_unlock(&c->mu);
-    double t0 = ra_clock_s(CLOCK_MONOTONIC);
+    double t0 = ra_mono_s();
     if (*rc || stop) {
         w->rc = *rc ? *rc : RA_EDB; /* not run */
         w->err = *err;
@@ -206,7 +206,7 @@ crew_run(struct crew *c, struct worker *w, int i, int *rc,
             w->rc = lend(c, i, &w->err);
         sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
     }
-    w->t = ra_clock_s(CLOCK_MONOTONIC) - t0;
+    w->t = ra_mono_s() - t0;
     if (w->rc && !*rc) {
         *rc = w->rc;
         *err = w->err;
@@ -416,7 +416,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
     long cores = ev && atol(ev) > 0 ? atol(ev) : sysconf(_SC_NPROCESSORS_ONLN);
     int rc;
 
-    double t0, start = ra_clock_s(CLOCK_MONOTONIC);
+    double t0, start = ra_mono_s();
     memset(out, 0, sizeof *out);
     /* One write transaction for the whole run: nobody else commits until
      * it ends, so the second connection, which starts reading inside it,
@@ -480,7 +480,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         crew_end(&crew);
         memset(&crew, 0, sizeof crew);
     }
-    t0 = ra_clock_s(CLOCK_MONOTONIC);
+    t0 = ra_mono_s();
     show(p, start, 0, "indexes");
     int windowed = p->since != RA_TS_MIN || p->until != RA_TS_MAX;
     if ((rc = ra_sql_run(db, "indexes", NULL, 0, NULL, NULL, err)) ||
@@ -488,9 +488,9 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
                                       NULL, err))) ||
         (rc = ra_rules_load(db, err)) || (rc = ra_identity_load(db, err)))
         goto fail;
-    out->t_indexes = ra_clock_s(CLOCK_MONOTONIC) - t0;
+    out->t_indexes = ra_mono_s() - t0;
     for (int i = 0; i < RA_NSTEPS; i++) {
-        t0 = ra_clock_s(CLOCK_MONOTONIC);
+        t0 = ra_mono_s();
         show(p, start, i + 1, steps[i].name);
         sqlite3 *wdb = crew.w[i].db;
         if (wdb) {
@@ -514,7 +514,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
             rc = ra_sql_run(db, steps[i].name, sp, nsp, NULL, NULL, err);
         if (rc)
             goto fail;
-        out->t_steps[i] = ra_clock_s(CLOCK_MONOTONIC) - t0;
+        out->t_steps[i] = ra_mono_s() - t0;
     }
     if (count_rows(db, "SELECT count(*) FROM bans WHERE run_id = ?",
                    out->run_id, &out->bans) ||
@@ -530,12 +530,12 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         goto dberr;
     sqlite3_finalize(st);
     st = NULL;
-    t0 = ra_clock_s(CLOCK_MONOTONIC);
+    t0 = ra_mono_s();
     if (ra_db_exec(db, "COMMIT", err)) {
         rc = RA_EDB;
         goto fail;
     }
-    out->t_commit = ra_clock_s(CLOCK_MONOTONIC) - t0;
+    out->t_commit = ra_mono_s() - t0;
     crew_end(&crew);
     ra_buf_release(&params);
     show(p, start, -1, NULL);

@@ -27,7 +27,7 @@ static void
 phase(const char *name)
 {
     static double t0;
-    double t1 = ra_clock_s(CLOCK_MONOTONIC);
+    double t1 = ra_mono_s();
     if (name && getenv("RELAYAUDIT_TIMINGS"))
         fprintf(stderr, "relayaudit: links, %s: %.3f s\n", name, t1 - t0);
     t0 = t1;

@@ -100,7 +100,7 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
         if (rc == 0 && tm && !strcmp(tm, "plan"))
             print_plan(db, name, idx + 1, st);
         s = SQLITE_DONE;
-        double t0 = ra_clock_s(CLOCK_MONOTONIC);
+        double t0 = ra_mono_s();
         if (rc == 0 && ra_group_stmt(st))
             rc = ra_group_into(db, st, RA_GROUP_CAP, err);
         else
@@ -109,7 +109,7 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
                     rc = row(ctx, idx, st);
         if (tm)
             fprintf(stderr, "relayaudit: %s.sql statement %d: %.3f s\n",
-                    name, idx + 1, ra_clock_s(CLOCK_MONOTONIC) - t0);
+                    name, idx + 1, ra_mono_s() - t0);
         if (rc == 0 && s != SQLITE_DONE)
             rc = ra_err_set(err, RA_EDB, "%s: %s", path.data,
                             sqlite3_errmsg(db));

@@ -148,10 +148,10 @@ cmd_analyze(int argc, char **argv)
         for (int i = 0; i < RA_NSTEPS; i++)
             fprintf(stderr, ", %s %.2f s", ra_step_name(i), a.t_steps[i]);
     }
-    double t0 = ra_clock_s(CLOCK_MONOTONIC);
+    double t0 = ra_mono_s();
     sqlite3_close(db); /* the WAL's checkpoint */
     if (timings)
         fprintf(stderr, ", commit %.2f s, close %.2f s\n", a.t_commit,
-                ra_clock_s(CLOCK_MONOTONIC) - t0);
+                ra_mono_s() - t0);
     return RA_EXIT_OK;
 }

@@ -289,10 +289,6 @@ ra_sha256_hex(const void *p, size_t n, char out[65])
     out[64] = '\0';
 }
 
-/* Eight bytes at a time, multiply and fold, then a final mix (murmur3's
- * fmix64) so that the low bits, the slot, depend on every byte: without it
- * strings sharing a tail probed ten slots a lookup. Never 0 (a hash table's
- * empty slot). */
 double
 ra_clock_s(clockid_t id)
 {
@@ -309,6 +305,10 @@ ra_now_ms(void)
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* Eight bytes at a time, multiply and fold, then a final mix (murmur3's
+ * fmix64) so that the low bits, the slot, depend on every byte: without it
+ * strings sharing a tail probed ten slots a lookup. Never 0 (a hash table's
+ * empty slot). */
 uint64_t
 ra_hash64(const void *p, size_t n)
 {

@@ -115,6 +115,12 @@ void ra_sha256_memo_free(void);
  * clock for its CPU time); the UTC time in milliseconds. */
 double ra_clock_s(clockid_t id);
 int64_t ra_now_ms(void);
+/* Seconds on the monotonic clock: elapsed time is a difference of two. */
+static inline double
+ra_mono_s(void)
+{
+    return ra_clock_s(CLOCK_MONOTONIC);
+}
 
 /* A fast non-cryptographic hash of p[0..n) for hash tables; never 0. */
 uint64_t ra_hash64(const void *p, size_t n);

@@ -1059,7 +1059,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     long plen;
     int rc = 0, found = 0, broken = 0;
     struct ra_err rerr = {0};
-    double t0 = ra_clock_s(CLOCK_MONOTONIC);
+    double t0 = ra_mono_s();
     int64_t lines = 0;
 
     memset(&fs, 0, sizeof fs);
@@ -1227,7 +1227,8 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     rd.size_read = fs.l.size_read > fs.l.offset ? fs.l.offset
                                                 : fs.l.size_read;
     int dberr = 0;
-    double last_progress = ra_clock_s(CLOCK_MONOTONIC), wcpu = ra_clock_s(CLOCK_THREAD_CPUTIME_ID);
+    double last_progress = ra_mono_s();
+    double wcpu = ra_clock_s(CLOCK_THREAD_CPUTIME_ID);
     double wwait = 0;
     for (int i = 0; i < nwk; i++) {
         wk[i].c = c;
@@ -1249,9 +1250,9 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             goto threads_out;
         }
     for (uint64_t next = 0;; next++) {
-        double w0 = ra_clock_s(CLOCK_MONOTONIC);
+        double w0 = ra_mono_s();
         struct batch *b = take_done(&q, next);
-        wwait += ra_clock_s(CLOCK_MONOTONIC) - w0;
+        wwait += ra_mono_s() - w0;
         int last = b->last;
         if (!dberr && apply_batch(c, &fs, b, err))
             dberr = 1;
@@ -1276,10 +1277,10 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             queue_stop(&q);
             break;
         }
-        if (o->progress && ra_clock_s(CLOCK_MONOTONIC) - last_progress >= 1.0) {
-            double el = ra_clock_s(CLOCK_MONOTONIC) - t0;
+        if (o->progress && ra_mono_s() - last_progress >= 1.0) {
+            double el = ra_mono_s() - t0;
             int64_t nl = __atomic_load_n(&rd.lines, __ATOMIC_RELAXED);
-            last_progress = ra_clock_s(CLOCK_MONOTONIC);
+            last_progress = ra_mono_s();
             char eta[48] = "";
             /* An ETA where the total is known: plain files by the bytes
              * stored, .gz files by the compressed bytes read. */
@@ -1315,7 +1316,8 @@ threads_out:
                         "%.2f s CPU, writer %.2f s CPU (waited %.2f s), wall "
                         "%.2f s\n",
                 fs.path, rd.cpu, nwk, pcpu,
-                ra_clock_s(CLOCK_THREAD_CPUTIME_ID) - wcpu, wwait, ra_clock_s(CLOCK_MONOTONIC) - t0);
+                ra_clock_s(CLOCK_THREAD_CPUTIME_ID) - wcpu, wwait,
+                ra_mono_s() - t0);
     pthread_mutex_destroy(&q.mu);
     pthread_cond_destroy(&q.cv);
     for (int i = 0; i < RA_SLOTS; i++) {
@@ -1324,7 +1326,7 @@ threads_out:
     }
     if (rc)
         goto out;
-    if (o->progress && ra_clock_s(CLOCK_MONOTONIC) - t0 >= 1.0)
+    if (o->progress && ra_mono_s() - t0 >= 1.0)
         fputs("\r\033[K", stderr);
     lines = rd.lines;
     if (dberr) {
@@ -1341,7 +1343,7 @@ threads_out:
         rc = RA_EIO;
     }
     {
-        double dt = ra_clock_s(CLOCK_MONOTONIC) - t0;
+        double dt = ra_mono_s() - t0;
         char year[64] = "";
         if (tc.used_year && !o->year)
             snprintf(year, sizeof year, ", year %d from the file's mtime",
