@@ -220,14 +220,14 @@ get_ref(struct ra_parser *p, const struct ra_ref *r, struct ra_val *out)
         }
         if (YAJL_IS_OBJECT(node)) {
             node = ra_json_get(node, r->rest[i]);
-        } else if (YAJL_IS_ARRAY(node)) {
-            int64_t k;
-            node = ra_parse_i64(r->rest[i], strlen(r->rest[i]), &k) == 0 &&
-                           k >= 0 && (size_t)k < node->u.array.len
-                       ? node->u.array.values[k]
-                       : NULL;
         } else {
-            node = NULL;
+            int64_t k; /* an array's element, by its index */
+            node = YAJL_IS_ARRAY(node) &&
+                           ra_parse_i64(r->rest[i], strlen(r->rest[i]),
+                                        &k) == 0 &&
+                           k >= 0
+                       ? ra_json_at(node, (size_t)k)
+                       : NULL;
         }
         ra_val_json(out, node);
     }

@@ -24,10 +24,10 @@ CREATE TEMP TABLE decl (account INTEGER PRIMARY KEY, has_session INTEGER,
                         has_country INTEGER);
 -- only accounts with a declaration are checked: nothing else is read
 INSERT INTO temp.decl
-SELECT account, max(egress_session IS NOT NULL), max(country IS NOT NULL)
+SELECT account, max(egress_session IS NOT NULL) AS has_session,
+       max(country IS NOT NULL) AS has_country
 FROM map_rows WHERE account IS NOT NULL
-GROUP BY account HAVING max(egress_session IS NOT NULL)
-                     OR max(country IS NOT NULL);
+GROUP BY account HAVING has_session OR has_country;
 DROP TABLE IF EXISTS temp.decl_obs;
 CREATE TEMP TABLE decl_obs (account INTEGER, what INTEGER, v INTEGER,
                             n INTEGER, first INTEGER, last INTEGER,
