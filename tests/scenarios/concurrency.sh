@@ -14,8 +14,13 @@ mkdir a b
 p1=$!
 "$RA" ingest --db t.db --format squid b a 2>err2.txt &
 p2=$!
-# Readers meanwhile.
-sleep 0.3
+# Readers meanwhile, once the first ingest has made the database (on a
+# loaded machine that can take longer than any fixed sleep).
+i=0
+until q t.db "SELECT 1 FROM files LIMIT 1" >/dev/null 2>&1 || [ $i -ge 300 ]; do
+  sleep 0.1
+  i=$((i + 1))
+done
 "$RA" query --db t.db "SELECT count(*) >= 0 FROM proxy_events" >q.txt 2>&1
 qrc=$?
 wait $p1
