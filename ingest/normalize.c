@@ -53,6 +53,8 @@ static _Thread_local pcre2_match_data *tl_md;
 /* The headers' stored form and fingerprint text are built here, then copied
  * to the record's arena: one buffer per thread, grown once. */
 static _Thread_local struct ra_buf tl_hdr_buf;
+/* The usernames a thread saw last (ra_username_parse). */
+static _Thread_local struct umemo *tl_umemo;
 
 static pcre2_match_data *
 match_data(void)
@@ -70,6 +72,8 @@ ra_norm_thread_done(void)
     pcre2_match_data_free(tl_md);
     tl_md = NULL;
     ra_buf_release(&tl_hdr_buf);
+    free(tl_umemo);
+    tl_umemo = NULL;
     ra_sha256_memo_free();
 }
 
@@ -206,6 +210,8 @@ on_uname(struct ra_norm *n, char *key, char *rest, struct ra_err *err)
     struct uname_rule r = {0};
     if (strcmp(key, "rule"))
         return ra_err_set(err, RA_ECONFIG, "expected 'rule NAME ...'");
+    if (n->nuname >= 64)
+        return ra_err_set(err, RA_ECONFIG, "at most 64 username rules");
     for (char *s = strtok(rest, " \t"); s; s = strtok(NULL, " \t")) {
         if (!r.name)
             r.name = xstrdup(s);
@@ -650,61 +656,142 @@ key_value(const char *s, size_t n, const char *key, const char **v,
     return 0;
 }
 
+/* The rules that apply: every prefixed one, the opt-in ones named. */
+static uint64_t
+rules_on(const struct ra_norm *n, char *const *rules, size_t nrules)
+{
+    uint64_t on = 0;
+    for (size_t r = 0; r < n->nuname; r++) {
+        size_t k = 0;
+        if (n->uname[r].optin)
+            while (k < nrules && strcmp(rules[k], n->uname[r].name))
+                k++;
+        if (k < nrules || !n->uname[r].optin)
+            on |= 1ull << r;
+    }
+    return on;
+}
+
+/* What the first rule that matches a username makes of it, as offsets
+ * into the username (a qualified session is the user, '-', the session). */
+struct uname_hit {
+    const char *rule; /* NULL: no rule matched */
+    uint32_t uoff, ulen, soff, slen, coff, clen;
+    unsigned char has_s, has_c, qualify;
+};
+
+/* Named group g of a match, when it matched something: 1. */
+static int
+group(const PCRE2_SIZE *ov, int rc, int g, uint32_t *off, uint32_t *len)
+{
+    if (g <= 0 || g >= rc || ov[2 * g] == PCRE2_UNSET ||
+        ov[2 * g + 1] <= ov[2 * g])
+        return 0;
+    *off = (uint32_t)ov[2 * g];
+    *len = (uint32_t)(ov[2 * g + 1] - ov[2 * g]);
+    return 1;
+}
+
+static void
+username_rules(struct ra_norm *n, const char *user, size_t len, uint64_t on,
+               struct uname_hit *o)
+{
+    pcre2_match_data *md = match_data();
+    memset(o, 0, sizeof *o);
+    for (size_t r = 0; r < n->nuname; r++) {
+        struct uname_rule *u = &n->uname[r];
+        if (!(on >> r & 1))
+            continue;
+        int rc = pcre2_match(u->re, (PCRE2_SPTR)user, len, 0, 0, md, NULL);
+        if (rc < 0)
+            continue;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        const char *v;
+        size_t vl;
+        while (o->ulen < len && user[o->ulen] != '-')
+            o->ulen++;
+        group(ov, rc, u->g_user, &o->uoff, &o->ulen);
+        o->has_s = group(ov, rc, u->g_session, &o->soff, &o->slen);
+        o->has_c = group(ov, rc, u->g_country, &o->coff, &o->clen);
+        if (!o->has_s && u->session_key &&
+            key_value(user, len, u->session_key, &v, &vl)) {
+            o->has_s = 1;
+            o->soff = (uint32_t)(v - user);
+            o->slen = (uint32_t)vl;
+        }
+        for (size_t k = 0; !o->has_c && k < u->ncountry; k++)
+            if (key_value(user, len, u->country_keys[k], &v, &vl)) {
+                o->has_c = 1;
+                o->coff = (uint32_t)(v - user);
+                o->clen = (uint32_t)vl;
+            }
+        o->qualify = (unsigned char)u->qualify;
+        o->rule = u->name;
+        return;
+    }
+}
+
+/* A proxy sends every request of a sticky session with the same username,
+ * so each parser thread remembers what the rules made of its last ones:
+ * direct-mapped by hash, the username compared byte for byte, keyed by
+ * the rules and which of them apply too. */
+#define UMEMO_SLOTS 2048
+#define UMEMO_MAX 96 /* longer usernames go through the rules each time */
+struct umemo {
+    uint64_t h;
+    const struct ra_norm *n;
+    uint64_t on;
+    size_t len;
+    struct uname_hit hit;
+    char text[UMEMO_MAX];
+};
+
 void
 ra_username_parse(struct ra_norm *n, struct ra_arena *a, const char *user,
                   size_t len, char *const *rules, size_t nrules,
                   const char **session, size_t *slen, const char **country,
                   size_t *clen, const char **rule_name)
 {
-    pcre2_match_data *md = match_data();
+    uint64_t on = rules_on(n, rules, nrules);
+    struct uname_hit one, *o = &one;
+    if (len > UMEMO_MAX) {
+        username_rules(n, user, len, on, o);
+    } else {
+        if (!tl_umemo)
+            tl_umemo = xcalloc(UMEMO_SLOTS, sizeof *tl_umemo);
+        uint64_t h = ra_hash64(user, len);
+        struct umemo *m = &tl_umemo[h % UMEMO_SLOTS];
+        if (!(m->h == h && m->n == n && m->on == on && m->len == len &&
+              !memcmp(m->text, user, len))) {
+            username_rules(n, user, len, on, &m->hit);
+            m->h = h;
+            m->n = n;
+            m->on = on;
+            m->len = len;
+            memcpy(m->text, user, len);
+        }
+        o = &m->hit;
+    }
     *session = *country = NULL;
     *slen = *clen = 0;
+    if (o->has_s && o->qualify) {
+        char *q = ra_arena_alloc(a, o->ulen + 1 + o->slen + 1);
+        memcpy(q, user + o->uoff, o->ulen);
+        q[o->ulen] = '-';
+        memcpy(q + o->ulen + 1, user + o->soff, o->slen);
+        q[o->ulen + 1 + o->slen] = '\0';
+        *session = q;
+        *slen = o->ulen + 1 + o->slen;
+    } else if (o->has_s) {
+        *session = user + o->soff;
+        *slen = o->slen;
+    }
+    if (o->has_c) {
+        *country = user + o->coff;
+        *clen = o->clen;
+    }
     if (rule_name)
-        *rule_name = NULL;
-    for (size_t r = 0; r < n->nuname; r++) {
-        struct uname_rule *u = &n->uname[r];
-        if (u->optin) {
-            size_t k;
-            for (k = 0; k < nrules; k++)
-                if (!strcmp(rules[k], u->name))
-                    break;
-            if (k == nrules)
-                continue;
-        }
-        int rc = pcre2_match(u->re, (PCRE2_SPTR)user, len, 0, 0, md, NULL);
-        if (rc < 0)
-            continue;
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-        const char *uname = user;
-        size_t ulen = 0;
-        while (ulen < len && user[ulen] != '-')
-            ulen++;
-#define GROUP(g, p, l)                                                       \
-    if ((g) > 0 && (g) < rc && ov[2 * (g)] != PCRE2_UNSET &&                 \
-        ov[2 * (g) + 1] > ov[2 * (g)]) {                                     \
-        p = user + ov[2 * (g)];                                              \
-        l = ov[2 * (g) + 1] - ov[2 * (g)];                                   \
-    }
-        GROUP(u->g_user, uname, ulen);
-        GROUP(u->g_session, *session, *slen);
-        GROUP(u->g_country, *country, *clen);
-#undef GROUP
-        if (!*session && u->session_key)
-            key_value(user, len, u->session_key, session, slen);
-        for (size_t k = 0; !*country && k < u->ncountry; k++)
-            key_value(user, len, u->country_keys[k], country, clen);
-        if (*session && u->qualify) {
-            char *q = ra_arena_alloc(a, ulen + 1 + *slen + 1);
-            memcpy(q, uname, ulen);
-            q[ulen] = '-';
-            memcpy(q + ulen + 1, *session, *slen);
-            *slen += ulen + 1;
-            *session = q;
-        }
-        if (rule_name)
-            *rule_name = u->name;
-        return;
-    }
+        *rule_name = o->rule;
 }
 
 size_t

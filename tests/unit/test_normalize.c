@@ -110,6 +110,7 @@ user(const char *u, const char *rule, const char *want_session,
     CHECK_STR(c ? ra_arena_strndup(a, c, cl) : "(none)",
               want_country ? want_country : "(none)");
     CHECK_STR(r ? r : "(none)", want_rule ? want_rule : "(none)");
+    CHECK(!c || (c >= u && c + cl <= u + strlen(u))); /* part of this u */
 }
 
 static void
@@ -153,6 +154,16 @@ test_usernames(void)
         strcat(many, "-k-v");
     strcat(many, "-session-deep-country-nz");
     user(many, NULL, "deep", "nz", "brightdata");
+    /* Asked again (a thread remembers its last usernames): the same
+     * answers for the rules asked this time, read from this copy. */
+    char again[] = "alice-US-17";
+    user(again, "webshare", "alice-17", "US", "webshare");
+    user(again, "netnut", NULL, NULL, NULL);
+    user(again, "webshare", "alice-17", "US", "webshare");
+    user("alice-US-17", NULL, NULL, NULL, NULL);
+    char brd[] = "brd-customer-hl_1a2b-zone-isp-session-acct03a-country-us";
+    user(brd, NULL, "acct03a", "us", "brightdata");
+    user(brd, "netnut", "acct03a", "us", "brightdata");
 }
 
 int
