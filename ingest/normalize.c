@@ -357,8 +357,7 @@ ra_redact(struct ra_norm *n, struct ra_arena *a, const char *s, size_t len,
         size_t pos = 0;
         int changed = 0;
         while (pos <= tlen) {
-            int rc = pcre2_match(rule->re, (PCRE2_SPTR)text, tlen, pos, 0,
-                                 md, NULL);
+            int rc = ra_re_match(rule->re, text, tlen, pos, md);
             if (rc < 0)
                 break;
             PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -702,7 +701,7 @@ username_rules(struct ra_norm *n, const char *user, size_t len, uint64_t on,
         struct uname_rule *u = &n->uname[r];
         if (!(on >> r & 1))
             continue;
-        int rc = pcre2_match(u->re, (PCRE2_SPTR)user, len, 0, 0, md, NULL);
+        int rc = ra_re_match(u->re, user, len, 0, md);
         if (rc < 0)
             continue;
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);

@@ -52,12 +52,11 @@ regex_parse(void *st, struct ra_format *f, const char *rec, size_t len,
 {
     struct regex_state *s = st;
     s->line = rec;
-    s->rc = pcre2_match(f->re, (PCRE2_SPTR)rec, len, 0, 0, s->md, NULL);
+    s->rc = ra_re_match(f->re, rec, len, 0, s->md);
     if (s->rc > 0)
         return RA_REC;
     for (size_t i = 0; i < f->nskips; i++)
-        if (pcre2_match(f->skips[i], (PCRE2_SPTR)rec, len, 0, 0, s->md,
-                        NULL) >= 0)
+        if (ra_re_match(f->skips[i], rec, len, 0, s->md) >= 0)
             return RA_SKIP;
     *reason = s->rc == PCRE2_ERROR_NOMATCH ? "does not match the format"
                                            : "regex error";

@@ -8,10 +8,9 @@
 #include "common/json.h"
 #include "ingest/expr.h"
 #include "ingest/format.h"
+#include "ingest/regex.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <math.h>
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -625,7 +624,7 @@ apply_op(struct ra_parser *p, const struct ra_op *op, struct ra_val *v,
     case RA_OP_RE: {
         if (as_text(p, v, &s, &n) != 0)
             return 0;
-        int rc = pcre2_match(op->re, (PCRE2_SPTR)s, n, 0, 0, p->md, NULL);
+        int rc = ra_re_match(op->re, s, n, 0, p->md);
         if (rc < 0)
             return v->t = RA_V_ABSENT, 0;
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);

@@ -1,4 +1,5 @@
-/* regex.h -- the one place PCRE2 patterns are compiled (with JIT). */
+/* regex.h -- the one place PCRE2 patterns are compiled (with JIT) and
+ * matched. */
 #ifndef RA_REGEX_H
 #define RA_REGEX_H
 
@@ -13,5 +14,19 @@
  * with pcre2_code_free. NULL with "bad pattern at offset N: why" in err. */
 #define RA_RE_NUL ((size_t)-1)
 pcre2_code *ra_re_compile(const char *src, size_t len, struct ra_err *err);
+
+/* pcre2_match of s[off..n) (off <= n) through JIT's fast path, which skips
+ * pcre2_match's checks of its arguments (and of UTF-8, which is why
+ * ra_re_compile compiles UTF patterns with PCRE2_MATCH_INVALID_UTF); the
+ * interpreter when the pattern has no JIT code. */
+static inline int
+ra_re_match(const pcre2_code *re, const char *s, size_t n, size_t off,
+            pcre2_match_data *md)
+{
+    int rc = pcre2_jit_match(re, (PCRE2_SPTR)s, n, off, 0, md, NULL);
+    if (rc == PCRE2_ERROR_JIT_BADOPTION)
+        rc = pcre2_match(re, (PCRE2_SPTR)s, n, off, 0, md, NULL);
+    return rc;
+}
 
 #endif

@@ -139,9 +139,8 @@ fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_error(ctx, err, -1);
         return;
     }
-    int rc = pcre2_match(re, (PCRE2_SPTR)s,
-                         (size_t)sqlite3_value_bytes(argv[1]), 0, 0, c->md,
-                         NULL);
+    int rc = ra_re_match(re, (const char *)s,
+                         (size_t)sqlite3_value_bytes(argv[1]), 0, c->md);
     sqlite3_result_int(ctx, rc >= 0);
 }
 

@@ -3,6 +3,7 @@
 #include "check.h"
 #include "common/json.h"
 #include "ingest/format.h"
+#include "ingest/regex.h"
 
 #include <stdlib.h>
 
@@ -280,6 +281,37 @@ test_bad_definitions(void)
     remove("bad.fmt");
 }
 
+/* ra_re_match: JIT's fast path, the interpreter for a pattern without JIT
+ * code, and a (*UTF) pattern meeting bytes that are not UTF-8 (the fast
+ * path does not check them: they must match nothing, not crash). */
+static void
+test_re_match(void)
+{
+    struct ra_err err = {0};
+    pcre2_code *plain = ra_re_compile("^a(.)b$", RA_RE_NUL, &err);
+    pcre2_code *utf = ra_re_compile("(*UTF)^a(.)b$", RA_RE_NUL, &err);
+    setenv("RELAYAUDIT_NO_JIT", "1", 1);
+    pcre2_code *interp = ra_re_compile("b(.)", RA_RE_NUL, &err);
+    unsetenv("RELAYAUDIT_NO_JIT");
+    pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    CHECK(plain && utf && interp);
+    if (!plain || !utf || !interp)
+        return;
+    CHECK_INT(ra_re_match(plain, "a\xff" "b", 3, 0, md), 2);
+    CHECK_INT(ra_re_match(utf, "a\xc3\xa9" "b", 4, 0, md), 2);
+    CHECK_INT((int)ov[3], 3); /* the group is the two bytes of one é */
+    CHECK_INT(ra_re_match(utf, "a\xff" "b", 3, 0, md), PCRE2_ERROR_NOMATCH);
+    CHECK_INT(ra_re_match(utf, "a\xc3" "b", 3, 0, md), PCRE2_ERROR_NOMATCH);
+    CHECK_INT(ra_re_match(interp, "abxbyb", 6, 2, md), 2);
+    CHECK_INT((int)ov[0], 3); /* from the offset on */
+    CHECK_INT(ra_re_match(interp, "abxbyb", 6, 5, md), PCRE2_ERROR_NOMATCH);
+    pcre2_match_data_free(md);
+    pcre2_code_free(plain);
+    pcre2_code_free(utf);
+    pcre2_code_free(interp);
+}
+
 int
 main(void)
 {
@@ -290,5 +322,6 @@ main(void)
     test_json_paths();
     test_csv();
     test_bad_definitions();
+    test_re_match();
     return check_done();
 }
