@@ -46,6 +46,7 @@ struct ra_norm {
     struct strlist volatile_h, variant_h, identity_h, credential_h;
     struct uname_rule *uname;
     size_t nuname;
+    uint64_t serial; /* which load: the threads' memos are keyed by it */
 };
 
 /* Match data is per thread: the rules are shared by the parser threads. */
@@ -53,8 +54,10 @@ static _Thread_local pcre2_match_data *tl_md;
 /* The headers' stored form and fingerprint text are built here, then copied
  * to the record's arena: one buffer per thread, grown once. */
 static _Thread_local struct ra_buf tl_hdr_buf;
-/* The usernames a thread saw last (ra_username_parse). */
+/* The usernames a thread saw last (ra_username_parse), and the clean
+ * texts it scanned last (ra_redact). */
 static _Thread_local struct umemo *tl_umemo;
+static _Thread_local struct clean *tl_clean;
 
 static pcre2_match_data *
 match_data(void)
@@ -74,6 +77,8 @@ ra_norm_thread_done(void)
     ra_buf_release(&tl_hdr_buf);
     free(tl_umemo);
     tl_umemo = NULL;
+    free(tl_clean);
+    tl_clean = NULL;
     ra_sha256_memo_free();
 }
 
@@ -263,7 +268,9 @@ fail:
 struct ra_norm *
 ra_norm_load(struct ra_err *err)
 {
+    static _Atomic uint64_t loads;
     struct ra_norm *n = xcalloc_lines(sizeof *n); /* read by every parser */
+    n->serial = ++loads;
     if (each_line("redact.rules", on_redact, n, err) ||
         each_line("headers.conf", on_headers, n, err) ||
         each_line("usernames.rules", on_uname, n, err)) {
@@ -338,6 +345,20 @@ hints_present(const struct ra_norm *n, const char *s, size_t len)
     return found;
 }
 
+/* Most texts hold no secret and repeat (hosts, usernames, callers, user
+ * agents): each thread remembers the clean ones it scanned last,
+ * direct-mapped by hash and compared byte for byte, and does not scan a
+ * repeat again. Texts under 12 bytes are scanned faster than looked up
+ * (callgrind, Squid lines: 10 or 6 cost more, 20 too). */
+#define CLEAN_SLOTS 1024
+#define CLEAN_MIN 12
+#define CLEAN_MAX 120
+struct clean {
+    uint64_t h, serial;
+    size_t len;
+    char text[CLEAN_MAX];
+};
+
 const char *
 ra_redact(struct ra_norm *n, struct ra_arena *a, const char *s, size_t len,
           size_t *outlen)
@@ -346,6 +367,20 @@ ra_redact(struct ra_norm *n, struct ra_arena *a, const char *s, size_t len,
     struct ra_buf cur = RA_BUF_INIT;
     const char *text = s;
     size_t tlen = len;
+    struct clean *m = NULL;
+    uint64_t h = 0;
+
+    if (len >= CLEAN_MIN && len <= CLEAN_MAX) {
+        if (!tl_clean)
+            tl_clean = xcalloc(CLEAN_SLOTS, sizeof *tl_clean);
+        h = ra_hash64(s, len);
+        m = &tl_clean[h % CLEAN_SLOTS];
+        if (m->h == h && m->serial == n->serial && m->len == len &&
+            !memcmp(m->text, s, len)) {
+            *outlen = len;
+            return s;
+        }
+    }
     uint32_t wanted = hints_present(n, s, len);
     pcre2_match_data *md = wanted ? match_data() : NULL;
 
@@ -393,6 +428,12 @@ ra_redact(struct ra_norm *n, struct ra_arena *a, const char *s, size_t len,
         tlen = cur.len;
     }
     if (text == s) {
+        if (m) {
+            m->h = h;
+            m->serial = n->serial;
+            m->len = len;
+            memcpy(m->text, s, len);
+        }
         *outlen = len;
         return s;
     }
@@ -737,9 +778,7 @@ username_rules(struct ra_norm *n, const char *user, size_t len, uint64_t on,
 #define UMEMO_SLOTS 2048
 #define UMEMO_MAX 96 /* longer usernames go through the rules each time */
 struct umemo {
-    uint64_t h;
-    const struct ra_norm *n;
-    uint64_t on;
+    uint64_t h, serial, on;
     size_t len;
     struct uname_hit hit;
     char text[UMEMO_MAX];
@@ -760,11 +799,12 @@ ra_username_parse(struct ra_norm *n, struct ra_arena *a, const char *user,
             tl_umemo = xcalloc(UMEMO_SLOTS, sizeof *tl_umemo);
         uint64_t h = ra_hash64(user, len);
         struct umemo *m = &tl_umemo[h % UMEMO_SLOTS];
-        if (!(m->h == h && m->n == n && m->on == on && m->len == len &&
+        if (!(m->h == h && m->serial == n->serial && m->on == on &&
+              m->len == len &&
               !memcmp(m->text, user, len))) {
             username_rules(n, user, len, on, &m->hit);
             m->h = h;
-            m->n = n;
+            m->serial = n->serial;
             m->on = on;
             m->len = len;
             memcpy(m->text, user, len);

@@ -40,6 +40,15 @@ test_redact(void)
     CHECK_STR(redact("password=letmein"), "password=[redacted]");
     CHECK_STR(redact("Incorrect API key provided: sk-proj-****wxyz"),
               "Incorrect API key provided: sk-proj-****wxyz");
+    /* Asked again (a thread remembers the clean texts it scanned last):
+     * a secret is redacted every time, a clean text kept every time. */
+    for (int i = 0; i < 3; i++) {
+        CHECK_STR(redact("http://user:hunter2@proxy:8080/x"),
+                  "http://user:[redacted]@proxy:8080/x");
+        CHECK_STR(redact("http://user@proxy:8080/x"),
+                  "http://user@proxy:8080/x");
+        CHECK_STR(redact("no secret here"), "no secret here");
+    }
 }
 
 static void
