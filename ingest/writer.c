@@ -314,8 +314,8 @@ ra_writer_open(const char *path, struct ra_err *err)
         prepare_insert(w, RA_SRC_MAP, err) ||
         prepare(w->db, "SELECT id FROM strings WHERE s = ?", &w->dict.find,
                 err) ||
-        prepare(w->db, "INSERT INTO strings(s) VALUES (?)", &w->dict.add,
-                err) ||
+        prepare(w->db, "INSERT OR IGNORE INTO strings(s) VALUES (?)",
+                &w->dict.add, err) ||
         prepare(w->db,
                 "INSERT INTO rejects(file_id, path, line_no, reason, excerpt) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -652,21 +652,25 @@ dict_id(struct ra_writer *w, const char *s, size_t n, int64_t *id,
             return 0;
         }
 
-    sqlite3_stmt *st = d->find;
+    /* Not in the cache: most such strings are new (the cache holds the
+     * repeated ones), so the insert comes first, its unique index the one
+     * lookup; a string stored before is then found. */
+    sqlite3_stmt *st = d->add;
     *id = 0;
     sqlite3_bind_text(st, 1, s, (int)n, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *id = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    if (rc == SQLITE_DONE) {
-        st = d->add;
+    if (rc == SQLITE_DONE && sqlite3_changes(w->db) == 1) {
+        *id = sqlite3_last_insert_rowid(w->db);
+    } else if (rc == SQLITE_DONE) {
+        st = d->find;
         sqlite3_bind_text(st, 1, s, (int)n, SQLITE_STATIC);
         rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            *id = sqlite3_column_int64(st, 0);
         sqlite3_reset(st);
-        *id = sqlite3_last_insert_rowid(w->db);
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if ((rc != SQLITE_ROW && rc != SQLITE_DONE) || *id == 0)
         return ra_err_set(err, RA_EDB, "cannot store a string: %s",
                           sqlite3_errmsg(w->db));
 
