@@ -37,6 +37,17 @@ struct strlist {
     size_t n;
 };
 
+/* The lists of headers.conf that name a header. */
+enum { H_VOLATILE = 1, H_VARIANT = 2, H_CREDENTIAL = 4 };
+
+/* A header name that headers.conf's lists name (open addressing). */
+struct hname {
+    uint64_t h; /* 0: empty */
+    const char *name;
+    size_t len;
+    unsigned flags;
+};
+
 struct ra_norm {
     struct redact_rule *redact;
     size_t nredact;
@@ -47,6 +58,8 @@ struct ra_norm {
     struct uname_rule *uname;
     size_t nuname;
     uint64_t serial; /* which load: the threads' memos are keyed by it */
+    struct hname *hnames; /* the named headers' flags, by lower-case name */
+    size_t hmask;
 };
 
 /* Match data is per thread: the rules are shared by the parser threads. */
@@ -87,17 +100,12 @@ strlist_push(struct strlist *l, const char *s)
 {
     l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
     l->len = xrealloc(l->len, (l->n + 1) * sizeof *l->len);
-    l->len[l->n] = strlen(s);
-    l->v[l->n++] = xstrdup(s);
-}
-
-static int
-strlist_has(const struct strlist *l, const char *s, size_t n)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (l->len[i] == n && !strncasecmp(l->v[i], s, n))
-            return 1;
-    return 0;
+    size_t n = strlen(s);
+    char *v = xmalloc(n + 1);
+    for (size_t k = 0; k <= n; k++) /* header names: in lower case */
+        v[k] = (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] + 32 : s[k]);
+    l->len[l->n] = n;
+    l->v[l->n++] = v;
 }
 
 static void
@@ -265,6 +273,37 @@ fail:
     return RA_ECONFIG;
 }
 
+/* hnames from the volatile, variant and credential lists, once loaded. */
+static void
+hnames_build(struct ra_norm *n)
+{
+    const struct strlist *lists[] = {&n->volatile_h, &n->variant_h,
+                                     &n->credential_h};
+    const unsigned flags[] = {H_VOLATILE, H_VARIANT, H_CREDENTIAL};
+    size_t total = 0, size = 16;
+    for (size_t l = 0; l < 3; l++)
+        total += lists[l]->n;
+    while (size < 2 * total)
+        size *= 2;
+    n->hnames = xcalloc(size, sizeof *n->hnames);
+    n->hmask = size - 1;
+    for (size_t l = 0; l < 3; l++)
+        for (size_t k = 0; k < lists[l]->n; k++) {
+            char *name = lists[l]->v[k]; /* lower-cased by strlist_push */
+            size_t len = lists[l]->len[k];
+            uint64_t h = ra_hash64(name, len);
+            size_t i = h & n->hmask;
+            while (n->hnames[i].h && !(n->hnames[i].h == h &&
+                                       n->hnames[i].len == len &&
+                                       !memcmp(n->hnames[i].name, name, len)))
+                i = (i + 1) & n->hmask;
+            n->hnames[i].h = h;
+            n->hnames[i].name = name;
+            n->hnames[i].len = len;
+            n->hnames[i].flags |= flags[l];
+        }
+}
+
 struct ra_norm *
 ra_norm_load(struct ra_err *err)
 {
@@ -277,6 +316,7 @@ ra_norm_load(struct ra_err *err)
         ra_norm_free(n);
         return NULL;
     }
+    hnames_build(n);
     return n;
 }
 
@@ -304,6 +344,7 @@ ra_norm_free(struct ra_norm *n)
     strlist_free(&n->variant_h);
     strlist_free(&n->identity_h);
     strlist_free(&n->credential_h);
+    free(n->hnames);
     ra_norm_thread_done();
     free(n);
 }
@@ -448,8 +489,6 @@ ra_redact(struct ra_norm *n, struct ra_arena *a, const char *s, size_t len,
 /* A header as the fingerprint and the stored list see it: its name in
  * lower case, its value (a credential's scheme word only, anything else
  * redacted), and which lists of headers.conf name it, looked up once. */
-enum { H_VOLATILE = 1, H_VARIANT = 2, H_CREDENTIAL = 4 };
-
 struct hdr {
     const char *name;
     size_t nlen;
@@ -458,12 +497,16 @@ struct hdr {
     unsigned flags;
 };
 
+/* Which lists name the header called name[0..nl) (in lower case). */
 static unsigned
 hdr_flags(const struct ra_norm *n, const char *name, size_t nl)
 {
-    return (strlist_has(&n->volatile_h, name, nl) ? H_VOLATILE : 0) |
-           (strlist_has(&n->variant_h, name, nl) ? H_VARIANT : 0) |
-           (strlist_has(&n->credential_h, name, nl) ? H_CREDENTIAL : 0);
+    uint64_t h = ra_hash64(name, nl);
+    for (size_t i = h & n->hmask; n->hnames[i].h; i = (i + 1) & n->hmask)
+        if (n->hnames[i].h == h && n->hnames[i].len == nl &&
+            !memcmp(n->hnames[i].name, name, nl))
+            return n->hnames[i].flags;
+    return 0;
 }
 
 static int
