@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -51,8 +52,34 @@ struct bound {
     int64_t i;
 };
 
+/* Checkpoints on a thread of their own: the writer's connection does not
+ * copy its write-ahead log back into the database after every 1000 pages
+ * (SQLite's wal_autocheckpoint), which stopped the whole pipeline while
+ * the copy was synced to disk. After each commit that leaves CKPT_PAGES
+ * more in the log it wakes this thread, which runs a passive checkpoint
+ * on a connection of its own while the writer goes on. The log only
+ * starts over when a transaction begins with all of it copied, which
+ * never happens while the writer always has one open: past CKPT_RESTART
+ * times CKPT_PAGES (128 MiB of 16 KiB pages) the writer checkpoints itself
+ * between two transactions, as SQLite would, most of the log already
+ * copied. The last connection to close checkpoints what is left, as
+ * before. RELAYAUDIT_WAL_PAGES sets CKPT_PAGES (the tests' small logs). */
+#define CKPT_PAGES 1000
+#define CKPT_RESTART 8
+
+struct ckpt {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    sqlite3 *db;
+    int wanted, stop;
+    int every;   /* CKPT_PAGES, or RELAYAUDIT_WAL_PAGES */
+    int next_at; /* log pages: wake the thread; the writer's only */
+};
+
 struct ra_writer {
     sqlite3 *db;
+    struct ckpt *ckpt; /* NULL: the writer checkpoints itself */
     sqlite3_stmt *ins[3]; /* gateway, proxy, map */
     struct bound *bound[3]; /* per parameter of ins[], from 1 */
     unsigned char dict_col[3][RA_F_COUNT]; /* field stored as a string id */
@@ -300,6 +327,106 @@ prepare_insert(struct ra_writer *w, enum ra_source src, struct ra_err *err)
     return rc;
 }
 
+static void *
+ckpt_run(void *arg)
+{
+    struct ckpt *k = arg;
+    pthread_mutex_lock(&k->mu);
+    for (;;) {
+        while (!k->wanted && !k->stop)
+            pthread_cond_wait(&k->cv, &k->mu);
+        if (k->stop)
+            break;
+        k->wanted = 0;
+        pthread_mutex_unlock(&k->mu);
+        /* Passive: copies what no reader needs, never waits for a lock;
+         * an error leaves the log to the next try or to the close. */
+        sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                  NULL, NULL);
+        pthread_mutex_lock(&k->mu);
+    }
+    pthread_mutex_unlock(&k->mu);
+    return NULL;
+}
+
+static int
+ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    struct ckpt *k = arg;
+    (void)name;
+    if (pages < k->next_at - k->every)
+        k->next_at = k->every; /* the log started over */
+    if (pages >= CKPT_RESTART * k->every) {
+        /* Between transactions, so that the next one, seeing the whole
+         * log in the database, starts it over (a log that a writer always
+         * has a transaction open on never restarts) */
+        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                  NULL);
+        k->next_at = k->every;
+    } else if (pages >= k->next_at) { /* `every` pages since the last */
+        k->next_at = pages + k->every;
+        pthread_mutex_lock(&k->mu);
+        k->wanted = 1;
+        pthread_cond_signal(&k->cv);
+        pthread_mutex_unlock(&k->mu);
+    }
+    return SQLITE_OK;
+}
+
+/* The checkpoint thread for w's database, or nothing (the writer then
+ * checkpoints itself, SQLite's default) when it cannot be had. */
+static void
+ckpt_start(struct ra_writer *w, const char *path)
+{
+    struct ckpt *k = xcalloc(1, sizeof *k);
+    /* journal_mode: a connection knows the file is in WAL mode only once
+     * it has read it (a checkpoint before that does nothing). */
+    if (sqlite3_open_v2(path, &k->db, SQLITE_OPEN_READWRITE |
+                                          SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK ||
+        sqlite3_exec(k->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) !=
+            SQLITE_OK) {
+        sqlite3_close(k->db);
+        free(k);
+        return;
+    }
+    pthread_mutex_init(&k->mu, NULL);
+    pthread_cond_init(&k->cv, NULL);
+    if (pthread_create(&k->th, NULL, ckpt_run, k) != 0) {
+        pthread_mutex_destroy(&k->mu);
+        pthread_cond_destroy(&k->cv);
+        sqlite3_close(k->db);
+        free(k);
+        return;
+    }
+    k->every = CKPT_PAGES;
+    const char *e = getenv("RELAYAUDIT_WAL_PAGES");
+    if (e && atoi(e) > 0)
+        k->every = atoi(e);
+    k->next_at = k->every;
+    w->ckpt = k;
+    sqlite3_wal_hook(w->db, ckpt_hook, k); /* replaces autocheckpoint */
+}
+
+static void
+ckpt_stop(struct ra_writer *w)
+{
+    struct ckpt *k = w->ckpt;
+    if (!k)
+        return;
+    sqlite3_wal_autocheckpoint(w->db, CKPT_PAGES); /* the hook goes */
+    pthread_mutex_lock(&k->mu);
+    k->stop = 1;
+    pthread_cond_signal(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+    pthread_join(k->th, NULL);
+    pthread_mutex_destroy(&k->mu);
+    pthread_cond_destroy(&k->cv);
+    sqlite3_close(k->db);
+    free(k);
+    w->ckpt = NULL;
+}
+
 struct ra_writer *
 ra_writer_open(const char *path, struct ra_err *err)
 {
@@ -334,6 +461,7 @@ ra_writer_open(const char *path, struct ra_err *err)
         ra_writer_close(w);
         return NULL;
     }
+    ckpt_start(w, path);
     return w;
 }
 
@@ -344,6 +472,7 @@ ra_writer_close(struct ra_writer *w)
         return;
     if (w->in_tx)
         ra_writer_rollback(w);
+    ckpt_stop(w);
     for (int i = 0; i < 3; i++) {
         sqlite3_finalize(w->ins[i]);
         free(w->bound[i]);
