@@ -30,6 +30,22 @@ struct ra_parser {
     struct json_cache *jc;
     size_t njc, capjc;
     pcre2_match_data *md; /* for `re` operations */
+    /* The record's last `re` and host/port split: formats read two fields
+     * through the same steps ($url | re ... | host, then ... | port).
+     * Values are slices of the record or of its arena, so within a record
+     * the same text is the same pointer and length. */
+    uint64_t rec; /* which record: counts them */
+    struct {
+        uint64_t rec;
+        const char *lit, *s;
+        size_t litn, n, off, len; /* len 0: absent */
+    } re_last;
+    struct {
+        uint64_t rec;
+        const char *s, *hs, *ps;
+        size_t n, hn, pn;
+        int defport;
+    } hp_last;
 };
 
 void
@@ -98,6 +114,7 @@ ra_parser_new(struct ra_format *f, struct ra_timectx *tc)
 static void
 clear_record(struct ra_parser *p)
 {
+    p->rec++;
     p->njc = 0;
     ra_arena_reset(p->arena);
 }
@@ -553,7 +570,19 @@ apply_op(struct ra_parser *p, const struct ra_op *op, struct ra_val *v,
         int defport;
         if (as_text(p, v, &s, &n) != 0)
             return 0;
-        ra_split_hostport(s, n, &hs, &hn, &ps, &pn, &defport);
+        if (p->hp_last.rec == p->rec && p->hp_last.s == s &&
+            p->hp_last.n == n) {
+            hs = p->hp_last.hs, hn = p->hp_last.hn;
+            ps = p->hp_last.ps, pn = p->hp_last.pn;
+            defport = p->hp_last.defport;
+        } else {
+            ra_split_hostport(s, n, &hs, &hn, &ps, &pn, &defport);
+            p->hp_last.rec = p->rec;
+            p->hp_last.s = s, p->hp_last.n = n;
+            p->hp_last.hs = hs, p->hp_last.hn = hn;
+            p->hp_last.ps = ps, p->hp_last.pn = pn;
+            p->hp_last.defport = defport;
+        }
         if (op->code == RA_OP_HOST) {
             if (hs)
                 ra_val_str(v, hs, hn);
@@ -622,16 +651,28 @@ apply_op(struct ra_parser *p, const struct ra_op *op, struct ra_val *v,
         return 0;
     }
     case RA_OP_RE: {
+        const char *lit = op->args[0].lit;
+        size_t litn = op->args[0].litn;
         if (as_text(p, v, &s, &n) != 0)
             return 0;
-        int rc = ra_re_match(op->re, s, n, 0, p->md);
-        if (rc < 0)
+        if (!(p->re_last.rec == p->rec && p->re_last.s == s &&
+              p->re_last.n == n && p->re_last.litn == litn &&
+              !memcmp(p->re_last.lit, lit, litn))) {
+            int rc = ra_re_match(op->re, s, n, 0, p->md);
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+            int g = rc > 1 ? 1 : 0;
+            p->re_last.rec = p->rec;
+            p->re_last.lit = lit, p->re_last.litn = litn;
+            p->re_last.s = s, p->re_last.n = n;
+            p->re_last.off = p->re_last.len = 0;
+            if (rc >= 0 && ov[2 * g] != PCRE2_UNSET) {
+                p->re_last.off = ov[2 * g];
+                p->re_last.len = ov[2 * g + 1] - ov[2 * g];
+            }
+        }
+        if (!p->re_last.len)
             return v->t = RA_V_ABSENT, 0;
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
-        int g = rc > 1 ? 1 : 0;
-        if (ov[2 * g] == PCRE2_UNSET)
-            return v->t = RA_V_ABSENT, 0;
-        ra_val_str(v, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+        ra_val_str(v, s + p->re_last.off, p->re_last.len);
         return 0;
     }
     case RA_OP_DUR:

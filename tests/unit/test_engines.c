@@ -281,6 +281,39 @@ test_bad_definitions(void)
     remove("bad.fmt");
 }
 
+/* Squid reads dest_host and dest_port through the same `re` and split of
+ * $url: the parser reuses the first one's within a record, never across
+ * records (here the next record's url has the same place and length). */
+static void
+test_same_steps(void)
+{
+    struct ra_format *f = load("schemas/formats/squid.fmt");
+    const char *why;
+    char line[256];
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    struct ra_parser *p = ra_parser_new(f, &tc);
+    const char *pre = "1795515302.117    245 192.0.2.10 TCP_TUNNEL/200 5120 "
+                      "CONNECT ",
+               *post = " brd-customer-x-session-s1 HIER_DIRECT/203.0.113.7 -";
+    const char *urls[] = {"api.openai.com:443", "api.example.io:808",
+                          "error:invalid-requ", "http://a.example/x"};
+    const char *want[][2] = {{"api.openai.com", "443"},
+                             {"api.example.io", "808"},
+                             {"(absent)", "(absent)"},
+                             {"a.example", "80"}};
+    for (int i = 0; i < 4; i++) {
+        snprintf(line, sizeof line, "%s%s%s", pre, urls[i], post);
+        CHECK_INT(ra_parser_parse(p, line, strlen(line), &why), RA_REC);
+        CHECK_STR(field(p, RA_F_DEST_HOST), want[i][0]);
+        CHECK_STR(field(p, RA_F_DEST_PORT), want[i][1]);
+        CHECK_STR(field(p, RA_F_DEST_HOST), want[i][0]); /* asked again */
+    }
+    ra_parser_free(p);
+    ra_format_free(f);
+}
+
 /* ra_re_match: JIT's fast path, the interpreter for a pattern without JIT
  * code, and a (*UTF) pattern meeting bytes that are not UTF-8 (the fast
  * path does not check them: they must match nothing, not crash). */
@@ -323,5 +356,6 @@ main(void)
     test_csv();
     test_bad_definitions();
     test_re_match();
+    test_same_steps();
     return check_done();
 }
