@@ -72,6 +72,7 @@ struct ra_field_info {
     unsigned sources;
 };
 extern const struct ra_field_info ra_field_info[RA_F_COUNT];
+_Static_assert(RA_F_COUNT < 256, "a field number fits in a byte");
 
 /* The field called name[0..n), or -1. */
 int ra_field_lookup(const char *name, size_t n);

@@ -586,13 +586,18 @@ ra_format_load(const char *path, struct ra_err *err)
         ra_err_set(err, RA_ECONFIG, "%s: a regex format needs 'regex'", path);
         goto fail;
     }
-    for (int i = 0; i < RA_F_COUNT; i++)
+    for (int i = 0; i < RA_F_COUNT; i++) {
         if (f->field[i] && !(ra_field_info[i].sources & f->source)) {
             ra_err_set(err, RA_ECONFIG, "%s: field '%s' is not a %s field",
                        path, ra_field_info[i].name,
                        ra_source_name(f->source));
             goto fail;
         }
+        if (f->field[i])
+            f->live[f->nlive++] = (unsigned char)i;
+        if (f->require[i])
+            f->required[f->nrequired++] = (unsigned char)i;
+    }
     if (engine_ops(f->engine)->compile(f, err) != 0 ||
         (f->json_too && ra_engine_json.compile(f, err) != 0)) {
         char msg[sizeof err->msg];

@@ -69,6 +69,10 @@ struct ra_format {
     struct ra_expr *field[RA_F_COUNT];
     char *field_src[RA_F_COUNT];
     int require[RA_F_COUNT];
+    unsigned char live[RA_F_COUNT]; /* the fields with an expression
+                                       (RA_F_COUNT < 256: fields.h) */
+    unsigned char required[RA_F_COUNT]; /* those require names */
+    int nlive, nrequired;
     char **urules; /* username rules this format opts into */
     size_t nurules;
     struct ra_ref **refs; /* every $ref, so engines can resolve slots */

@@ -197,15 +197,14 @@ build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
     size_t ualen = 0;
 
     memset(r, 0, sizeof *r);
-    for (int i = 0; i < RA_F_COUNT; i++) {
+    for (int li = 0; li < f->nlive; li++) {
+        int i = f->live[li];
         struct ra_val v;
         struct ra_out *o = &r->out[i];
         const char *why = NULL;
         const char *s;
         size_t n;
 
-        if (!(ra_field_info[i].sources & f->source))
-            continue;
         if (ra_parser_field(p, (enum ra_field)i, &v, &why) != 0)
             goto bad;
         if (v.t == RA_V_ABSENT)
@@ -346,8 +345,9 @@ bad:
             out_text(a, &r->out[RA_F_COUNTRY], l, cl);
         }
     }
-    for (int i = 0; i < RA_F_COUNT; i++)
-        if (f->require[i] && r->out[i].t == RA_O_NULL) {
+    for (int ri = 0; ri < f->nrequired; ri++)
+        if (r->out[f->required[ri]].t == RA_O_NULL) {
+            int i = f->required[ri];
             size_t l = strlen(ra_field_info[i].name) + 16;
             char *m = ra_arena_alloc(a, l);
             snprintf(m, l, "missing %s", ra_field_info[i].name);
