@@ -83,6 +83,8 @@ struct ra_writer {
     sqlite3_stmt *ins[3]; /* gateway, proxy, map */
     struct bound *bound[3]; /* per parameter of ins[], from 1 */
     unsigned char dict_col[3][RA_F_COUNT]; /* field stored as a string id */
+    unsigned char cols[3][RA_F_COUNT];     /* the insert's fields, in order */
+    int ncols[3];
     sqlite3_stmt *rej, *upd, *newfile;
     struct dict dict;
     int in_tx;
@@ -303,6 +305,8 @@ prepare_insert(struct ra_writer *w, enum ra_source src, struct ra_err *err)
     ra_buf_addf(&sql, "INSERT INTO %s(file_id, line_no", table);
     for (int f = 0; f < RA_F_COUNT; f++)
         if (ra_field_info[f].sources & src) {
+            w->cols[src_index(src)][w->ncols[src_index(src)]++] =
+                (unsigned char)f;
             ra_buf_addf(&sql, ", %s", ra_field_info[f].name);
             w->dict_col[src_index(src)][f] =
                 text_field(ra_field_info[f].type) &&
@@ -867,9 +871,8 @@ ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
     bind_keep(w, k, i++, &v);
     v = (struct ra_out){.t = RA_O_INT, .i = line_no};
     bind_keep(w, k, i++, &v);
-    for (int f = 0; f < RA_F_COUNT; f++) {
-        if (!(ra_field_info[f].sources & src))
-            continue;
+    for (int c = 0; c < w->ncols[k]; c++) {
+        int f = w->cols[k][c];
         if (w->dict_col[k][f] && rec[f].t == RA_O_TEXT) {
             v = (struct ra_out){.t = RA_O_INT};
             if (dict_id(w, rec[f].s, rec[f].n, &v.i, err))
