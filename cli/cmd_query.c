@@ -66,7 +66,7 @@ authorize(void *ctx, int action, const char *a, const char *b, const char *c,
     case SQLITE_DELETE:
         /* SQLite asks for an UPDATE of sqlite_master itself when a read
          * first uses json_each (an eponymous virtual table); a user's
-         * write there is refused by sqlite3_stmt_readonly() below */
+         * write there does not compile, and is refused below */
         if (a && !strncmp(a, "sqlite_", 7))
             return SQLITE_OK;
         *why = R_WRITE;
@@ -308,6 +308,11 @@ cmd_query(int argc, char **argv)
         sqlite3_stmt *st = NULL;
         const char *tail;
         int prc = sqlite3_prepare_v2(db, sql, -1, &st, &tail);
+        /* A write to SQLite's own tables fails to compile before any
+         * authorizer sees it ("table sqlite_master may not be modified") */
+        if (prc != SQLITE_OK && why == R_NONE &&
+            strstr(sqlite3_errmsg(db), "may not be modified"))
+            why = R_WRITE;
         /* (SQLite may report a denial as SQLITE_ERROR, "not authorized") */
         if (prc == SQLITE_AUTH || (prc != SQLITE_OK && why != R_NONE)) {
             if (why == R_WRITE)
