@@ -394,6 +394,10 @@ ckpt_start(struct ra_writer *w, const char *path)
         free(k);
         return;
     }
+    const char *e = getenv("RELAYAUDIT_WAL_PAGES");
+    long every = e ? strtol(e, NULL, 10) : 0;
+    k->every = every > 0 && every <= 1000000 ? (int)every : CKPT_PAGES;
+    k->next_at = k->every;
     pthread_mutex_init(&k->mu, NULL);
     pthread_cond_init(&k->cv, NULL);
     if (pthread_create(&k->th, NULL, ckpt_run, k) != 0) {
@@ -403,11 +407,6 @@ ckpt_start(struct ra_writer *w, const char *path)
         free(k);
         return;
     }
-    k->every = CKPT_PAGES;
-    const char *e = getenv("RELAYAUDIT_WAL_PAGES");
-    if (e && atoi(e) > 0)
-        k->every = atoi(e);
-    k->next_at = k->every;
     w->ckpt = k;
     sqlite3_wal_hook(w->db, ckpt_hook, k); /* replaces autocheckpoint */
 }
