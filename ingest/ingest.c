@@ -610,8 +610,8 @@ emit_record(struct batch *b, int kind, int64_t line_no,
         const struct ra_out *o = &r->out[i];
         if (o->t == RA_O_NULL)
             continue;
-        nf++;
-        need += 2 + (o->t == RA_O_TEXT ? 4 + o->n : 8);
+        nf++; /* as written below: an id, a type, 8 bytes or text */
+        need += 2 + (o->t == RA_O_INT || o->t == RA_O_REAL ? 8 : 4 + o->n);
     }
     struct ra_buf *d = &b->data;
     if (d->len + need + 1 > d->cap)
