@@ -357,55 +357,69 @@ ra_hash64(const void *p, size_t n)
     return h | 1;
 }
 
+void *
+ra_memo_put(struct ra_memo *m, uint64_t tag, const void *s, size_t n,
+            uint64_t h)
+{
+    size_t vs = m->vsize ? m->vsize : 1;
+    if (n > m->max)
+        return NULL;
+    if (!m->slot) {
+        m->slot = xcalloc(m->slots, sizeof *m->slot);
+        m->val = xcalloc(m->slots, vs);
+    }
+    size_t i = h & (m->slots - 1);
+    struct ra_memo_slot *e = &m->slot[i];
+    if (!e->text || e->cap < n) { /* short texts, or room for the longest */
+        e->cap = n <= 64 ? 64 : m->max;
+        free(e->text);
+        e->text = xmalloc(e->cap);
+    }
+    if (n)
+        memcpy(e->text, s, n);
+    e->h = h;
+    e->tag = tag;
+    e->len = n;
+    return m->val + i * vs;
+}
+
+void
+ra_memo_free(struct ra_memo *m)
+{
+    if (!m->slot)
+        return;
+    for (size_t i = 0; i < m->slots; i++)
+        free(m->slot[i].text);
+    free(m->slot);
+    free(m->val);
+    m->slot = NULL;
+    m->val = NULL;
+}
+
 /* Most texts hashed while parsing repeat (one fingerprint text per client
  * and gateway, one key per caller): each thread keeps the digests of its
- * last texts up to 1 KiB in a direct-mapped table. */
-#define MEMO_SLOTS 256
-#define MEMO_MAX 1024
-struct sha_memo {
-    uint64_t h;
-    size_t len, cap;
-    char *text;
-    char hex[65];
-};
-static _Thread_local struct sha_memo *tl_memo;
+ * last 256 texts of up to 1 KiB. */
+static _Thread_local struct ra_memo tl_sha = {256, 1024, 65, NULL, NULL};
 
 void
 ra_sha256_hex_memo(const void *p, size_t n, char out[65])
 {
-    if (n > MEMO_MAX) {
-        ra_sha256_hex(p, n, out);
-        return;
-    }
-    if (!tl_memo)
-        tl_memo = xcalloc(MEMO_SLOTS, sizeof *tl_memo);
-    uint64_t h = ra_hash64(p, n);
-    struct sha_memo *m = &tl_memo[h % MEMO_SLOTS];
-    if (m->h == h && m->len == n && !memcmp(m->text, p, n)) {
-        memcpy(out, m->hex, 65);
+    uint64_t h;
+    const char *hex = ra_memo_get(&tl_sha, 0, p, n, &h);
+    if (hex) {
+        memcpy(out, hex, 65);
         return;
     }
     ra_sha256_hex(p, n, out);
-    if (!m->text || m->cap < n) {
-        m->cap = n < 64 ? 64 : MEMO_MAX;
-        free(m->text);
-        m->text = xmalloc(m->cap);
-    }
-    memcpy(m->text, p, n);
-    m->h = h;
-    m->len = n;
-    memcpy(m->hex, out, 65);
+    char *v = ra_memo_put(&tl_sha, 0, p, n, h);
+    if (v)
+        memcpy(v, out, 65);
 }
 
 void
 ra_sha256_memo_free(void)
 {
-    if (!tl_memo)
-        return;
-    for (size_t i = 0; i < MEMO_SLOTS; i++)
-        free(tl_memo[i].text);
-    free(tl_memo);
-    tl_memo = NULL;
+    ra_memo_free(&tl_sha);
 }
 
 int

@@ -125,6 +125,47 @@ ra_mono_s(void)
 /* A fast non-cryptographic hash of p[0..n) for hash tables; never 0. */
 uint64_t ra_hash64(const void *p, size_t n);
 
+/* A memory of texts worked on before and what was made of each (vsize
+ * bytes), for texts that repeat: direct-mapped by hash, the text compared
+ * byte for byte (a hash alone never answers), tag telling apart what the
+ * same text means in different settings. Texts longer than max are not
+ * kept. One per thread: `static _Thread_local struct ra_memo m = {slots,
+ * max, vsize};` (slots a power of two), ra_memo_free() at the thread's
+ * end. */
+struct ra_memo_slot {
+    uint64_t h, tag; /* h 0: empty (ra_hash64 is never 0) */
+    size_t len, cap;
+    char *text;
+};
+struct ra_memo {
+    size_t slots, max, vsize;
+    struct ra_memo_slot *slot; /* made at the first ra_memo_put */
+    unsigned char *val;
+};
+/* The value remembered for (tag, s[0..n)), or NULL; *h is for the
+ * ra_memo_put that follows a miss. (Inline: it is asked per field.) */
+static inline void *
+ra_memo_get(struct ra_memo *m, uint64_t tag, const void *s, size_t n,
+            uint64_t *h)
+{
+    if (n > m->max)
+        return *h = 0, NULL;
+    *h = ra_hash64(s, n);
+    if (!m->slot)
+        return NULL;
+    size_t i = *h & (m->slots - 1);
+    const struct ra_memo_slot *e = &m->slot[i];
+    if (e->h == *h && e->tag == tag && e->len == n &&
+        !memcmp(e->text, s, n))
+        return m->val + i * (m->vsize ? m->vsize : 1);
+    return NULL;
+}
+/* Remember (tag, s[0..n)) in place of what its slot held: where its value
+ * goes, or NULL when the text is longer than max. */
+void *ra_memo_put(struct ra_memo *m, uint64_t tag, const void *s, size_t n,
+                  uint64_t h);
+void ra_memo_free(struct ra_memo *m);
+
 /* Parse a base-10 int64 from exactly p[0..n) (surrounding spaces allowed).
  * Returns 0 and sets *out, or -1 when it is not a number or out of range. */
 int ra_parse_i64(const char *p, size_t n, int64_t *out);

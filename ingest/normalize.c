@@ -67,10 +67,11 @@ static _Thread_local pcre2_match_data *tl_md;
 /* The headers' stored form and fingerprint text are built here, then copied
  * to the record's arena: one buffer per thread, grown once. */
 static _Thread_local struct ra_buf tl_hdr_buf;
-/* The usernames a thread saw last (ra_username_parse), and the clean
- * texts it scanned last (ra_redact). */
-static _Thread_local struct umemo *tl_umemo;
-static _Thread_local struct clean *tl_clean;
+/* What the rules made of the usernames a thread saw last
+ * (ra_username_parse), and the clean texts it scanned last (ra_redact):
+ * both keyed by the rules' load (ra_norm's serial). */
+static _Thread_local struct ra_memo tl_umemo; /* defined with the rules */
+static _Thread_local struct ra_memo tl_clean = {1024, 120, 0, NULL, NULL};
 
 static pcre2_match_data *
 match_data(void)
@@ -88,10 +89,8 @@ ra_norm_thread_done(void)
     pcre2_match_data_free(tl_md);
     tl_md = NULL;
     ra_buf_release(&tl_hdr_buf);
-    free(tl_umemo);
-    tl_umemo = NULL;
-    free(tl_clean);
-    tl_clean = NULL;
+    ra_memo_free(&tl_umemo);
+    ra_memo_free(&tl_clean);
     ra_sha256_memo_free();
 }
 
@@ -387,41 +386,21 @@ hints_present(const struct ra_norm *n, const char *s, size_t len)
 }
 
 /* Most texts hold no secret and repeat (hosts, usernames, callers, user
- * agents): each thread remembers the clean ones it scanned last,
- * direct-mapped by hash and compared byte for byte, and does not scan a
- * repeat again. Texts under 12 bytes are scanned faster than looked up
- * (callgrind, Squid lines: 10 or 6 cost more, 20 too). */
-#define CLEAN_SLOTS 1024
+ * agents): each thread remembers the last 1,024 clean ones of up to 120
+ * bytes it scanned (tl_clean), and does not scan a repeat again. Texts
+ * under 12 bytes are scanned faster than looked up (callgrind, Squid
+ * lines: 10 or 6 cost more, 20 too). */
 #define CLEAN_MIN 12
-#define CLEAN_MAX 120
-struct clean {
-    uint64_t h, serial;
-    size_t len;
-    char text[CLEAN_MAX];
-};
 
-const char *
-ra_redact(struct ra_norm *n, struct ra_arena *a, const char *s, size_t len,
-          size_t *outlen)
+/* ra_redact's scan: s itself when nothing was redacted. */
+static const char *
+redact_scan(struct ra_norm *n, struct ra_arena *a, const char *s, size_t len,
+            size_t *outlen)
 {
     static const char mark[] = "[redacted]";
     struct ra_buf cur = RA_BUF_INIT;
     const char *text = s;
     size_t tlen = len;
-    struct clean *m = NULL;
-    uint64_t h = 0;
-
-    if (len >= CLEAN_MIN && len <= CLEAN_MAX) {
-        if (!tl_clean)
-            tl_clean = xcalloc(CLEAN_SLOTS, sizeof *tl_clean);
-        h = ra_hash64(s, len);
-        m = &tl_clean[h % CLEAN_SLOTS];
-        if (m->h == h && m->serial == n->serial && m->len == len &&
-            !memcmp(m->text, s, len)) {
-            *outlen = len;
-            return s;
-        }
-    }
     uint32_t wanted = hints_present(n, s, len);
     pcre2_match_data *md = wanted ? match_data() : NULL;
 
@@ -469,12 +448,6 @@ ra_redact(struct ra_norm *n, struct ra_arena *a, const char *s, size_t len,
         tlen = cur.len;
     }
     if (text == s) {
-        if (m) {
-            m->h = h;
-            m->serial = n->serial;
-            m->len = len;
-            memcpy(m->text, s, len);
-        }
         *outlen = len;
         return s;
     }
@@ -482,6 +455,21 @@ ra_redact(struct ra_norm *n, struct ra_arena *a, const char *s, size_t len,
     *outlen = tlen;
     ra_buf_release(&cur);
     return res;
+}
+
+const char *
+ra_redact(struct ra_norm *n, struct ra_arena *a, const char *s, size_t len,
+          size_t *outlen)
+{
+    uint64_t h = 0;
+    if (len >= CLEAN_MIN && ra_memo_get(&tl_clean, n->serial, s, len, &h)) {
+        *outlen = len;
+        return s;
+    }
+    const char *r = redact_scan(n, a, s, len, outlen);
+    if (r == s && len >= CLEAN_MIN)
+        ra_memo_put(&tl_clean, n->serial, s, len, h);
+    return r;
 }
 
 /* ---- headers ----------------------------------------------------------- */
@@ -815,17 +803,14 @@ username_rules(struct ra_norm *n, const char *user, size_t len, uint64_t on,
 }
 
 /* A proxy sends every request of a sticky session with the same username,
- * so each parser thread remembers what the rules made of its last ones:
- * direct-mapped by hash, the username compared byte for byte, keyed by
- * the rules and which of them apply too. */
-#define UMEMO_SLOTS 2048
-#define UMEMO_MAX 96 /* longer usernames go through the rules each time */
-struct umemo {
-    uint64_t h, serial, on;
-    size_t len;
+ * so each parser thread remembers what the rules made of its last 2,048
+ * usernames of up to 96 bytes, with which rules applied. */
+struct uname_memo {
+    uint64_t on;
     struct uname_hit hit;
-    char text[UMEMO_MAX];
 };
+static _Thread_local struct ra_memo tl_umemo = {
+    2048, 96, sizeof(struct uname_memo), NULL, NULL};
 
 void
 ra_username_parse(struct ra_norm *n, struct ra_arena *a, const char *user,
@@ -833,27 +818,17 @@ ra_username_parse(struct ra_norm *n, struct ra_arena *a, const char *user,
                   const char **session, size_t *slen, const char **country,
                   size_t *clen, const char **rule_name)
 {
-    uint64_t on = rules_on(n, rules, nrules);
-    struct uname_hit one, *o = &one;
-    if (len > UMEMO_MAX) {
-        username_rules(n, user, len, on, o);
-    } else {
-        if (!tl_umemo)
-            tl_umemo = xcalloc(UMEMO_SLOTS, sizeof *tl_umemo);
-        uint64_t h = ra_hash64(user, len);
-        struct umemo *m = &tl_umemo[h % UMEMO_SLOTS];
-        if (!(m->h == h && m->serial == n->serial && m->on == on &&
-              m->len == len &&
-              !memcmp(m->text, user, len))) {
-            username_rules(n, user, len, on, &m->hit);
-            m->h = h;
-            m->serial = n->serial;
-            m->on = on;
-            m->len = len;
-            memcpy(m->text, user, len);
-        }
-        o = &m->hit;
+    uint64_t on = rules_on(n, rules, nrules), h;
+    struct uname_memo one, *m = ra_memo_get(&tl_umemo, n->serial, user, len,
+                                            &h);
+    if (!m || m->on != on) {
+        m = ra_memo_put(&tl_umemo, n->serial, user, len, h);
+        if (!m)
+            m = &one; /* too long to keep */
+        m->on = on;
+        username_rules(n, user, len, on, &m->hit);
     }
+    const struct uname_hit *o = &m->hit;
     *session = *country = NULL;
     *slen = *clen = 0;
     if (o->has_s && o->qualify) {

@@ -82,6 +82,46 @@ test_json(void)
     ra_arena_free(a);
 }
 
+/* ra_memo: a text answers only with its own tag and bytes; a slot holds
+ * the last text put there; texts over max are not kept. */
+static void
+test_memo(void)
+{
+    struct ra_memo m = {2, 8, sizeof(int), NULL, NULL}; /* two slots */
+    uint64_t h;
+    int *v;
+    CHECK(ra_memo_get(&m, 1, "alpha", 5, &h) == NULL);
+    v = ra_memo_put(&m, 1, "alpha", 5, h);
+    CHECK(v != NULL);
+    *v = 7;
+    v = ra_memo_get(&m, 1, "alpha", 5, &h);
+    CHECK(v && *v == 7);
+    CHECK(ra_memo_get(&m, 2, "alpha", 5, &h) == NULL); /* another tag */
+    CHECK(ra_memo_get(&m, 1, "alphA", 5, &h) == NULL);
+    CHECK(ra_memo_get(&m, 1, "alph", 4, &h) == NULL);
+    /* texts put into the same slot replace each other */
+    const char *t[] = {"b", "c", "d", "e", "f"};
+    size_t same = 0;
+    uint64_t ha;
+    ra_memo_get(&m, 1, "alpha", 5, &ha);
+    for (size_t i = 0; i < 5 && !same; i++) {
+        ra_memo_get(&m, 1, t[i], 1, &h);
+        if (h % 2 == ha % 2)
+            same = i + 1;
+    }
+    CHECK(same > 0);
+    if (same) {
+        *(int *)ra_memo_put(&m, 1, t[same - 1], 1, h) = 9;
+        CHECK(ra_memo_get(&m, 1, "alpha", 5, &h) == NULL);
+        v = ra_memo_get(&m, 1, t[same - 1], 1, &h);
+        CHECK(v && *v == 9);
+    }
+    CHECK(ra_memo_get(&m, 1, "ninebytes", 9, &h) == NULL);
+    CHECK(ra_memo_put(&m, 1, "ninebytes", 9, h) == NULL);
+    ra_memo_free(&m);
+    CHECK(ra_memo_get(&m, 1, t[0], 1, &h) == NULL); /* forgotten */
+}
+
 int
 main(void)
 {
@@ -185,5 +225,6 @@ main(void)
     ra_sha256_memo_free(); /* twice is harmless */
 
     test_json();
+    test_memo();
     return check_done();
 }
