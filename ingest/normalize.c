@@ -272,6 +272,20 @@ fail:
     return RA_ECONFIG;
 }
 
+/* The slot of the header called name[0..len) (lower case) in hnames, or
+ * the empty slot where it would go. */
+static struct hname *
+hname_slot(const struct ra_norm *n, const char *name, size_t len)
+{
+    uint64_t h = ra_hash64(name, len);
+    size_t i = h & n->hmask;
+    while (n->hnames[i].h && !(n->hnames[i].h == h &&
+                               n->hnames[i].len == len &&
+                               !memcmp(n->hnames[i].name, name, len)))
+        i = (i + 1) & n->hmask;
+    return &n->hnames[i];
+}
+
 /* hnames from the volatile, variant and credential lists, once loaded. */
 static void
 hnames_build(struct ra_norm *n)
@@ -290,16 +304,11 @@ hnames_build(struct ra_norm *n)
         for (size_t k = 0; k < lists[l]->n; k++) {
             char *name = lists[l]->v[k]; /* lower-cased by strlist_push */
             size_t len = lists[l]->len[k];
-            uint64_t h = ra_hash64(name, len);
-            size_t i = h & n->hmask;
-            while (n->hnames[i].h && !(n->hnames[i].h == h &&
-                                       n->hnames[i].len == len &&
-                                       !memcmp(n->hnames[i].name, name, len)))
-                i = (i + 1) & n->hmask;
-            n->hnames[i].h = h;
-            n->hnames[i].name = name;
-            n->hnames[i].len = len;
-            n->hnames[i].flags |= flags[l];
+            struct hname *e = hname_slot(n, name, len);
+            e->h = ra_hash64(name, len);
+            e->name = name;
+            e->len = len;
+            e->flags |= flags[l];
         }
 }
 
@@ -489,12 +498,7 @@ struct hdr {
 static unsigned
 hdr_flags(const struct ra_norm *n, const char *name, size_t nl)
 {
-    uint64_t h = ra_hash64(name, nl);
-    for (size_t i = h & n->hmask; n->hnames[i].h; i = (i + 1) & n->hmask)
-        if (n->hnames[i].h == h && n->hnames[i].len == nl &&
-            !memcmp(n->hnames[i].name, name, nl))
-            return n->hnames[i].flags;
-    return 0;
+    return hname_slot(n, name, nl)->flags; /* an empty slot's are 0 */
 }
 
 static int
