@@ -291,6 +291,14 @@ crew_wait(struct crew *c, struct worker *w, struct ra_err *err)
     return w->rc;
 }
 
+/* The links' proxy stream, once the thread has sorted it. */
+static int
+stream_ready(void *ctx, struct ra_err *err)
+{
+    struct crew *c = ctx;
+    return crew_wait(c, &c->ps, err);
+}
+
 /* Stop the thread (interrupting its step) and close every connection. */
 static void
 crew_end(struct crew *c)
@@ -313,7 +321,7 @@ crew_end(struct crew *c)
         sqlite3_close(c->w[i].db);
         c->w[i].db = NULL;
     }
-    sqlite3_finalize(c->stream.st); /* not handed to the links: an error */
+    sqlite3_finalize(c->stream.st); /* not taken by the links: an error */
     c->stream.st = NULL;
     sqlite3_close(c->ps.db);
     c->ps.db = NULL;
@@ -503,13 +511,12 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
             continue;
         }
         if (!strcmp(steps[i].name, "links")) {
-            struct ra_link_stream *pre = NULL;
-            if (crew.ps.db) {
-                if ((rc = crew_wait(&crew, &crew.ps, err)))
-                    goto fail;
-                pre = &crew.stream; /* ra_join finalizes it */
-            }
-            rc = ra_join(db, p->join_tolerance, &out->links, pre, err);
+            /* The proxy stream is sorted on the second thread while the
+             * join sorts the gateway stream here. */
+            crew.stream.ready = stream_ready;
+            crew.stream.ctx = &crew;
+            rc = ra_join(db, p->join_tolerance, &out->links,
+                         crew.ps.db ? &crew.stream : NULL, err);
         } else
             rc = ra_sql_run(db, steps[i].name, sp, nsp, NULL, NULL, err);
         if (rc)

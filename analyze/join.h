@@ -5,10 +5,14 @@
 #include "analyze/analyze.h"
 
 /* The proxy events' stream of the session pass, sorted (its first step
- * taken) on another connection to the same data, for ra_join to read. */
+ * taken) on another connection to the same data, for ra_join to read.
+ * ready, called once the join needs the stream, waits until st and rc are
+ * set (0), or returns the error that kept them from being set. */
 struct ra_link_stream {
     struct sqlite3_stmt *st;
     int rc; /* the first step's result */
+    int (*ready)(void *ctx, struct ra_err *err);
+    void *ctx;
 };
 
 /* Sort the proxy stream on db (a second connection, inside a read
@@ -18,8 +22,10 @@ int ra_link_proxy_stream(struct sqlite3 *db, struct ra_link_stream *out,
 
 /* Replace the links table by the matching of DESIGN.md over all events.
  * Inside the caller's transaction. Sets *nlinks. With pre, the proxy
- * stream is pre's (finalized here, whatever happens); else it is sorted
- * here. */
+ * stream is pre's: the request ids are linked and the gateway stream
+ * sorted while it is made elsewhere, then pre->ready is called and the
+ * stream taken (and finalized here, whatever happens); until then pre->st
+ * stays the caller's. Without pre, it is sorted here. */
 int ra_join(struct sqlite3 *db, int64_t tolerance, int64_t *nlinks,
             struct ra_link_stream *pre, struct ra_err *err) RA_WUR;
 
