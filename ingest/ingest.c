@@ -1041,10 +1041,11 @@ apply_batch(struct ctx *c, struct filestate *fs, struct batch *b,
             else
                 o->s = get_str(&cur, &o->n);
         }
-        int64_t id;
+        int64_t id = 0;
         if (ra_writer_record(c->w, fs->f->source, line_no, out,
                              (fps & 1) ? fp_in : NULL,
-                             (fps & 2) ? fp_out : NULL, &id, err))
+                             (fps & 2) ? fp_out : NULL,
+                             kind == Q_TAIL ? &id : NULL, err))
             return RA_EDB;
         fs->l.records++;
         fs->new_records++;
@@ -1056,6 +1057,8 @@ apply_batch(struct ctx *c, struct filestate *fs, struct batch *b,
                                                      : "map");
         }
     }
+    if (ra_writer_flush(c->w, err)) /* the batch's text goes with it */
+        return RA_EDB;
     fs->l.skipped += b->skipped;
     fs->new_skipped += b->skipped;
     fs->l.offset = b->offset;

@@ -1,7 +1,8 @@
 /* writer.c -- SQLite database, schema migrations, the ingest ledger and the
  * batched inserts.
  *
- * Every statement is prepared once and bound per row. The column lists are
+ * Every statement is prepared once. Records go in PEND_ROWS to a statement,
+ * read from a virtual table over the rows waiting. The column lists are
  * built from the static canonical field table (fields.h), never from input.
  * A batch of rows and the ledger position of its file commit together.
  */
@@ -45,11 +46,23 @@ struct dict {
     sqlite3_stmt *find, *add;
 };
 
-/* What a parameter of an insert statement holds (bindings outlive
- * sqlite3_reset): t is -1 until it is first bound. */
-struct bound {
-    int t;
-    int64_t i;
+/* Records wait in the writer and go in PEND_ROWS to a statement:
+ * INSERT INTO <table>(...) SELECT c0, c1... FROM ra_pending, where
+ * ra_pending is a virtual table over the waiting rows (pending_module).
+ * A statement per row cost a third of its step in starting and ending
+ * the statement (opening the table, finding its last rowid, halting):
+ * 1 M rows of the proxy table, 1.06 s -> 0.86 s. A row's values are its
+ * insert's columns in order; its text still points into the caller's
+ * batch, which is why ra_writer_flush comes before the batch is let go. */
+#define PEND_ROWS 256
+#define PEND_COLS (2 + RA_F_COUNT + 2)
+
+struct pend {
+    int k;             /* the rows' source index */
+    int width;         /* values a row */
+    struct ra_out *v;  /* PEND_ROWS rows of PEND_COLS values */
+    size_t n;          /* rows waiting */
+    int64_t first, last; /* their line numbers */
 };
 
 /* Checkpoints on a thread of their own: the writer's connection does not
@@ -80,8 +93,8 @@ struct ckpt {
 struct ra_writer {
     sqlite3 *db;
     struct ckpt *ckpt; /* NULL: the writer checkpoints itself */
-    sqlite3_stmt *ins[3]; /* gateway, proxy, map */
-    struct bound *bound[3]; /* per parameter of ins[], from 1 */
+    sqlite3_stmt *ins[3]; /* gateway, proxy, map: from ra_pending */
+    struct pend pend;
     unsigned char dict_col[3][RA_F_COUNT]; /* field stored as a string id */
     unsigned char cols[3][RA_F_COUNT];     /* the insert's fields, in order */
     int ncols[3];
@@ -295,14 +308,15 @@ text_field(enum ra_ftype t)
     return t != RA_T_TS && t != RA_T_INT && t != RA_T_REAL;
 }
 
-/* INSERT INTO <table>(file_id, line_no, <fields of src>[, fps]) VALUES... */
+/* INSERT OR IGNORE INTO <table>(file_id, line_no, <fields of src>[, fps])
+ * SELECT c0, c1... FROM ra_pending */
 static int
 prepare_insert(struct ra_writer *w, enum ra_source src, struct ra_err *err)
 {
     struct ra_buf sql = RA_BUF_INIT;
     const char *table = row_tables[src_index(src)];
     int n = 2;
-    ra_buf_addf(&sql, "INSERT INTO %s(file_id, line_no", table);
+    ra_buf_addf(&sql, "INSERT OR IGNORE INTO %s(file_id, line_no", table);
     for (int f = 0; f < RA_F_COUNT; f++)
         if (ra_field_info[f].sources & src) {
             w->cols[src_index(src)][w->ncols[src_index(src)]++] =
@@ -317,19 +331,156 @@ prepare_insert(struct ra_writer *w, enum ra_source src, struct ra_err *err)
         ra_buf_adds(&sql, ", hdr_in_fp, hdr_out_fp");
         n += 2;
     }
-    ra_buf_adds(&sql, ") VALUES (?");
-    while (--n > 0)
-        ra_buf_adds(&sql, ", ?");
-    ra_buf_adds(&sql, ")");
+    ra_buf_adds(&sql, ") SELECT c0");
+    for (int i = 1; i < n; i++)
+        ra_buf_addf(&sql, ", c%d", i);
+    ra_buf_adds(&sql, " FROM ra_pending");
     int rc = prepare(w->db, sql.data, &w->ins[src_index(src)], err);
     ra_buf_release(&sql);
-    int np = sqlite3_bind_parameter_count(w->ins[src_index(src)]);
-    struct bound *b = xmalloc((size_t)(np + 1) * sizeof *b);
-    for (int i = 0; i <= np; i++)
-        b[i].t = -1;
-    w->bound[src_index(src)] = b;
     return rc;
 }
+
+/* ---- ra_pending: the waiting rows as a table -------------------------- */
+
+struct pend_vtab {
+    sqlite3_vtab base;
+    const struct pend *p; /* the writer's */
+};
+
+struct pend_cursor {
+    sqlite3_vtab_cursor base;
+    size_t i;
+};
+
+static int
+pend_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+             sqlite3_vtab **out, char **errmsg)
+{
+    struct ra_buf sql = RA_BUF_INIT;
+    (void)argc, (void)argv, (void)errmsg;
+    ra_buf_adds(&sql, "CREATE TABLE x(c0");
+    for (int i = 1; i < PEND_COLS; i++)
+        ra_buf_addf(&sql, ", c%d", i);
+    ra_buf_adds(&sql, ")");
+    int rc = sqlite3_declare_vtab(db, sql.data);
+    ra_buf_release(&sql);
+    if (rc != SQLITE_OK)
+        return rc;
+    struct pend_vtab *vt = sqlite3_malloc(sizeof *vt);
+    if (!vt)
+        return SQLITE_NOMEM;
+    memset(vt, 0, sizeof *vt);
+    vt->p = aux;
+    *out = &vt->base;
+    return SQLITE_OK;
+}
+
+static int
+pend_disconnect(sqlite3_vtab *vt)
+{
+    sqlite3_free(vt);
+    return SQLITE_OK;
+}
+
+static int
+pend_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
+{
+    (void)vt;
+    info->estimatedCost = PEND_ROWS;
+    info->estimatedRows = PEND_ROWS;
+    return SQLITE_OK;
+}
+
+static int
+pend_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
+{
+    struct pend_cursor *c = sqlite3_malloc(sizeof *c);
+    (void)vt;
+    if (!c)
+        return SQLITE_NOMEM;
+    memset(c, 0, sizeof *c);
+    *out = &c->base;
+    return SQLITE_OK;
+}
+
+static int
+pend_close(sqlite3_vtab_cursor *c)
+{
+    sqlite3_free(c);
+    return SQLITE_OK;
+}
+
+static int
+pend_filter(sqlite3_vtab_cursor *c, int idx, const char *idxstr, int argc,
+            sqlite3_value **argv)
+{
+    (void)idx, (void)idxstr, (void)argc, (void)argv;
+    ((struct pend_cursor *)c)->i = 0;
+    return SQLITE_OK;
+}
+
+static int
+pend_next(sqlite3_vtab_cursor *c)
+{
+    ((struct pend_cursor *)c)->i++;
+    return SQLITE_OK;
+}
+
+static const struct pend *
+pend_of(sqlite3_vtab_cursor *c)
+{
+    return ((struct pend_vtab *)c->pVtab)->p;
+}
+
+static int
+pend_eof(sqlite3_vtab_cursor *c)
+{
+    return ((struct pend_cursor *)c)->i >= pend_of(c)->n;
+}
+
+static int
+pend_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
+{
+    const struct pend *p = pend_of(c);
+    const struct ra_out *o =
+        &p->v[((struct pend_cursor *)c)->i * PEND_COLS + (size_t)col];
+    switch (col < p->width ? o->t : RA_O_NULL) {
+    case RA_O_INT:
+        sqlite3_result_int64(ctx, o->i);
+        break;
+    case RA_O_REAL:
+        sqlite3_result_double(ctx, o->d);
+        break;
+    case RA_O_TEXT:
+        sqlite3_result_text(ctx, o->s, (int)o->n, SQLITE_STATIC);
+        break;
+    default:
+        break; /* NULL */
+    }
+    return SQLITE_OK;
+}
+
+static int
+pend_rowid(sqlite3_vtab_cursor *c, sqlite3_int64 *rowid)
+{
+    *rowid = (sqlite3_int64)((struct pend_cursor *)c)->i;
+    return SQLITE_OK;
+}
+
+/* Eponymous only (no xCreate): it exists on the writer's connection
+ * alone, and never in the database's schema. */
+static const sqlite3_module pending_module = {
+    .xConnect = pend_connect,
+    .xBestIndex = pend_best_index,
+    .xDisconnect = pend_disconnect,
+    .xOpen = pend_open,
+    .xClose = pend_close,
+    .xFilter = pend_filter,
+    .xNext = pend_next,
+    .xEof = pend_eof,
+    .xColumn = pend_column,
+    .xRowid = pend_rowid,
+};
 
 static void *
 ckpt_run(void *arg)
@@ -438,7 +589,11 @@ ra_writer_open(const char *path, struct ra_err *err)
     ra_buf_addf(&cp, "%s-claims", path);
     w->claims = open(cp.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     ra_buf_release(&cp);
+    w->pend.v = xmalloc(PEND_ROWS * PEND_COLS * sizeof *w->pend.v);
     if (ra_db_open(path, 0, &w->db, err) ||
+        (sqlite3_create_module(w->db, "ra_pending", &pending_module,
+                               &w->pend) != SQLITE_OK &&
+         ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(w->db))) ||
         prepare_insert(w, RA_SRC_GATEWAY, err) ||
         prepare_insert(w, RA_SRC_PROXY, err) ||
         prepare_insert(w, RA_SRC_MAP, err) ||
@@ -476,10 +631,8 @@ ra_writer_close(struct ra_writer *w)
     if (w->in_tx)
         ra_writer_rollback(w);
     ckpt_stop(w);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 3; i++)
         sqlite3_finalize(w->ins[i]);
-        free(w->bound[i]);
-    }
     sqlite3_finalize(w->rej);
     sqlite3_finalize(w->upd);
     sqlite3_finalize(w->newfile);
@@ -488,6 +641,7 @@ ra_writer_close(struct ra_writer *w)
     free(w->dict.slot);
     free(w->dict.bytes);
     sqlite3_close(w->db);
+    free(w->pend.v);
     if (w->claims >= 0)
         close(w->claims);
     free(w);
@@ -822,38 +976,31 @@ dict_id(struct ra_writer *w, const char *s, size_t n, int64_t *id,
     return 0;
 }
 
-static void
-bind_out(sqlite3_stmt *st, int i, const struct ra_out *o)
+int
+ra_writer_flush(struct ra_writer *w, struct ra_err *err)
 {
-    switch (o->t) {
-    case RA_O_INT:
-        sqlite3_bind_int64(st, i, o->i);
-        break;
-    case RA_O_REAL:
-        sqlite3_bind_double(st, i, o->d);
-        break;
-    case RA_O_TEXT:
-        sqlite3_bind_text(st, i, o->s, (int)o->n, SQLITE_STATIC);
-        break;
-    default:
-        sqlite3_bind_null(st, i);
-    }
-}
-
-/* Bind o to parameter i of source k's insert unless the parameter holds it
- * already: most of a row's integers repeat the row before's (the file, the
- * method, result, status, port and host ids), and a bind costs more than
- * the comparison. Text is always bound (its bytes change place). */
-static void
-bind_keep(struct ra_writer *w, int k, int i, const struct ra_out *o)
-{
-    struct bound *b = &w->bound[k][i];
-    if ((o->t == RA_O_INT && b->t == RA_O_INT && b->i == o->i) ||
-        (o->t == RA_O_NULL && b->t == RA_O_NULL))
-        return;
-    bind_out(w->ins[k], i, o);
-    b->t = o->t;
-    b->i = o->i;
+    struct pend *p = &w->pend;
+    if (!p->n)
+        return 0;
+    sqlite3_stmt *st = w->ins[p->k];
+    size_t n = p->n;
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    p->n = 0;
+    if (rc != SQLITE_DONE)
+        return ra_err_set(err, RA_EDB, "cannot insert lines %lld-%lld: %s",
+                          (long long)p->first, (long long)p->last,
+                          sqlite3_errmsg(w->db));
+    /* OR IGNORE spares each statement a journal of its own (it cannot
+     * stop halfway); a row it left out (no time) fails the batch as a
+     * plain INSERT would have. */
+    if ((size_t)sqlite3_changes(w->db) != n)
+        return ra_err_set(err, RA_EDB,
+                          "cannot insert lines %lld-%lld: %zu of %zu rows "
+                          "refused (no time)",
+                          (long long)p->first, (long long)p->last,
+                          n - (size_t)sqlite3_changes(w->db), n);
+    return 0;
 }
 
 int
@@ -861,43 +1008,46 @@ ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
                  const struct ra_out *rec, const char *fp_in,
                  const char *fp_out, int64_t *rowid, struct ra_err *err)
 {
-    int k = src_index(src), i = 1;
-    sqlite3_stmt *st = w->ins[k];
-    struct ra_out v;
+    struct pend *p = &w->pend;
+    int k = src_index(src);
 
-    v = w->file_id ? (struct ra_out){.t = RA_O_INT, .i = w->file_id}
-                   : (struct ra_out){.t = RA_O_NULL};
-    bind_keep(w, k, i++, &v);
-    v = (struct ra_out){.t = RA_O_INT, .i = line_no};
-    bind_keep(w, k, i++, &v);
-    for (int c = 0; c < w->ncols[k]; c++) {
+    if (p->n && (p->k != k || p->n == PEND_ROWS) && ra_writer_flush(w, err))
+        return RA_EDB;
+    if (!p->n) {
+        p->k = k;
+        p->width = 2 + w->ncols[k] + (src == RA_SRC_GATEWAY ? 2 : 0);
+        p->first = line_no;
+    }
+    struct ra_out *v = p->v + p->n * PEND_COLS;
+    *v++ = w->file_id ? (struct ra_out){.t = RA_O_INT, .i = w->file_id}
+                      : (struct ra_out){.t = RA_O_NULL};
+    *v++ = (struct ra_out){.t = RA_O_INT, .i = line_no};
+    for (int c = 0; c < w->ncols[k]; c++, v++) {
         int f = w->cols[k][c];
         if (w->dict_col[k][f] && rec[f].t == RA_O_TEXT) {
-            v = (struct ra_out){.t = RA_O_INT};
-            if (dict_id(w, rec[f].s, rec[f].n, &v.i, err))
+            *v = (struct ra_out){.t = RA_O_INT};
+            if (dict_id(w, rec[f].s, rec[f].n, &v->i, err))
                 return RA_EDB;
-            bind_keep(w, k, i++, &v);
         } else {
-            bind_keep(w, k, i++, &rec[f]);
+            *v = rec[f];
         }
     }
     if (src == RA_SRC_GATEWAY) {
         const char *fp[2] = {fp_in, fp_out};
-        for (int j = 0; j < 2; j++) {
-            v = (struct ra_out){.t = fp[j] ? RA_O_INT : RA_O_NULL};
-            if (fp[j] && dict_id(w, fp[j], 16, &v.i, err))
+        for (int j = 0; j < 2; j++, v++) {
+            *v = (struct ra_out){.t = fp[j] ? RA_O_INT : RA_O_NULL};
+            if (fp[j] && dict_id(w, fp[j], 16, &v->i, err))
                 return RA_EDB;
-            bind_keep(w, k, i++, &v);
         }
     }
-    int rc = sqlite3_step(st); /* every parameter holds this row's value */
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return ra_err_set(err, RA_EDB, "cannot insert line %lld: %s",
-                          (long long)line_no, sqlite3_errmsg(w->db));
-    if (rowid)
-        *rowid = sqlite3_last_insert_rowid(w->db);
+    p->last = line_no;
+    p->n++;
     w->pending++;
+    if (!rowid)
+        return 0;
+    if (ra_writer_flush(w, err))
+        return RA_EDB;
+    *rowid = sqlite3_last_insert_rowid(w->db);
     return 0;
 }
 
@@ -935,6 +1085,8 @@ ra_writer_delete(struct ra_writer *w, const char *table, int64_t id,
             break;
     if (k == 3)
         return 0;
+    if (ra_writer_flush(w, err))
+        return RA_EDB;
     snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = ?", row_tables[k]);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -950,13 +1102,20 @@ ra_writer_delete(struct ra_writer *w, const char *table, int64_t id,
 int
 ra_writer_clear_map(struct ra_writer *w, struct ra_err *err)
 {
-    return ra_db_exec(w->db, "DELETE FROM map_rows", err);
+    return ra_writer_flush(w, err) ||
+                   ra_db_exec(w->db, "DELETE FROM map_rows", err)
+               ? RA_EDB
+               : 0;
 }
 
 int
 ra_writer_commit(struct ra_writer *w, const struct ra_ledger *l,
                  const char *error, int more, struct ra_err *err)
 {
+    if (ra_writer_flush(w, err)) {
+        ra_writer_rollback(w);
+        return RA_EDB;
+    }
     if (w->file_id && l) {
         sqlite3_stmt *st = w->upd;
         sqlite3_bind_int64(st, 1, w->file_id);
@@ -1010,6 +1169,7 @@ ra_writer_rollback(struct ra_writer *w)
         return;
     sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
     dict_clear(&w->dict);
+    w->pend.n = 0;
     w->in_tx = 0;
     w->pending = 0;
 }

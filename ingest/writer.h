@@ -83,11 +83,15 @@ struct ra_fileinfo {
  * changed) when a live process has claimed the file. */
 int ra_writer_begin_file(struct ra_writer *w, const struct ra_fileinfo *fi,
                          struct ra_ledger *ledger, struct ra_err *err) RA_WUR;
-/* Insert one record of the given source; sets *rowid. */
+/* Add one record of the given source. It waits, its text still the
+ * caller's, until ra_writer_flush, the next commit, or a later record
+ * makes it go in; with rowid, it goes in now and *rowid is set. */
 int ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
                      const struct ra_out *rec, const char *fp_in,
                      const char *fp_out, int64_t *rowid,
                      struct ra_err *err) RA_WUR;
+/* Insert the records waiting: before the text they point to is let go. */
+int ra_writer_flush(struct ra_writer *w, struct ra_err *err) RA_WUR;
 int ra_writer_reject(struct ra_writer *w, const char *path, int64_t line_no,
                      const char *reason, const char *excerpt, size_t n,
                      struct ra_err *err) RA_WUR;

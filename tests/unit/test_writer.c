@@ -1,0 +1,147 @@
+/* test_writer.c -- the writer's inserts (ingest/writer.c): records wait
+ * and go in PEND_ROWS to a statement, so these check that every record
+ * goes in once, in order, with its values; that a change of source, a
+ * rowid asked for, a commit and a rollback each do the right thing with
+ * the rows waiting; and that a row the table refuses fails the batch. */
+#include "ingest/writer.h"
+#include "check.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define N 600 /* more than two statements' worth */
+
+static char path[64];
+
+static void
+remove_db(void)
+{
+    static const char *const ext[] = {"", "-wal", "-shm", "-claims"};
+    char p[96];
+    for (int i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", path, ext[i]);
+        unlink(p);
+    }
+}
+
+static int64_t
+one(sqlite3 *db, const char *sql)
+{
+    return ra_db_int(db, sql);
+}
+
+/* A proxy record of line i: its texts in the caller's keeping. */
+static void
+proxy_record(struct ra_out *rec, int i, char *host, char *url)
+{
+    memset(rec, 0, RA_F_COUNT * sizeof *rec);
+    snprintf(host, 16, "h%d.example", i % 3);
+    snprintf(url, 32, "https://h%d.example/p/%d", i % 3, i);
+    rec[RA_F_TS] = (struct ra_out){.t = RA_O_INT, .i = 1000 + i};
+    rec[RA_F_DEST_HOST] = (struct ra_out){.t = RA_O_TEXT, .s = host,
+                                          .n = strlen(host)};
+    rec[RA_F_URL] = (struct ra_out){.t = RA_O_TEXT, .s = url,
+                                    .n = strlen(url)};
+    rec[RA_F_STATUS] = (struct ra_out){.t = RA_O_INT, .i = 200 + i % 2};
+}
+
+static void
+test_rows_in_order(void)
+{
+    struct ra_err err = {0};
+    struct ra_writer *w = ra_writer_open(path, &err);
+    CHECK(w != NULL);
+    if (!w)
+        return;
+    sqlite3 *db = ra_writer_db(w);
+    static char host[N][16], url[N][32];
+    struct ra_out rec[RA_F_COUNT];
+    int64_t gid = 0;
+
+    CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
+    for (int i = 0; i < N; i++) {
+        proxy_record(rec, i, host[i], url[i]);
+        CHECK_INT(ra_writer_record(w, RA_SRC_PROXY, i + 1, rec, NULL, NULL,
+                                   NULL, &err),
+                  0);
+        if (i == 300) { /* another source, its rowid asked for */
+            struct ra_out g[RA_F_COUNT] = {0};
+            g[RA_F_TS] = (struct ra_out){.t = RA_O_INT, .i = 5};
+            g[RA_F_CALLER] = (struct ra_out){.t = RA_O_TEXT, .s = "alice",
+                                             .n = 5};
+            CHECK_INT(ra_writer_record(w, RA_SRC_GATEWAY, 9999, g,
+                                       "0123456789abcdef", NULL, &gid, &err),
+                      0);
+        }
+        if (i == 450)
+            CHECK_INT(ra_writer_reject(w, "-", 7777, "bad", "x", 1, &err),
+                      0);
+    }
+    /* The rows still waiting point into host[] and url[]: nothing is in
+     * the table before the flush but whole statements' worth. */
+    CHECK(one(db, "SELECT count(*) FROM proxy_rows") < N);
+    CHECK_INT(ra_writer_flush(w, &err), 0);
+    CHECK_INT(one(db, "SELECT count(*) FROM proxy_rows"), N);
+    CHECK_INT(ra_writer_commit(w, NULL, NULL, 0, &err), 0);
+
+    CHECK_INT(one(db, "SELECT count(*) FROM proxy_rows"), N);
+    CHECK_INT(one(db, "SELECT sum(ts) FROM proxy_rows"),
+              1000LL * N + (long long)N * (N - 1) / 2);
+    CHECK_INT(one(db, "SELECT count(*) FROM proxy_rows a JOIN proxy_rows b "
+                      "ON b.id > a.id WHERE b.line_no < a.line_no"),
+              0);
+    CHECK_INT(one(db, "SELECT count(*) FROM proxy_events WHERE url = "
+                      "'https://' || dest_host || '/p/' || (line_no - 1) "
+                      "AND dest_host = 'h' || ((line_no - 1) % 3) || "
+                      "'.example' AND status = 200 + (line_no - 1) % 2 "
+                      "AND file_id IS NULL"),
+              N);
+    CHECK_INT(one(db, "SELECT count(*) FROM gateway_rows"), 1);
+    CHECK_INT(one(db, "SELECT id FROM gateway_events WHERE caller = 'alice' "
+                      "AND line_no = 9999 AND hdr_in_fp = "
+                      "'0123456789abcdef' AND hdr_out_fp IS NULL"),
+              gid);
+    CHECK_INT(one(db, "SELECT count(*) FROM rejects WHERE line_no = 7777"),
+              1);
+
+    /* Rows waiting when the transaction rolls back are gone with it. */
+    CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
+    for (int i = 0; i < 10; i++) {
+        proxy_record(rec, i, host[i], url[i]);
+        CHECK_INT(ra_writer_record(w, RA_SRC_PROXY, i + 1, rec, NULL, NULL,
+                                   NULL, &err),
+                  0);
+    }
+    ra_writer_rollback(w);
+    CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
+    CHECK_INT(ra_writer_commit(w, NULL, NULL, 0, &err), 0);
+    CHECK_INT(one(db, "SELECT count(*) FROM proxy_rows"), N);
+
+    /* A row without a time fails its batch, and the commit with it. */
+    CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
+    proxy_record(rec, 0, host[0], url[0]);
+    CHECK_INT(ra_writer_record(w, RA_SRC_PROXY, 1, rec, NULL, NULL, NULL,
+                               &err),
+              0);
+    rec[RA_F_TS] = (struct ra_out){.t = RA_O_NULL};
+    CHECK_INT(ra_writer_record(w, RA_SRC_PROXY, 2, rec, NULL, NULL, NULL,
+                               &err),
+              0);
+    CHECK_INT(ra_writer_commit(w, NULL, NULL, 0, &err), RA_EDB);
+    CHECK_STR(err.msg, "cannot insert lines 1-2: 1 of 2 rows refused (no "
+                       "time)");
+    CHECK_INT(one(db, "SELECT count(*) FROM proxy_rows"), N);
+    ra_writer_close(w);
+}
+
+int
+main(void)
+{
+    snprintf(path, sizeof path, "/tmp/ra_test_writer_%ld.db", (long)getpid());
+    remove_db();
+    test_rows_in_order();
+    remove_db();
+    return check_done();
+}
