@@ -48,7 +48,7 @@ struct link {
     const char *how;
 };
 
-struct join {
+struct ra_join {
     unsigned char *gused, *pused;
     int64_t gmax, pmax;
     sqlite3_stmt *ins, *insn; /* one row; LINK_BATCH rows */
@@ -74,7 +74,7 @@ mark(unsigned char *bits, int64_t id)
 
 /* Store the buffered links, in the order they were made. */
 static int
-flush_links(struct join *j)
+flush_links(struct ra_join *j)
 {
     int full = j->nbuf == LINK_BATCH;
     for (int i = 0; i < j->nbuf;) {
@@ -97,7 +97,7 @@ flush_links(struct join *j)
 }
 
 static int
-store_link(struct join *j, int64_t g, int64_t p, int64_t dt, const char *how)
+store_link(struct ra_join *j, int64_t g, int64_t p, int64_t dt, const char *how)
 {
     j->buf[j->nbuf++] = (struct link){g, p, dt, how};
     j->links++;
@@ -105,7 +105,7 @@ store_link(struct join *j, int64_t g, int64_t p, int64_t dt, const char *how)
 }
 
 static int
-link_pair(struct join *j, int64_t g, int64_t p, int64_t dt, const char *how)
+link_pair(struct ra_join *j, int64_t g, int64_t p, int64_t dt, const char *how)
 {
     mark(j->gused, g);
     mark(j->pused, p);
@@ -116,7 +116,7 @@ link_pair(struct join *j, int64_t g, int64_t p, int64_t dt, const char *how)
 static int
 take(void *ctx, int stmt, sqlite3_stmt *st)
 {
-    struct join *j = ctx;
+    struct ra_join *j = ctx;
     int64_t g = sqlite3_column_int64(st, 0), p = sqlite3_column_int64(st, 1);
     (void)stmt;
     if (used(j->gused, g, j->gmax) || used(j->pused, p, j->pmax))
@@ -159,7 +159,7 @@ cmp_pair(const void *a, const void *b)
 }
 
 static int
-map_has(const struct join *j, int64_t acct, int64_t sess)
+map_has(const struct ra_join *j, int64_t acct, int64_t sess)
 {
     struct pair k = {acct, sess};
     if (!acct || !sess || !j->npairs)
@@ -169,7 +169,7 @@ map_has(const struct join *j, int64_t acct, int64_t sess)
 }
 
 static int
-valid(const struct join *j, const struct ev *g, const struct ev *p)
+valid(const struct ra_join *j, const struct ev *g, const struct ev *p)
 {
     if (g->sess ? g->sess != p->sess : !map_has(j, g->acct, p->sess))
         return 0;
@@ -181,7 +181,7 @@ valid(const struct join *j, const struct ev *g, const struct ev *p)
 }
 
 static int
-free_ok(const struct join *j, const struct group *gr, const struct ev *g,
+free_ok(const struct ra_join *j, const struct group *gr, const struct ev *g,
         int64_t k)
 {
     return !used(j->pused, gr->p[k].id, j->pmax) && valid(j, g, &gr->p[k]);
@@ -191,7 +191,7 @@ free_ok(const struct join *j, const struct group *gr, const struct ev *g,
  * its index in gr->p, or -1. Cursors only move past taken or invalid
  * events, which never come back. */
 static int64_t
-best(const struct join *j, const struct group *gr, struct ev *g, int64_t tol)
+best(const struct ra_join *j, const struct group *gr, struct ev *g, int64_t tol)
 {
     int64_t n = (int64_t)gr->np, right = -1, left = -1;
     while (g->r < n && gr->p[g->r].ts - g->ts <= tol &&
@@ -353,7 +353,7 @@ queue_pop(struct queue *q, struct hent *e)
 }
 
 static void
-push_best(struct join *j, struct group *gr, struct queue *q, size_t gi,
+push_best(struct ra_join *j, struct group *gr, struct queue *q, size_t gi,
           int64_t tol)
 {
     struct ev *g = &gr->g[gi];
@@ -366,7 +366,7 @@ push_best(struct join *j, struct group *gr, struct queue *q, size_t gi,
 }
 
 static int
-match_group(struct join *j, struct group *gr, struct queue *q, int64_t tol)
+match_group(struct ra_join *j, struct group *gr, struct queue *q, int64_t tol)
 {
     size_t split = 0;
     struct hent e;
@@ -467,7 +467,7 @@ make_session_groups(sqlite3 *db, struct ra_err *err)
 
 /* The groups, and the map's (account, session) pairs in j. */
 static int
-session_groups(sqlite3 *db, struct join *j, struct ra_err *err)
+session_groups(sqlite3 *db, struct ra_join *j, struct ra_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = 0;
@@ -525,7 +525,7 @@ take_group(struct group *gr, sqlite3_stmt *st, int rc, int64_t cur,
 
 /* Pass 2: merge the two streams group by group. */
 static int
-session_pass(sqlite3 *db, struct join *j, int64_t tol,
+session_pass(sqlite3 *db, struct ra_join *j, int64_t tol,
              struct ra_link_stream *pre, struct ra_err *err)
 {
     sqlite3_stmt *gs = NULL, *ps = NULL;
@@ -539,7 +539,7 @@ session_pass(sqlite3 *db, struct join *j, int64_t tol,
         (!pre && (rc = ra_sql_prepare(db, "link_proxy_stream", &ps, err))))
         goto out;
     gr.a = ra_arena_new();
-    phase("request ids linked, session groups");
+    phase("session groups");
     grc = sqlite3_step(gs);
     phase("gateway stream sorted");
     if (!pre)
@@ -579,19 +579,31 @@ out:
     return rc;
 }
 
-int
-ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks,
-        struct ra_link_stream *pre, struct ra_err *err)
+void
+ra_join_free(struct ra_join *j)
 {
-    struct join j;
+    if (!j)
+        return;
+    sqlite3_finalize(j->ins);
+    sqlite3_finalize(j->insn);
+    free(j->pairs);
+    free(j->gused);
+    free(j->pused);
+    free(j);
+}
+
+int
+ra_join_begin(sqlite3 *db, struct ra_join **out, struct ra_err *err)
+{
+    struct ra_join *j = xcalloc(1, sizeof *j);
     int rc;
 
-    memset(&j, 0, sizeof j);
-    j.err = err;
-    j.gmax = ra_db_int(db, "SELECT coalesce(max(id), 0) FROM gateway_rows");
-    j.pmax = ra_db_int(db, "SELECT coalesce(max(id), 0) FROM proxy_rows");
-    j.gused = xcalloc((size_t)(j.gmax / 8 + 1), 1);
-    j.pused = xcalloc((size_t)(j.pmax / 8 + 1), 1);
+    *out = NULL;
+    j->err = err;
+    j->gmax = ra_db_int(db, "SELECT coalesce(max(id), 0) FROM gateway_rows");
+    j->pmax = ra_db_int(db, "SELECT coalesce(max(id), 0) FROM proxy_rows");
+    j->gused = xcalloc((size_t)(j->gmax / 8 + 1), 1);
+    j->pused = xcalloc((size_t)(j->pmax / 8 + 1), 1);
     /* The unique indexes are built once after the bulk insert; the used
      * bitmaps already keep every event in at most one link. */
     if (ra_db_exec(db, "DROP INDEX IF EXISTS links_gateway; "
@@ -599,38 +611,49 @@ ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks,
                        "DELETE FROM links",
                    err) ||
         sqlite3_prepare_v2(db, "INSERT INTO links VALUES (?, ?, ?, ?)", -1,
-                           &j.ins, NULL) != SQLITE_OK) {
+                           &j->ins, NULL) != SQLITE_OK) {
         rc = RA_EDB;
-        goto out;
+        goto fail;
     }
     struct ra_buf sql = RA_BUF_INIT;
     ra_buf_adds(&sql, "INSERT INTO links VALUES (?, ?, ?, ?)");
     for (int i = 1; i < LINK_BATCH; i++)
         ra_buf_adds(&sql, ", (?, ?, ?, ?)");
-    rc = sqlite3_prepare_v2(db, sql.data, -1, &j.insn, NULL);
+    rc = sqlite3_prepare_v2(db, sql.data, -1, &j->insn, NULL);
     ra_buf_release(&sql);
     if (rc != SQLITE_OK) {
         rc = ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(db));
-        goto out;
+        goto fail;
     }
     phase(NULL);
-    if ((rc = ra_sql_run(db, "link_request_id", NULL, 0, take, &j, err)) ||
-        (rc = session_pass(db, &j, tolerance, pre, err)) ||
-        (rc = flush_links(&j)) || (phase(NULL), 0) ||
-        (rc = ra_db_exec(db, "CREATE UNIQUE INDEX links_gateway "
-                             "ON links(gateway_id); "
-                             "CREATE UNIQUE INDEX links_proxy "
-                             "ON links(proxy_id)",
-                         err)))
-        goto out;
-    phase("unique indexes");
-    *nlinks = j.links;
-out:
-    sqlite3_finalize(j.ins);
-    sqlite3_finalize(j.insn);
-    free(j.pairs);
-    free(j.gused);
-    free(j.pused);
+    if ((rc = ra_sql_run(db, "link_request_id", NULL, 0, take, j, err)))
+        goto fail;
+    phase("request ids linked");
+    *out = j;
+    return 0;
+fail:
+    ra_join_free(j);
+    return rc;
+}
+
+int
+ra_join_end(struct ra_join *j, sqlite3 *db, int64_t tolerance,
+            int64_t *nlinks, struct ra_link_stream *pre, struct ra_err *err)
+{
+    int rc;
+    j->err = err;
+    phase(NULL);
+    if (!(rc = session_pass(db, j, tolerance, pre, err)) &&
+        !(rc = flush_links(j)) && (phase(NULL), 1) &&
+        !(rc = ra_db_exec(db, "CREATE UNIQUE INDEX links_gateway "
+                              "ON links(gateway_id); "
+                              "CREATE UNIQUE INDEX links_proxy "
+                              "ON links(proxy_id)",
+                          err))) {
+        phase("unique indexes");
+        *nlinks = j->links;
+    }
+    ra_join_free(j);
     return rc;
 }
 
