@@ -24,9 +24,9 @@
  * connection of its own, where what it makes waits -- findings in
  * temp.findings, and the temp table a later step reads (`hands`) -- to be
  * copied here when its turn comes: a run's results are the same on one
- * core or several. A temp table that later beside steps read (`lends`)
- * is copied on the second thread, as soon as it is made, to the
- * connection of each step that `reads` it. `links` is the join
+ * core or several. The temp tables that later beside steps read (`lends`,
+ * a list) are copied on the second thread, as soon as they are made, to
+ * the connection of each step that `reads` them. `links` is the join
  * (analyze/join.c). */
 static const struct {
     const char *name;
@@ -36,10 +36,10 @@ static const struct {
     {"route_hosts", 1, "ra_route_host", NULL, NULL},
     {"links", 0, NULL, NULL, NULL},
     {"bans_events", 1, "ban_ev", NULL, NULL},
-    {"event_groups", 1, "ra_lookback", "ev_groups", NULL},
+    {"event_groups", 1, "ra_lookback", "ev_groups multi_s multi_ip", NULL},
     {"bans", 0, NULL, NULL, NULL},
     {"shared_account", 1, NULL, NULL, "ev_groups"},
-    {"sticky_break", 1, NULL, NULL, NULL},
+    {"sticky_break", 1, NULL, NULL, "multi_s multi_ip"},
     {"sticky_break_declared", 0, NULL, NULL, NULL},
     {"unmapped_ban", 0, NULL, NULL, NULL},
     {"header_variant", 1, NULL, NULL, "ev_groups"},
@@ -166,15 +166,32 @@ struct crew {
 static int copy_rows(sqlite3 *db, sqlite3 *from, const char *table,
                      int to_main, struct ra_err *err);
 
-/* What beside step i lends, copied to the connection of every later
- * beside step that reads it. */
+/* Whether the space-separated list names table. */
+static int
+lists(const char *list, const char *table)
+{
+    size_t n = strlen(table);
+    for (const char *p = list; p && *p; p += strcspn(p, " "), p += *p == ' ')
+        if (strcspn(p, " ") == n && !strncmp(p, table, n))
+            return 1;
+    return 0;
+}
+
+/* What beside step i lends, each table copied to the connection of every
+ * later beside step that reads it. */
 static int
 lend(struct crew *c, int i, struct ra_err *err)
 {
-    for (int k = i + 1; k < RA_NSTEPS; k++)
-        if (steps[k].reads && !strcmp(steps[k].reads, steps[i].lends) &&
-            copy_rows(c->w[k].db, c->w[i].db, steps[i].lends, 0, err))
-            return RA_EDB;
+    char table[64];
+    for (const char *p = steps[i].lends; *p; p += *p == ' ') {
+        size_t n = strcspn(p, " ");
+        snprintf(table, sizeof table, "%.*s", (int)n, p);
+        p += n;
+        for (int k = i + 1; k < RA_NSTEPS; k++)
+            if (lists(steps[k].reads, table) &&
+                copy_rows(c->w[k].db, c->w[i].db, table, 0, err))
+                return RA_EDB;
+    }
     return 0;
 }
 

@@ -1,4 +1,4 @@
--- One scan of the gateway events, two tables of few groups (group_into:
+-- One scan of the gateway events, four tables of few groups (group_into:
 -- analyze/group.c), made on the second thread when there is one.
 --
 -- ev_groups: the window's events grouped by everything shared_account and
@@ -15,7 +15,18 @@
 -- at two buckets: the one holding t - :lookback (whose last event must be
 -- at or after it) and the next (whose first event must be before t); no
 -- (account, caller, ts) index is built for it. Handed to the bans step.
+--
+-- multi_s and multi_ip: the subjects of sticky_break.sql (downstream
+-- sessions and their accounts, egress sessions and their exit IPs) with
+-- the least and greatest value each saw in the window, gathered by this
+-- same scan rather than one of their own (5 M events: that scan took
+-- 1.8-2.7 s); sticky_break.sql adds the proxy events' exit IPs. Copied to
+-- its connection (analyze.c's lends).
 -- Parameters: :since :until :window :lookback
+DROP TABLE IF EXISTS temp.multi_s;
+CREATE TEMP TABLE multi_s (k INTEGER PRIMARY KEY, lo INTEGER, hi INTEGER);
+DROP TABLE IF EXISTS temp.multi_ip;
+CREATE TEMP TABLE multi_ip (k INTEGER PRIMARY KEY, lo INTEGER, hi INTEGER);
 DROP TABLE IF EXISTS temp.ev_groups;
 CREATE TEMP TABLE ev_groups (
     caller INTEGER, hdr_in_fp INTEGER, account INTEGER, hdr_out_fp INTEGER,
@@ -44,6 +55,14 @@ SELECT CASE WHEN ts >= :since
             THEN 'ra_lookback' END AS group_into,
        account AS key_account, caller AS key_caller,
        ts - ((ts % :lookback) + :lookback) % :lookback AS key_bs,
-       ts AS min_first, ts AS max_last
+       ts AS min_first, ts AS max_last,
+       CASE WHEN ts >= :since AND session IS NOT NULL
+             AND account IS NOT NULL
+            THEN 'multi_s' END AS group_into,
+       session AS key_k, account AS min_lo, account AS max_hi,
+       CASE WHEN ts >= :since AND egress_session IS NOT NULL
+             AND egress_ip IS NOT NULL
+            THEN 'multi_ip' END AS group_into,
+       egress_session AS key_k, egress_ip AS min_lo, egress_ip AS max_hi
 FROM gateway_rows
 WHERE ts >= min(:since, :since - max(:lookback, 0)) AND ts < :until;

@@ -14,23 +14,11 @@
 -- row out of that table), which costs less than an upsert per event, or
 -- GROUP BY's sort of every event: multi_s (downstream sessions and their
 -- accounts), multi_ip (egress sessions and their exit IPs, both tables),
--- multi_c (egress sessions and their countries).
-DROP TABLE IF EXISTS temp.multi_s;
-CREATE TEMP TABLE multi_s (k INTEGER PRIMARY KEY, lo INTEGER, hi INTEGER);
-DROP TABLE IF EXISTS temp.multi_ip;
-CREATE TEMP TABLE multi_ip (k INTEGER PRIMARY KEY, lo INTEGER, hi INTEGER);
+-- multi_c (egress sessions and their countries). The gateway events' scan
+-- is event_groups.sql's, which made multi_s and multi_ip; the proxy
+-- events' is here.
 DROP TABLE IF EXISTS temp.multi_c;
 CREATE TEMP TABLE multi_c (k INTEGER PRIMARY KEY, lo INTEGER, hi INTEGER);
-SELECT CASE WHEN session IS NOT NULL AND account IS NOT NULL
-            THEN 'multi_s' END AS group_into,
-       session AS key_k, account AS min_lo, account AS max_hi,
-       CASE WHEN egress_session IS NOT NULL AND egress_ip IS NOT NULL
-            THEN 'multi_ip' END AS group_into,
-       egress_session AS key_k, egress_ip AS min_lo, egress_ip AS max_hi
-FROM gateway_rows
-WHERE ts >= :since AND ts < :until
-  AND ((session IS NOT NULL AND account IS NOT NULL)
-       OR (egress_session IS NOT NULL AND egress_ip IS NOT NULL));
 SELECT CASE WHEN egress_ip IS NOT NULL THEN 'multi_ip' END AS group_into,
        egress_session AS key_k, egress_ip AS min_lo, egress_ip AS max_hi,
        CASE WHEN country IS NOT NULL THEN 'multi_c' END AS group_into,
