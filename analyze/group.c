@@ -232,14 +232,21 @@ grouper_free(struct grouper *g)
     free(g->table);
 }
 
-/* Fold the current row of st into g's groups: 0, or an error. */
+/* Fold the current row of st into g's groups: 0, or an error. Each
+ * column is read through its value: sqlite3_column_type and
+ * sqlite3_column_int64 each cost a call of the statement's API, its
+ * checks twice over (1 M + 1 M events: 2.4 G instructions of the second
+ * thread's 22 G). */
 static int
 add_row(struct grouper *g, sqlite3 *db, sqlite3_stmt *st, int64_t *k,
         struct ra_err *err)
 {
-    const char *t = (const char *)sqlite3_column_text(st, g->at);
-    if (!t)
+    sqlite3_value *tv = sqlite3_column_value(st, g->at);
+    if (sqlite3_value_type(tv) == SQLITE_NULL)
         return 0; /* nothing for this table in this row */
+    const char *t = (const char *)sqlite3_value_text(tv);
+    if (!t)
+        return ra_err_set(err, RA_EDB, "group_into: out of memory");
     if (!g->table) {
         g->table = xstrdup(t);
         int rc = prepare_put(g, db, st, err);
@@ -251,13 +258,14 @@ add_row(struct grouper *g, sqlite3 *db, sqlite3_stmt *st, int64_t *k,
                           t);
     }
     for (int c = 0; c < g->nkey; c++) {
-        if (sqlite3_column_type(st, g->at + c + 1) != SQLITE_INTEGER)
+        sqlite3_value *v = sqlite3_column_value(st, g->at + c + 1);
+        if (sqlite3_value_type(v) != SQLITE_INTEGER)
             return ra_err_set(err, RA_EDB,
                               "group_into %s: %s is not an integer (a key "
                               "is never NULL)",
                               g->table,
                               col_name(g, st, c));
-        k[c] = sqlite3_column_int64(st, g->at + c + 1);
+        k[c] = sqlite3_value_int64(v);
     }
     size_t mask = g->nslot - 1, i = key_hash(g, k) & mask;
     int64_t *r = NULL;
@@ -282,14 +290,15 @@ add_row(struct grouper *g, sqlite3 *db, sqlite3_stmt *st, int64_t *k,
         g->slot[i] = (uint32_t)++g->n;
     }
     for (int c = g->nkey; c < g->ncol; c++) {
-        int ty = sqlite3_column_type(st, g->at + c + 1);
+        sqlite3_value *v = sqlite3_column_value(st, g->at + c + 1);
+        int ty = sqlite3_value_type(v);
         if (ty == SQLITE_NULL)
             continue;
         if (ty != SQLITE_INTEGER)
             return ra_err_set(err, RA_EDB,
                               "group_into %s: %s is not an integer", g->table,
                               col_name(g, st, c));
-        if (fold(g, r, c, sqlite3_column_int64(st, g->at + c + 1)))
+        if (fold(g, r, c, sqlite3_value_int64(v)))
             return ra_err_set(err, RA_EDB,
                               "group_into %s: the sum %s overflows", g->table,
                               col_name(g, st, c));

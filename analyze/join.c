@@ -14,6 +14,7 @@
  * events are both free. Memory: the events of one session group.
  */
 #include "analyze/join.h"
+#include "ingest/rows.h"
 #include "ingest/writer.h"
 
 #include <sqlite3.h>
@@ -39,21 +40,17 @@ struct pair {
     int64_t acct, sess;
 };
 
-/* Links are stored LINK_BATCH to a statement: one row per statement cost
- * as much in statement overhead as in the row. */
-#define LINK_BATCH 64
-
-struct link {
-    int64_t g, p, dt;
-    const char *how;
-};
+/* Links are stored LINK_ROWS to a statement, read from a table over the
+ * rows waiting (ingest/rows.c): 64 rows of parameters to an INSERT cost
+ * 2.1 k instructions a link, the binding a quarter of it. */
+#define LINK_ROWS 256
 
 struct ra_join {
     unsigned char *gused, *pused;
     int64_t gmax, pmax;
-    sqlite3_stmt *ins, *insn; /* one row; LINK_BATCH rows */
-    struct link buf[LINK_BATCH];
-    int nbuf;
+    sqlite3_stmt *ins; /* from ra_links_waiting */
+    struct ra_out buf[LINK_ROWS * 4]; /* gateway_id, proxy_id, method, dt */
+    struct ra_rows rows;
     int64_t links;
     struct ra_err *err;
     struct pair *pairs; /* the map's (account, session) pairs, sorted */
@@ -76,32 +73,32 @@ mark(unsigned char *bits, int64_t id)
 static int
 flush_links(struct ra_join *j)
 {
-    int full = j->nbuf == LINK_BATCH;
-    for (int i = 0; i < j->nbuf;) {
-        sqlite3_stmt *st = full ? j->insn : j->ins;
-        int k = 1;
-        sqlite3_reset(st);
-        do {
-            const struct link *l = &j->buf[i++];
-            sqlite3_bind_int64(st, k++, l->g);
-            sqlite3_bind_int64(st, k++, l->p);
-            sqlite3_bind_text(st, k++, l->how, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, k++, l->dt);
-        } while (full && i < j->nbuf);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            return ra_err_set(j->err, RA_EDB, "cannot store a link: %s",
-                              sqlite3_errmsg(sqlite3_db_handle(st)));
-    }
-    j->nbuf = 0;
+    size_t n = j->rows.n;
+    if (!n)
+        return 0;
+    int rc = sqlite3_step(j->ins);
+    sqlite3_reset(j->ins);
+    j->rows.n = 0;
+    /* OR IGNORE, so that the statement needs no journal of its own:
+     * nothing here is NULL, and the unique indexes come after. */
+    if (rc != SQLITE_DONE ||
+        (size_t)sqlite3_changes(sqlite3_db_handle(j->ins)) != n)
+        return ra_err_set(j->err, RA_EDB, "cannot store a link: %s",
+                          sqlite3_errmsg(sqlite3_db_handle(j->ins)));
     return 0;
 }
 
 static int
-store_link(struct ra_join *j, int64_t g, int64_t p, int64_t dt, const char *how)
+store_link(struct ra_join *j, int64_t g, int64_t p, int64_t dt,
+           const char *how)
 {
-    j->buf[j->nbuf++] = (struct link){g, p, dt, how};
+    struct ra_out *v = j->buf + j->rows.n++ * 4;
+    v[0] = (struct ra_out){.t = RA_O_INT, .i = g};
+    v[1] = (struct ra_out){.t = RA_O_INT, .i = p};
+    v[2] = (struct ra_out){.t = RA_O_TEXT, .s = how, .n = strlen(how)};
+    v[3] = (struct ra_out){.t = RA_O_INT, .i = dt};
     j->links++;
-    return j->nbuf == LINK_BATCH ? flush_links(j) : 0;
+    return j->rows.n == LINK_ROWS ? flush_links(j) : 0;
 }
 
 static int
@@ -585,7 +582,6 @@ ra_join_free(struct ra_join *j)
     if (!j)
         return;
     sqlite3_finalize(j->ins);
-    sqlite3_finalize(j->insn);
     free(j->pairs);
     free(j->gused);
     free(j->pused);
@@ -606,22 +602,21 @@ ra_join_begin(sqlite3 *db, struct ra_join **out, struct ra_err *err)
     j->pused = xcalloc((size_t)(j->pmax / 8 + 1), 1);
     /* The unique indexes are built once after the bulk insert; the used
      * bitmaps already keep every event in at most one link. */
+    j->rows = (struct ra_rows){j->buf, 0, 4, 4, 4};
+    if ((rc = ra_rows_register(db, "ra_links_waiting", &j->rows, err)))
+        goto fail;
     if (ra_db_exec(db, "DROP INDEX IF EXISTS links_gateway; "
                        "DROP INDEX IF EXISTS links_proxy; "
                        "DELETE FROM links",
-                   err) ||
-        sqlite3_prepare_v2(db, "INSERT INTO links VALUES (?, ?, ?, ?)", -1,
-                           &j->ins, NULL) != SQLITE_OK) {
+                   err)) {
         rc = RA_EDB;
         goto fail;
     }
-    struct ra_buf sql = RA_BUF_INIT;
-    ra_buf_adds(&sql, "INSERT INTO links VALUES (?, ?, ?, ?)");
-    for (int i = 1; i < LINK_BATCH; i++)
-        ra_buf_adds(&sql, ", (?, ?, ?, ?)");
-    rc = sqlite3_prepare_v2(db, sql.data, -1, &j->insn, NULL);
-    ra_buf_release(&sql);
-    if (rc != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db,
+                           "INSERT OR IGNORE INTO links (gateway_id, "
+                           "proxy_id, method, dt_ms) SELECT c0, c1, c2, c3 "
+                           "FROM ra_links_waiting",
+                           -1, &j->ins, NULL) != SQLITE_OK) {
         rc = ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(db));
         goto fail;
     }

@@ -7,6 +7,7 @@
  * A batch of rows and the ledger position of its file commit together.
  */
 #include "ingest/writer.h"
+#include "ingest/rows.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,7 +49,7 @@ struct dict {
 
 /* Records wait in the writer and go in PEND_ROWS to a statement:
  * INSERT INTO <table>(...) SELECT c0, c1... FROM ra_pending, where
- * ra_pending is a virtual table over the waiting rows (pending_module).
+ * ra_pending is a virtual table over the waiting rows (ingest/rows.c).
  * A statement per row cost a third of its step in starting and ending
  * the statement (opening the table, finding its last rowid, halting):
  * 1 M rows of the proxy table, 1.06 s -> 0.86 s. A row's values are its
@@ -58,10 +59,8 @@ struct dict {
 #define PEND_COLS (2 + RA_F_COUNT + 2)
 
 struct pend {
-    int k;             /* the rows' source index */
-    int width;         /* values a row */
-    struct ra_out *v;  /* PEND_ROWS rows of PEND_COLS values */
-    size_t n;          /* rows waiting */
+    int k;               /* the rows' source index */
+    struct ra_rows rows; /* PEND_ROWS rows of PEND_COLS values */
     int64_t first, last; /* their line numbers */
 };
 
@@ -340,147 +339,6 @@ prepare_insert(struct ra_writer *w, enum ra_source src, struct ra_err *err)
     return rc;
 }
 
-/* ---- ra_pending: the waiting rows as a table -------------------------- */
-
-struct pend_vtab {
-    sqlite3_vtab base;
-    const struct pend *p; /* the writer's */
-};
-
-struct pend_cursor {
-    sqlite3_vtab_cursor base;
-    size_t i;
-};
-
-static int
-pend_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-             sqlite3_vtab **out, char **errmsg)
-{
-    struct ra_buf sql = RA_BUF_INIT;
-    (void)argc, (void)argv, (void)errmsg;
-    ra_buf_adds(&sql, "CREATE TABLE x(c0");
-    for (int i = 1; i < PEND_COLS; i++)
-        ra_buf_addf(&sql, ", c%d", i);
-    ra_buf_adds(&sql, ")");
-    int rc = sqlite3_declare_vtab(db, sql.data);
-    ra_buf_release(&sql);
-    if (rc != SQLITE_OK)
-        return rc;
-    struct pend_vtab *vt = sqlite3_malloc(sizeof *vt);
-    if (!vt)
-        return SQLITE_NOMEM;
-    memset(vt, 0, sizeof *vt);
-    vt->p = aux;
-    *out = &vt->base;
-    return SQLITE_OK;
-}
-
-static int
-pend_disconnect(sqlite3_vtab *vt)
-{
-    sqlite3_free(vt);
-    return SQLITE_OK;
-}
-
-static int
-pend_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
-{
-    (void)vt;
-    info->estimatedCost = PEND_ROWS;
-    info->estimatedRows = PEND_ROWS;
-    return SQLITE_OK;
-}
-
-static int
-pend_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
-{
-    struct pend_cursor *c = sqlite3_malloc(sizeof *c);
-    (void)vt;
-    if (!c)
-        return SQLITE_NOMEM;
-    memset(c, 0, sizeof *c);
-    *out = &c->base;
-    return SQLITE_OK;
-}
-
-static int
-pend_close(sqlite3_vtab_cursor *c)
-{
-    sqlite3_free(c);
-    return SQLITE_OK;
-}
-
-static int
-pend_filter(sqlite3_vtab_cursor *c, int idx, const char *idxstr, int argc,
-            sqlite3_value **argv)
-{
-    (void)idx, (void)idxstr, (void)argc, (void)argv;
-    ((struct pend_cursor *)c)->i = 0;
-    return SQLITE_OK;
-}
-
-static int
-pend_next(sqlite3_vtab_cursor *c)
-{
-    ((struct pend_cursor *)c)->i++;
-    return SQLITE_OK;
-}
-
-static const struct pend *
-pend_of(sqlite3_vtab_cursor *c)
-{
-    return ((struct pend_vtab *)c->pVtab)->p;
-}
-
-static int
-pend_eof(sqlite3_vtab_cursor *c)
-{
-    return ((struct pend_cursor *)c)->i >= pend_of(c)->n;
-}
-
-static int
-pend_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
-{
-    const struct pend *p = pend_of(c);
-    const struct ra_out *o =
-        &p->v[((struct pend_cursor *)c)->i * PEND_COLS + (size_t)col];
-    switch (col < p->width ? o->t : RA_O_NULL) {
-    case RA_O_INT:
-        sqlite3_result_int64(ctx, o->i);
-        break;
-    case RA_O_REAL:
-        sqlite3_result_double(ctx, o->d);
-        break;
-    case RA_O_TEXT:
-        sqlite3_result_text(ctx, o->s, (int)o->n, SQLITE_STATIC);
-        break;
-    default:
-        break; /* NULL */
-    }
-    return SQLITE_OK;
-}
-
-static int
-pend_rowid(sqlite3_vtab_cursor *c, sqlite3_int64 *rowid)
-{
-    *rowid = (sqlite3_int64)((struct pend_cursor *)c)->i;
-    return SQLITE_OK;
-}
-
-/* Eponymous only (no xCreate): it exists on the writer's connection
- * alone, and never in the database's schema. */
-static const sqlite3_module pending_module = {
-    .xConnect = pend_connect,
-    .xBestIndex = pend_best_index,
-    .xDisconnect = pend_disconnect,
-    .xOpen = pend_open,
-    .xClose = pend_close,
-    .xFilter = pend_filter,
-    .xNext = pend_next,
-    .xEof = pend_eof,
-    .xColumn = pend_column,
-    .xRowid = pend_rowid,
-};
 
 static void *
 ckpt_run(void *arg)
@@ -589,11 +447,10 @@ ra_writer_open(const char *path, struct ra_err *err)
     ra_buf_addf(&cp, "%s-claims", path);
     w->claims = open(cp.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     ra_buf_release(&cp);
-    w->pend.v = xmalloc(PEND_ROWS * PEND_COLS * sizeof *w->pend.v);
+    w->pend.rows.v = xmalloc(PEND_ROWS * PEND_COLS * sizeof *w->pend.rows.v);
+    w->pend.rows.ncols = w->pend.rows.stride = PEND_COLS;
     if (ra_db_open(path, 0, &w->db, err) ||
-        (sqlite3_create_module(w->db, "ra_pending", &pending_module,
-                               &w->pend) != SQLITE_OK &&
-         ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(w->db))) ||
+        ra_rows_register(w->db, "ra_pending", &w->pend.rows, err) ||
         prepare_insert(w, RA_SRC_GATEWAY, err) ||
         prepare_insert(w, RA_SRC_PROXY, err) ||
         prepare_insert(w, RA_SRC_MAP, err) ||
@@ -641,7 +498,7 @@ ra_writer_close(struct ra_writer *w)
     free(w->dict.slot);
     free(w->dict.bytes);
     sqlite3_close(w->db);
-    free(w->pend.v);
+    free(w->pend.rows.v);
     if (w->claims >= 0)
         close(w->claims);
     free(w);
@@ -980,13 +837,13 @@ int
 ra_writer_flush(struct ra_writer *w, struct ra_err *err)
 {
     struct pend *p = &w->pend;
-    if (!p->n)
+    if (!p->rows.n)
         return 0;
     sqlite3_stmt *st = w->ins[p->k];
-    size_t n = p->n;
+    size_t n = p->rows.n;
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
-    p->n = 0;
+    p->rows.n = 0;
     if (rc != SQLITE_DONE)
         return ra_err_set(err, RA_EDB, "cannot insert lines %lld-%lld: %s",
                           (long long)p->first, (long long)p->last,
@@ -1011,14 +868,14 @@ ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
     struct pend *p = &w->pend;
     int k = src_index(src);
 
-    if (p->n && (p->k != k || p->n == PEND_ROWS) && ra_writer_flush(w, err))
+    if (p->rows.n && (p->k != k || p->rows.n == PEND_ROWS) && ra_writer_flush(w, err))
         return RA_EDB;
-    if (!p->n) {
+    if (!p->rows.n) {
         p->k = k;
-        p->width = 2 + w->ncols[k] + (src == RA_SRC_GATEWAY ? 2 : 0);
+        p->rows.width = 2 + w->ncols[k] + (src == RA_SRC_GATEWAY ? 2 : 0);
         p->first = line_no;
     }
-    struct ra_out *v = p->v + p->n * PEND_COLS;
+    struct ra_out *v = p->rows.v + p->rows.n * PEND_COLS;
     *v++ = w->file_id ? (struct ra_out){.t = RA_O_INT, .i = w->file_id}
                       : (struct ra_out){.t = RA_O_NULL};
     *v++ = (struct ra_out){.t = RA_O_INT, .i = line_no};
@@ -1041,7 +898,7 @@ ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
         }
     }
     p->last = line_no;
-    p->n++;
+    p->rows.n++;
     w->pending++;
     if (!rowid)
         return 0;
@@ -1169,7 +1026,7 @@ ra_writer_rollback(struct ra_writer *w)
         return;
     sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
     dict_clear(&w->dict);
-    w->pend.n = 0;
+    w->pend.rows.n = 0;
     w->in_tx = 0;
     w->pending = 0;
 }
