@@ -81,10 +81,14 @@ flush_links(struct ra_join *j)
     j->rows.n = 0;
     /* OR IGNORE, so that the statement needs no journal of its own:
      * nothing here is NULL, and the unique indexes come after. */
-    if (rc != SQLITE_DONE ||
-        (size_t)sqlite3_changes(sqlite3_db_handle(j->ins)) != n)
+    sqlite3 *db = sqlite3_db_handle(j->ins);
+    if (rc != SQLITE_DONE)
         return ra_err_set(j->err, RA_EDB, "cannot store a link: %s",
-                          sqlite3_errmsg(sqlite3_db_handle(j->ins)));
+                          sqlite3_errmsg(db));
+    if ((size_t)sqlite3_changes(db) != n)
+        return ra_err_set(j->err, RA_EDB,
+                          "cannot store a link: %zu of %zu refused",
+                          n - (size_t)sqlite3_changes(db), n);
     return 0;
 }
 
@@ -188,7 +192,8 @@ free_ok(const struct ra_join *j, const struct group *gr, const struct ev *g,
  * its index in gr->p, or -1. Cursors only move past taken or invalid
  * events, which never come back. */
 static int64_t
-best(const struct ra_join *j, const struct group *gr, struct ev *g, int64_t tol)
+best(const struct ra_join *j, const struct group *gr, struct ev *g,
+     int64_t tol)
 {
     int64_t n = (int64_t)gr->np, right = -1, left = -1;
     while (g->r < n && gr->p[g->r].ts - g->ts <= tol &&

@@ -339,7 +339,6 @@ prepare_insert(struct ra_writer *w, enum ra_source src, struct ra_err *err)
     return rc;
 }
 
-
 static void *
 ckpt_run(void *arg)
 {
@@ -447,7 +446,8 @@ ra_writer_open(const char *path, struct ra_err *err)
     ra_buf_addf(&cp, "%s-claims", path);
     w->claims = open(cp.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     ra_buf_release(&cp);
-    w->pend.rows.v = xmalloc(PEND_ROWS * PEND_COLS * sizeof *w->pend.rows.v);
+    w->pend.rows.v =
+        xmalloc(PEND_ROWS * PEND_COLS * sizeof *w->pend.rows.v);
     w->pend.rows.ncols = w->pend.rows.stride = PEND_COLS;
     if (ra_db_open(path, 0, &w->db, err) ||
         ra_rows_register(w->db, "ra_pending", &w->pend.rows, err) ||
@@ -868,7 +868,8 @@ ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
     struct pend *p = &w->pend;
     int k = src_index(src);
 
-    if (p->rows.n && (p->k != k || p->rows.n == PEND_ROWS) && ra_writer_flush(w, err))
+    if (p->rows.n && (p->k != k || p->rows.n == PEND_ROWS) &&
+        ra_writer_flush(w, err))
         return RA_EDB;
     if (!p->rows.n) {
         p->k = k;
