@@ -1057,7 +1057,7 @@ apply_batch(struct ctx *c, struct filestate *fs, struct batch *b,
                                                      : "map");
         }
     }
-    if (ra_writer_flush(c->w, err)) /* the batch's text goes with it */
+    if (ra_writer_flush(c->w, err)) /* before the batch's text is let go */
         return RA_EDB;
     fs->l.skipped += b->skipped;
     fs->new_skipped += b->skipped;
