@@ -24,26 +24,28 @@
  * connection of its own, where what it makes waits -- findings in
  * temp.findings, and the temp table a later step reads (`hands`) -- to be
  * copied here when its turn comes: a run's results are the same on one
- * core or several. The temp tables that later beside steps read (`lends`,
- * a list) are copied on the second thread, as soon as they are made, to
+ * core or several. The temp tables that later beside steps read
+ * (`lends`) are copied on the second thread, as soon as they are made, to
  * the connection of each step that `reads` them. `links` is the join
  * (analyze/join.c). */
 static const struct {
     const char *name;
     int beside;
-    const char *hands, *lends, *reads;
+    const char *hands;
+    const char *lends[4], *reads[4]; /* NULL after the last */
 } steps[RA_NSTEPS] = {
-    {"route_hosts", 1, "ra_route_host", NULL, NULL},
-    {"links", 0, NULL, NULL, NULL},
-    {"bans_events", 1, "ban_ev", NULL, NULL},
-    {"event_groups", 1, "ra_lookback", "ev_groups multi_s multi_ip", NULL},
-    {"bans", 0, NULL, NULL, NULL},
-    {"shared_account", 1, NULL, NULL, "ev_groups"},
-    {"sticky_break", 1, NULL, NULL, "multi_s multi_ip"},
-    {"sticky_break_declared", 0, NULL, NULL, NULL},
-    {"unmapped_ban", 0, NULL, NULL, NULL},
-    {"header_variant", 1, NULL, NULL, "ev_groups"},
-    {"header_variant_route", 0, NULL, NULL, NULL},
+    {"route_hosts", 1, "ra_route_host", {NULL}, {NULL}},
+    {"links", 0, NULL, {NULL}, {NULL}},
+    {"bans_events", 1, "ban_ev", {NULL}, {NULL}},
+    {"event_groups", 1, "ra_lookback", {"ev_groups", "multi_s", "multi_ip"},
+     {NULL}},
+    {"bans", 0, NULL, {NULL}, {NULL}},
+    {"shared_account", 1, NULL, {NULL}, {"ev_groups"}},
+    {"sticky_break", 1, NULL, {NULL}, {"multi_s", "multi_ip"}},
+    {"sticky_break_declared", 0, NULL, {NULL}, {NULL}},
+    {"unmapped_ban", 0, NULL, {NULL}, {NULL}},
+    {"header_variant", 1, NULL, {NULL}, {"ev_groups"}},
+    {"header_variant_route", 0, NULL, {NULL}, {NULL}},
 };
 
 const char *
@@ -166,13 +168,12 @@ struct crew {
 static int copy_rows(sqlite3 *db, sqlite3 *from, const char *table,
                      int to_main, struct ra_err *err);
 
-/* Whether the space-separated list names table. */
+/* Whether beside step k reads table. */
 static int
-lists(const char *list, const char *table)
+step_reads(int k, const char *table)
 {
-    size_t n = strlen(table);
-    for (const char *p = list; p && *p; p += strcspn(p, " "), p += *p == ' ')
-        if (strcspn(p, " ") == n && !strncmp(p, table, n))
+    for (int r = 0; r < 4 && steps[k].reads[r]; r++)
+        if (!strcmp(steps[k].reads[r], table))
             return 1;
     return 0;
 }
@@ -182,16 +183,11 @@ lists(const char *list, const char *table)
 static int
 lend(struct crew *c, int i, struct ra_err *err)
 {
-    char table[64];
-    for (const char *p = steps[i].lends; *p; p += *p == ' ') {
-        size_t n = strcspn(p, " ");
-        snprintf(table, sizeof table, "%.*s", (int)n, p);
-        p += n;
+    for (int l = 0; l < 4 && steps[i].lends[l]; l++)
         for (int k = i + 1; k < RA_NSTEPS; k++)
-            if (lists(steps[k].reads, table) &&
-                copy_rows(c->w[k].db, c->w[i].db, table, 0, err))
+            if (step_reads(k, steps[i].lends[l]) &&
+                copy_rows(c->w[k].db, c->w[i].db, steps[i].lends[l], 0, err))
                 return RA_EDB;
-    }
     return 0;
 }
 
@@ -219,7 +215,7 @@ crew_run(struct crew *c, struct worker *w, int i, int *rc,
     } else {
         w->rc = ra_sql_run(w->db, steps[i].name, c->sp, c->nsp, NULL, NULL,
                            &w->err);
-        if (!w->rc && steps[i].lends)
+        if (!w->rc)
             w->rc = lend(c, i, &w->err);
         sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
     }
