@@ -73,22 +73,17 @@ mark(unsigned char *bits, int64_t id)
 static int
 flush_links(struct ra_join *j)
 {
-    size_t n = j->rows.n;
-    if (!n)
-        return 0;
-    int rc = sqlite3_step(j->ins);
-    sqlite3_reset(j->ins);
-    j->rows.n = 0;
-    /* OR IGNORE, so that the statement needs no journal of its own:
-     * nothing here is NULL, and the unique indexes come after. */
-    sqlite3 *db = sqlite3_db_handle(j->ins);
+    size_t n = j->rows.n, refused;
+    /* nothing here is NULL, and the unique indexes come after: a row left
+     * out would be a fault */
+    int rc = ra_rows_flush(j->ins, &j->rows, &refused);
     if (rc != SQLITE_DONE)
         return ra_err_set(j->err, RA_EDB, "cannot store a link: %s",
-                          sqlite3_errmsg(db));
-    if ((size_t)sqlite3_changes(db) != n)
+                          sqlite3_errmsg(sqlite3_db_handle(j->ins)));
+    if (refused)
         return ra_err_set(j->err, RA_EDB,
-                          "cannot store a link: %zu of %zu refused",
-                          n - (size_t)sqlite3_changes(db), n);
+                          "cannot store a link: %zu of %zu refused", refused,
+                          n);
     return 0;
 }
 
@@ -617,14 +612,10 @@ ra_join_begin(sqlite3 *db, struct ra_join **out, struct ra_err *err)
         rc = RA_EDB;
         goto fail;
     }
-    if (sqlite3_prepare_v2(db,
-                           "INSERT OR IGNORE INTO links (gateway_id, "
-                           "proxy_id, method, dt_ms) SELECT c0, c1, c2, c3 "
-                           "FROM ra_links_waiting",
-                           -1, &j->ins, NULL) != SQLITE_OK) {
-        rc = ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(db));
+    if ((rc = ra_rows_prepare(db, "ra_links_waiting",
+                              "links (gateway_id, proxy_id, method, dt_ms)",
+                              4, &j->ins, err)))
         goto fail;
-    }
     phase(NULL);
     if ((rc = ra_sql_run(db, "link_request_id", NULL, 0, take, j, err)))
         goto fail;

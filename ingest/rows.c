@@ -11,6 +11,14 @@
 #include <sqlite3.h>
 #include <string.h>
 
+/* c0, c1... c<n - 1> */
+static void
+add_columns(struct ra_buf *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        ra_buf_addf(b, i ? ", c%d" : "c%d", i);
+}
+
 struct rows_vtab {
     sqlite3_vtab base;
     const struct ra_rows *rows;
@@ -28,9 +36,8 @@ rows_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
     const struct ra_rows *rows = aux;
     struct ra_buf sql = RA_BUF_INIT;
     (void)argc, (void)argv, (void)errmsg;
-    ra_buf_adds(&sql, "CREATE TABLE x(c0");
-    for (int i = 1; i < rows->ncols; i++)
-        ra_buf_addf(&sql, ", c%d", i);
+    ra_buf_adds(&sql, "CREATE TABLE x(");
+    add_columns(&sql, rows->ncols);
     ra_buf_adds(&sql, ")");
     int rc = sqlite3_declare_vtab(db, sql.data);
     ra_buf_release(&sql);
@@ -158,4 +165,32 @@ ra_rows_register(sqlite3 *db, const char *name, struct ra_rows *rows,
     if (sqlite3_create_module(db, name, &rows_module, rows) != SQLITE_OK)
         return ra_err_set(err, RA_EDB, "%s: %s", name, sqlite3_errmsg(db));
     return 0;
+}
+
+int
+ra_rows_prepare(sqlite3 *db, const char *name, const char *into, int n,
+                sqlite3_stmt **st, struct ra_err *err)
+{
+    struct ra_buf sql = RA_BUF_INIT;
+    ra_buf_addf(&sql, "INSERT OR IGNORE INTO %s SELECT ", into);
+    add_columns(&sql, n);
+    ra_buf_addf(&sql, " FROM %s", name);
+    int rc = ra_db_prepare(db, sql.data, st, err);
+    ra_buf_release(&sql);
+    return rc;
+}
+
+int
+ra_rows_flush(sqlite3_stmt *st, struct ra_rows *rows, size_t *refused)
+{
+    size_t n = rows->n;
+    *refused = 0;
+    if (!n)
+        return SQLITE_DONE;
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    rows->n = 0;
+    if (rc == SQLITE_DONE)
+        *refused = n - (size_t)sqlite3_changes(sqlite3_db_handle(st));
+    return rc;
 }

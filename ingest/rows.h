@@ -20,4 +20,18 @@ struct ra_rows {
 int ra_rows_register(struct sqlite3 *db, const char *name,
                      struct ra_rows *rows, struct ra_err *err) RA_WUR;
 
+/* Prepare `INSERT OR IGNORE INTO <into> SELECT c0, c1... c<n - 1> FROM
+ * <name>`, into being a table and its columns. OR IGNORE spares each
+ * statement a journal of its own (it cannot stop halfway); the rows it
+ * leaves out are counted by ra_rows_flush. */
+int ra_rows_prepare(struct sqlite3 *db, const char *name, const char *into,
+                    int n, struct sqlite3_stmt **st,
+                    struct ra_err *err) RA_WUR;
+
+/* Insert the rows waiting with st and empty them. Returns SQLite's result
+ * (SQLITE_DONE when the statement ran through) and sets *refused to the
+ * rows it left out. */
+int ra_rows_flush(struct sqlite3_stmt *st, struct ra_rows *rows,
+                  size_t *refused);
+
 #endif

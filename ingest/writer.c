@@ -97,6 +97,7 @@ struct ra_writer {
     unsigned char dict_col[3][RA_F_COUNT]; /* field stored as a string id */
     unsigned char cols[3][RA_F_COUNT];     /* the insert's fields, in order */
     int ncols[3];
+    int width[3]; /* the insert's columns: file, line, fields[, fps] */
     sqlite3_stmt *rej, *upd, *newfile;
     struct dict dict;
     int in_tx;
@@ -264,8 +265,9 @@ ra_db_open(const char *path, int readonly, sqlite3 **out, struct ra_err *err)
     return 0;
 }
 
-static int
-prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, struct ra_err *err)
+int
+ra_db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+              struct ra_err *err)
 {
     if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
                            NULL) != SQLITE_OK)
@@ -308,14 +310,14 @@ text_field(enum ra_ftype t)
 }
 
 /* INSERT OR IGNORE INTO <table>(file_id, line_no, <fields of src>[, fps])
- * SELECT c0, c1... FROM ra_pending */
+ * SELECT c0, c1... FROM ra_pending; the row's width is its columns'. */
 static int
 prepare_insert(struct ra_writer *w, enum ra_source src, struct ra_err *err)
 {
     struct ra_buf sql = RA_BUF_INIT;
     const char *table = row_tables[src_index(src)];
     int n = 2;
-    ra_buf_addf(&sql, "INSERT OR IGNORE INTO %s(file_id, line_no", table);
+    ra_buf_addf(&sql, "%s(file_id, line_no", table);
     for (int f = 0; f < RA_F_COUNT; f++)
         if (ra_field_info[f].sources & src) {
             w->cols[src_index(src)][w->ncols[src_index(src)]++] =
@@ -330,11 +332,10 @@ prepare_insert(struct ra_writer *w, enum ra_source src, struct ra_err *err)
         ra_buf_adds(&sql, ", hdr_in_fp, hdr_out_fp");
         n += 2;
     }
-    ra_buf_adds(&sql, ") SELECT c0");
-    for (int i = 1; i < n; i++)
-        ra_buf_addf(&sql, ", c%d", i);
-    ra_buf_adds(&sql, " FROM ra_pending");
-    int rc = prepare(w->db, sql.data, &w->ins[src_index(src)], err);
+    ra_buf_adds(&sql, ")");
+    w->width[src_index(src)] = n;
+    int rc = ra_rows_prepare(w->db, "ra_pending", sql.data, n,
+                             &w->ins[src_index(src)], err);
     ra_buf_release(&sql);
     return rc;
 }
@@ -454,21 +455,21 @@ ra_writer_open(const char *path, struct ra_err *err)
         prepare_insert(w, RA_SRC_GATEWAY, err) ||
         prepare_insert(w, RA_SRC_PROXY, err) ||
         prepare_insert(w, RA_SRC_MAP, err) ||
-        prepare(w->db, "SELECT id FROM strings WHERE s = ?", &w->dict.find,
+        ra_db_prepare(w->db, "SELECT id FROM strings WHERE s = ?", &w->dict.find,
                 err) ||
-        prepare(w->db, "INSERT OR IGNORE INTO strings(s) VALUES (?)",
+        ra_db_prepare(w->db, "INSERT OR IGNORE INTO strings(s) VALUES (?)",
                 &w->dict.add, err) ||
-        prepare(w->db,
+        ra_db_prepare(w->db,
                 "INSERT INTO rejects(file_id, path, line_no, reason, excerpt) "
                 "VALUES (?, ?, ?, ?, ?)",
                 &w->rej, err) ||
-        prepare(w->db,
+        ra_db_prepare(w->db,
                 "UPDATE files SET offset = ?2, line_no = ?3, size_read = ?4, "
                 "tail_table = ?5, tail_id = ?6, records = ?7, rejected = ?8, "
                 "skipped = ?9, complete = ?10, error = ?11, last_ts = ?12, "
                 "reader_pid = ?13 WHERE id = ?1",
                 &w->upd, err) ||
-        prepare(w->db,
+        ra_db_prepare(w->db,
                 "INSERT INTO files(path, source, format, fp, fp_len, gzip, "
                 "dev, inode, size, mtime, first_ts, last_ts, reader_pid) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?11, ?12)",
@@ -549,11 +550,11 @@ ra_ledger_find(struct ra_writer *w, const char *prefix, size_t plen,
 
     if (plen == 0)
         return 0; /* an empty file is never a match */
-    if (prepare(w->db,
+    if (ra_db_prepare(w->db,
                 "SELECT DISTINCT fp_len FROM files WHERE fp_len <= ? AND "
                 "fp_len > 0 ORDER BY fp_len DESC",
                 &lens, err) ||
-        prepare(w->db,
+        ra_db_prepare(w->db,
                 "SELECT " LEDGER_COLS " FROM files WHERE fp_len = ? AND "
                 "fp = ? ORDER BY offset DESC LIMIT 1",
                 &look, err)) {
@@ -839,24 +840,19 @@ ra_writer_flush(struct ra_writer *w, struct ra_err *err)
     struct pend *p = &w->pend;
     if (!p->rows.n)
         return 0;
-    sqlite3_stmt *st = w->ins[p->k];
-    size_t n = p->rows.n;
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    p->rows.n = 0;
+    size_t n = p->rows.n, refused;
+    int rc = ra_rows_flush(w->ins[p->k], &p->rows, &refused);
     if (rc != SQLITE_DONE)
         return ra_err_set(err, RA_EDB, "cannot insert lines %lld-%lld: %s",
                           (long long)p->first, (long long)p->last,
                           sqlite3_errmsg(w->db));
-    /* OR IGNORE spares each statement a journal of its own (it cannot
-     * stop halfway); a row it left out (no time) fails the batch as a
-     * plain INSERT would have. */
-    if ((size_t)sqlite3_changes(w->db) != n)
+    /* a row left out (no time) fails the batch, as a plain INSERT's would */
+    if (refused)
         return ra_err_set(err, RA_EDB,
                           "cannot insert lines %lld-%lld: %zu of %zu rows "
                           "refused (no time)",
-                          (long long)p->first, (long long)p->last,
-                          n - (size_t)sqlite3_changes(w->db), n);
+                          (long long)p->first, (long long)p->last, refused,
+                          n);
     return 0;
 }
 
@@ -873,7 +869,7 @@ ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
         return RA_EDB;
     if (!p->rows.n) {
         p->k = k;
-        p->rows.width = 2 + w->ncols[k] + (src == RA_SRC_GATEWAY ? 2 : 0);
+        p->rows.width = w->width[k];
         p->first = line_no;
     }
     struct ra_out *v = p->rows.v + p->rows.n * PEND_COLS;

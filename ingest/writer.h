@@ -11,6 +11,7 @@
 #include "ingest/fields.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 struct ra_writer;
 
 /* Open (creating or migrating) the database at path. Returns NULL and fills
@@ -28,6 +29,10 @@ int ra_db_open(const char *path, int readonly, struct sqlite3 **out,
 int ra_db_functions(struct sqlite3 *db);
 /* Run a script of SQL statements. */
 int ra_db_exec(struct sqlite3 *db, const char *sql, struct ra_err *err) RA_WUR;
+/* Prepare a statement kept for the connection's life
+ * (SQLITE_PREPARE_PERSISTENT). */
+int ra_db_prepare(struct sqlite3 *db, const char *sql,
+                  struct sqlite3_stmt **st, struct ra_err *err) RA_WUR;
 /* The first column of a query's first row as an integer (0: no row). */
 int64_t ra_db_int(struct sqlite3 *db, const char *sql);
 
