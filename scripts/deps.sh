@@ -6,7 +6,7 @@ set -eu
 pkgs="make cmake gcc pkg-config libpcre2-dev libsqlite3-dev zlib1g-dev
       libcsv-dev libyajl-dev nettle-dev sqlite3 time"
 [ "${1:-}" = "--bench" ] &&
-  pkgs="$pkgs libjansson-dev libjson-c-dev libcjson-dev libjsmn-dev"
+  pkgs="$pkgs libjansson-dev libjson-c-dev libcjson-dev libjsmn-dev goaccess"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
