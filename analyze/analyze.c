@@ -511,8 +511,8 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         (rc = ra_rules_load(db, err)) || (rc = ra_identity_load(db, err)))
         goto fail;
     out->t_indexes = ra_mono_s() - t0;
-    /* The request ids are linked first, while the second thread looks up
-     * the routes' hosts that the rest of the links step needs. */
+    /* The links of the last run go now, while the second thread looks up
+     * the routes' hosts that the links step needs. */
     t0 = ra_mono_s();
     if ((rc = ra_join_begin(db, &join, err)))
         goto fail;

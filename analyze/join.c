@@ -12,6 +12,11 @@
  * partner is taken the event moves on to its next best. Popping the heap's
  * minimum is exactly taking the next pair of the sorted list whose two
  * events are both free. Memory: the events of one session group.
+ *
+ * The links are made as one INSERT reads them (ra_links_made, a table over
+ * rows in memory that refills itself: ingest/rows.c), and SQLite sorts them
+ * by their proxy event, link_rows' key: they are appended in key order,
+ * and that side needs no index.
  */
 #include "analyze/join.h"
 #include "ingest/rows.h"
@@ -40,87 +45,8 @@ struct pair {
     int64_t acct, sess;
 };
 
-/* Links are stored LINK_ROWS to a statement, read from a table over the
- * rows waiting (ingest/rows.c): 64 rows of parameters to an INSERT cost
- * 2.1 k instructions a link, the binding a quarter of it. */
+/* The links are handed to SQLite LINK_ROWS at a time. */
 #define LINK_ROWS 256
-
-struct ra_join {
-    unsigned char *gused, *pused;
-    int64_t gmax, pmax;
-    sqlite3_stmt *ins; /* from ra_links_waiting */
-    struct ra_out buf[LINK_ROWS * 4]; /* gateway_id, proxy_id, method, dt */
-    struct ra_rows rows;
-    int64_t links;
-    struct ra_err *err;
-    struct pair *pairs; /* the map's (account, session) pairs, sorted */
-    size_t npairs;
-};
-
-static int
-used(const unsigned char *bits, int64_t id, int64_t max)
-{
-    return id < 0 || id > max || ((bits[id >> 3] >> (id & 7)) & 1);
-}
-
-static void
-mark(unsigned char *bits, int64_t id)
-{
-    bits[id >> 3] |= (unsigned char)(1u << (id & 7));
-}
-
-/* Store the buffered links, in the order they were made. */
-static int
-flush_links(struct ra_join *j)
-{
-    size_t n = j->rows.n, refused;
-    /* nothing here is NULL, and the unique indexes come after: a row left
-     * out would be a fault */
-    int rc = ra_rows_flush(j->ins, &j->rows, &refused);
-    if (rc != SQLITE_DONE)
-        return ra_err_set(j->err, RA_EDB, "cannot store a link: %s",
-                          sqlite3_errmsg(sqlite3_db_handle(j->ins)));
-    if (refused)
-        return ra_err_set(j->err, RA_EDB,
-                          "cannot store a link: %zu of %zu refused", refused,
-                          n);
-    return 0;
-}
-
-static int
-store_link(struct ra_join *j, int64_t g, int64_t p, int64_t dt,
-           const char *how)
-{
-    struct ra_out *v = j->buf + j->rows.n++ * 4;
-    v[0] = (struct ra_out){.t = RA_O_INT, .i = g};
-    v[1] = (struct ra_out){.t = RA_O_INT, .i = p};
-    v[2] = (struct ra_out){.t = RA_O_TEXT, .s = how, .n = strlen(how)};
-    v[3] = (struct ra_out){.t = RA_O_INT, .i = dt};
-    j->links++;
-    return j->rows.n == LINK_ROWS ? flush_links(j) : 0;
-}
-
-static int
-link_pair(struct ra_join *j, int64_t g, int64_t p, int64_t dt, const char *how)
-{
-    mark(j->gused, g);
-    mark(j->pused, p);
-    return store_link(j, g, p, dt, how);
-}
-
-/* Pass 1: request ids, candidates from SQL, best first. */
-static int
-take(void *ctx, int stmt, sqlite3_stmt *st)
-{
-    struct ra_join *j = ctx;
-    int64_t g = sqlite3_column_int64(st, 0), p = sqlite3_column_int64(st, 1);
-    (void)stmt;
-    if (used(j->gused, g, j->gmax) || used(j->pused, p, j->pmax))
-        return 0;
-    return link_pair(j, g, p, sqlite3_column_int64(st, 2), "request_id");
-}
-
-/* ---- pass 2 ----------------------------------------------------------- */
 
 struct ev {
     int64_t id, ts;
@@ -135,6 +61,106 @@ struct group {
     size_t *mate, capmate; /* per proxy event: its partner's index + 1 */
     struct ra_arena *a;
 };
+
+/* The pairs waiting, popped in (|dt|, gid, pid) order (queue_pop). */
+struct hent {
+    int64_t absdt, gid, pid;
+    size_t gi, pi;
+};
+
+struct heap {
+    struct hent *v;
+    size_t n, cap;
+};
+
+struct bucket {
+    struct hent *v;
+    size_t n, cap;
+};
+
+struct queue {
+    struct heap cur;   /* the current bucket's entries */
+    struct bucket *b;  /* the later ones, by |dt| >> shift */
+    size_t nb, at;     /* buckets, the current one */
+    int shift;
+};
+
+struct ra_join {
+    unsigned char *gused, *pused;
+    int64_t gmax, pmax;
+    struct ra_out buf[LINK_ROWS * 4]; /* gateway, proxy, by_session, dt */
+    struct ra_rows rows;
+    int64_t links;
+    struct ra_err *err;
+    struct pair *pairs; /* the map's (account, session) pairs, sorted */
+    size_t npairs;
+    /* The making, resumed at each refill: pass 1 reads rid, pass 2 the
+     * two streams group by group, pass 3 is the end. */
+    sqlite3 *db;
+    int pass, rc;
+    int64_t tol;
+    sqlite3_stmt *rid, *gs, *ps;
+    int grc, prc;
+    struct ra_link_stream *pre;
+    struct group gr;
+    struct queue q;
+    size_t emit; /* the group's next proxy event to hand over */
+};
+
+static int
+used(const unsigned char *bits, int64_t id, int64_t max)
+{
+    return id < 0 || id > max || ((bits[id >> 3] >> (id & 7)) & 1);
+}
+
+static void
+mark(unsigned char *bits, int64_t id)
+{
+    bits[id >> 3] |= (unsigned char)(1u << (id & 7));
+}
+
+/* One more link among the rows handed over (the caller leaves room). */
+static void
+store_link(struct ra_join *j, int64_t g, int64_t p, int64_t dt,
+           int by_session)
+{
+    struct ra_out *v = j->buf + j->rows.n++ * 4;
+    v[0] = (struct ra_out){.t = RA_O_INT, .i = g};
+    v[1] = (struct ra_out){.t = RA_O_INT, .i = p};
+    v[2] = (struct ra_out){.t = RA_O_INT, .i = by_session};
+    v[3] = (struct ra_out){.t = RA_O_INT, .i = dt};
+    j->links++;
+}
+
+/* Pass 1: request ids, candidates from SQL, best first, taken until the
+ * rows handed over are full; then pass 2 begins. */
+static int session_begin(struct ra_join *j);
+
+static int
+rid_more(struct ra_join *j)
+{
+    while (j->rows.n < LINK_ROWS) {
+        int rc = sqlite3_step(j->rid);
+        if (rc == SQLITE_DONE) {
+            phase("request ids linked");
+            j->pass = 2;
+            return session_begin(j);
+        }
+        if (rc != SQLITE_ROW)
+            return ra_err_set(j->err, RA_EDB, "links by request id: %s",
+                              sqlite3_errmsg(j->db));
+        int64_t g = sqlite3_column_int64(j->rid, 0),
+                p = sqlite3_column_int64(j->rid, 1);
+        if (used(j->gused, g, j->gmax) || used(j->pused, p, j->pmax))
+            continue;
+        mark(j->gused, g);
+        mark(j->pused, p);
+        store_link(j, g, p, sqlite3_column_int64(j->rid, 2), 0);
+    }
+    return 0;
+}
+
+/* ---- pass 2 ----------------------------------------------------------- */
 
 /* A request id of the stream's row, in the group's arena. */
 static const char *
@@ -217,11 +243,6 @@ best(const struct ra_join *j, const struct group *gr, struct ev *g,
     return gr->p[left].id < gr->p[right].id ? left : right;
 }
 
-struct hent {
-    int64_t absdt, gid, pid;
-    size_t gi, pi;
-};
-
 static int
 hless(const struct hent *a, const struct hent *b)
 {
@@ -231,11 +252,6 @@ hless(const struct hent *a, const struct hent *b)
         return a->gid < b->gid;
     return a->pid < b->pid;
 }
-
-struct heap {
-    struct hent *v;
-    size_t n, cap;
-};
 
 static void
 hpush(struct heap *h, struct hent e)
@@ -280,18 +296,6 @@ hpop(struct heap *h)
  * one. One binary heap of a whole session group's events (625 k in the
  * 5 M bench) missed the cache at every level of its sift-down. */
 #define QUEUE_BUCKETS 4096
-
-struct bucket {
-    struct hent *v;
-    size_t n, cap;
-};
-
-struct queue {
-    struct heap cur;   /* the current bucket's entries */
-    struct bucket *b;  /* the later ones, by |dt| >> shift */
-    size_t nb, at;     /* buckets, the current one */
-    int shift;
-};
 
 static void
 queue_init(struct queue *q, int64_t tol)
@@ -362,12 +366,12 @@ push_best(struct ra_join *j, struct group *gr, struct queue *q, size_t gi,
     queue_push(q, e);
 }
 
-static int
+/* Each proxy event's partner in the group, if any: gr->mate. */
+static void
 match_group(struct ra_join *j, struct group *gr, struct queue *q, int64_t tol)
 {
     size_t split = 0;
     struct hent e;
-    int rc = 0;
 
     for (size_t i = 0; i < gr->ng; i++) {
         struct ev *g = &gr->g[i];
@@ -400,16 +404,6 @@ match_group(struct ra_join *j, struct group *gr, struct queue *q, int64_t tol)
         mark(j->pused, e.pid);
         gr->mate[e.pi] = e.gi + 1;
     }
-    /* Stored in the proxy events' order, not the order they were made in
-     * (by |dt|): the joins led by the proxy events (sticky_break_declared,
-     * the bans through their links) then find a group's links near each
-     * other instead of one page apiece (1 M links: 1.2 s -> 0.6 s). */
-    for (size_t i = 0; i < gr->np && !rc; i++)
-        if (gr->mate[i]) {
-            const struct ev *g = &gr->g[gr->mate[i] - 1], *p = &gr->p[i];
-            rc = store_link(j, g->id, p->id, p->ts - g->ts, "session");
-        }
-    return rc;
 }
 
 static void
@@ -520,60 +514,82 @@ take_group(struct group *gr, sqlite3_stmt *st, int rc, int64_t cur,
     return rc;
 }
 
-/* Pass 2: merge the two streams group by group. */
+/* Pass 2 from its start: the map's groups, the gateway stream sorted
+ * here, the proxy stream sorted here or taken from pre once ready. */
 static int
-session_pass(sqlite3 *db, struct ra_join *j, int64_t tol,
-             struct ra_link_stream *pre, struct ra_err *err)
+session_begin(struct ra_join *j)
 {
-    sqlite3_stmt *gs = NULL, *ps = NULL;
-    struct group gr = {0};
-    struct queue q;
-    int rc, grc, prc = 0;
-
-    queue_init(&q, tol);
-    if ((rc = session_groups(db, j, err)) ||
-        (rc = ra_sql_prepare(db, "link_gateway_stream", &gs, err)) ||
-        (!pre && (rc = ra_sql_prepare(db, "link_proxy_stream", &ps, err))))
-        goto out;
-    gr.a = ra_arena_new();
+    int rc;
+    queue_init(&j->q, j->tol);
+    j->gr.a = ra_arena_new();
+    if ((rc = session_groups(j->db, j, j->err)) ||
+        (rc = ra_sql_prepare(j->db, "link_gateway_stream", &j->gs, j->err)) ||
+        (!j->pre &&
+         (rc = ra_sql_prepare(j->db, "link_proxy_stream", &j->ps, j->err))))
+        return rc;
     phase("session groups");
-    grc = sqlite3_step(gs);
+    j->grc = sqlite3_step(j->gs);
     phase("gateway stream sorted");
-    if (!pre)
-        prc = sqlite3_step(ps);
-    else if ((rc = pre->ready(pre->ctx, err)))
-        goto out;
+    if (!j->pre)
+        j->prc = sqlite3_step(j->ps);
+    else if ((rc = j->pre->ready(j->pre->ctx, j->err)))
+        return rc;
     else { /* sorted meanwhile, on another connection */
-        ps = pre->st, prc = pre->rc;
-        pre->st = NULL;
+        j->ps = j->pre->st, j->prc = j->pre->rc;
+        j->pre->st = NULL;
     }
     phase("proxy stream sorted");
-    while (grc == SQLITE_ROW) {
-        /* The next group present on the gateway side. */
-        int64_t cur = sqlite3_column_int64(gs, 0);
-        group_reset(&gr);
-        while (prc == SQLITE_ROW && sqlite3_column_int64(ps, 0) < cur)
-            prc = sqlite3_step(ps);
-        grc = take_group(&gr, gs, grc, cur, &gr.g, &gr.ng, &gr.capg);
-        prc = take_group(&gr, ps, prc, cur, &gr.p, &gr.np, &gr.capp);
-        if (gr.np && (rc = match_group(j, &gr, &q, tol)))
-            goto out;
+    return 0;
+}
+
+/* Pass 2, resumed: the links of the group matched last, in its proxy
+ * events' order, then the next group present on the gateway side, merged
+ * from the two streams and matched; pass 3 after the last. */
+static int
+session_more(struct ra_join *j)
+{
+    struct group *gr = &j->gr;
+    for (; j->emit < gr->np && j->rows.n < LINK_ROWS; j->emit++)
+        if (gr->mate[j->emit]) {
+            const struct ev *g = &gr->g[gr->mate[j->emit] - 1],
+                            *p = &gr->p[j->emit];
+            store_link(j, g->id, p->id, p->ts - g->ts, 1);
+        }
+    if (j->emit < gr->np)
+        return 0; /* the rows handed over are full */
+    if (j->grc != SQLITE_ROW) {
+        j->pass = 3;
+        if (j->grc != SQLITE_DONE)
+            return ra_err_set(j->err, RA_EDB, "link streams: %s",
+                              sqlite3_errmsg(j->db));
+        if (j->prc != SQLITE_DONE && j->prc != SQLITE_ROW)
+            return ra_err_set(j->err, RA_EDB, "link streams: %s",
+                              sqlite3_errmsg(sqlite3_db_handle(j->ps)));
+        phase("groups matched");
+        return 0;
     }
-    if (grc != SQLITE_DONE)
-        rc = ra_err_set(err, RA_EDB, "link streams: %s", sqlite3_errmsg(db));
-    else if (prc != SQLITE_DONE && prc != SQLITE_ROW)
-        rc = ra_err_set(err, RA_EDB, "link streams: %s",
-                        sqlite3_errmsg(sqlite3_db_handle(ps)));
-    phase("groups matched and stored");
-out:
-    free(gr.g);
-    free(gr.p);
-    free(gr.mate);
-    ra_arena_free(gr.a);
-    queue_free(&q);
-    sqlite3_finalize(gs);
-    sqlite3_finalize(ps);
-    return rc;
+    int64_t cur = sqlite3_column_int64(j->gs, 0);
+    group_reset(gr);
+    while (j->prc == SQLITE_ROW && sqlite3_column_int64(j->ps, 0) < cur)
+        j->prc = sqlite3_step(j->ps);
+    j->grc = take_group(gr, j->gs, j->grc, cur, &gr->g, &gr->ng, &gr->capg);
+    j->prc = take_group(gr, j->ps, j->prc, cur, &gr->p, &gr->np, &gr->capp);
+    if (gr->np)
+        match_group(j, gr, &j->q, j->tol);
+    j->emit = 0;
+    return 0;
+}
+
+/* ra_links_made's next rows: the making goes on until they are full or
+ * it ends (none). */
+static int
+refill(void *ctx)
+{
+    struct ra_join *j = ctx;
+    j->rows.n = 0;
+    while (!j->rc && j->pass < 3 && j->rows.n < LINK_ROWS)
+        j->rc = j->pass == 1 ? rid_more(j) : session_more(j);
+    return j->rc;
 }
 
 void
@@ -581,7 +597,15 @@ ra_join_free(struct ra_join *j)
 {
     if (!j)
         return;
-    sqlite3_finalize(j->ins);
+    sqlite3_finalize(j->rid);
+    sqlite3_finalize(j->gs);
+    sqlite3_finalize(j->ps);
+    free(j->gr.g);
+    free(j->gr.p);
+    free(j->gr.mate);
+    ra_arena_free(j->gr.a);
+    if (j->pass >= 2)
+        queue_free(&j->q);
     free(j->pairs);
     free(j->gused);
     free(j->pused);
@@ -596,30 +620,24 @@ ra_join_begin(sqlite3 *db, struct ra_join **out, struct ra_err *err)
 
     *out = NULL;
     j->err = err;
+    j->db = db;
     j->gmax = ra_db_int(db, "SELECT coalesce(max(id), 0) FROM gateway_rows");
     j->pmax = ra_db_int(db, "SELECT coalesce(max(id), 0) FROM proxy_rows");
     j->gused = xcalloc((size_t)(j->gmax / 8 + 1), 1);
     j->pused = xcalloc((size_t)(j->pmax / 8 + 1), 1);
-    /* The unique indexes are built once after the bulk insert; the used
+    /* The unique index is built once after the bulk insert; the used
      * bitmaps already keep every event in at most one link. */
-    j->rows = (struct ra_rows){j->buf, 0, 4, 4, 4};
-    if ((rc = ra_rows_register(db, "ra_links_waiting", &j->rows, err)))
+    j->rows = (struct ra_rows){j->buf, 0, 4, 4, 4, refill, j};
+    if ((rc = ra_rows_register(db, "ra_links_made", &j->rows, err)))
         goto fail;
     if (ra_db_exec(db, "DROP INDEX IF EXISTS links_gateway; "
-                       "DROP INDEX IF EXISTS links_proxy; "
-                       "DELETE FROM links",
+                       "DELETE FROM link_rows",
                    err)) {
         rc = RA_EDB;
         goto fail;
     }
-    if ((rc = ra_rows_prepare(db, "ra_links_waiting",
-                              "links (gateway_id, proxy_id, method, dt_ms)",
-                              4, &j->ins, err)))
+    if ((rc = ra_sql_prepare(db, "link_request_id", &j->rid, err)))
         goto fail;
-    phase(NULL);
-    if ((rc = ra_sql_run(db, "link_request_id", NULL, 0, take, j, err)))
-        goto fail;
-    phase("request ids linked");
     *out = j;
     return 0;
 fail:
@@ -633,16 +651,27 @@ ra_join_end(struct ra_join *j, sqlite3 *db, int64_t tolerance,
 {
     int rc;
     j->err = err;
+    j->tol = tolerance;
+    j->pre = pre;
+    j->pass = 1;
     phase(NULL);
-    if (!(rc = session_pass(db, j, tolerance, pre, err)) &&
-        !(rc = flush_links(j)) && (phase(NULL), 1) &&
-        !(rc = ra_db_exec(db, "CREATE UNIQUE INDEX links_gateway "
-                              "ON links(gateway_id); "
-                              "CREATE UNIQUE INDEX links_proxy "
-                              "ON links(proxy_id)",
-                          err))) {
-        phase("unique indexes");
-        *nlinks = j->links;
+    /* One statement makes, sorts and stores them all; the rows it reads
+     * are never all in memory (SQLite's sort spills to its files). */
+    rc = ra_db_exec(db,
+                    "INSERT INTO link_rows (gateway_id, proxy_id, by_session, "
+                    "dt_ms) SELECT c0, c1, c2, c3 FROM ra_links_made "
+                    "ORDER BY c1",
+                    err);
+    if (j->rc) /* the making's own message */
+        rc = j->rc;
+    else if (!rc) {
+        phase("links stored");
+        if (!(rc = ra_db_exec(db, "CREATE UNIQUE INDEX links_gateway "
+                                  "ON link_rows(gateway_id)",
+                              err))) {
+            phase("unique index");
+            *nlinks = j->links;
+        }
     }
     ra_join_free(j);
     return rc;

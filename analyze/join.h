@@ -20,11 +20,11 @@ struct ra_link_stream {
 int ra_link_proxy_stream(struct sqlite3 *db, struct ra_link_stream *out,
                          struct ra_err *err) RA_WUR;
 
-/* The links table replaced by the matching of DESIGN.md over all events,
- * inside the caller's transaction, in two parts. ra_join_begin empties it
- * and links the request ids (it needs only the events and the indexes
- * analyze builds first). ra_join_end does the session pass, builds the
- * unique indexes, sets *nlinks and frees j, whatever happens; with pre,
+/* The links (link_rows) replaced by the matching of DESIGN.md over all
+ * events, inside the caller's transaction, in two parts. ra_join_begin
+ * empties them. ra_join_end makes them, request ids first, then sessions,
+ * as one INSERT reads them, builds the gateway side's unique index, sets
+ * *nlinks and frees j, whatever happens; with pre,
  * the proxy stream is pre's: the gateway stream is sorted while it is made
  * elsewhere, then pre->ready is called and the stream taken (and
  * finalized here, whatever happens); until then pre->st stays the

@@ -87,26 +87,38 @@ rows_close(sqlite3_vtab_cursor *c)
     return SQLITE_OK;
 }
 
+static const struct ra_rows *
+rows_of(sqlite3_vtab_cursor *c)
+{
+    return ((struct rows_vtab *)c->pVtab)->rows;
+}
+
+/* Past the rows held: the next ones, if rows has a refill. */
+static int
+rows_more(sqlite3_vtab_cursor *c)
+{
+    const struct ra_rows *r = rows_of(c);
+    struct rows_cursor *k = (struct rows_cursor *)c;
+    if (k->i < r->n || !r->refill)
+        return SQLITE_OK;
+    k->i = 0;
+    return r->refill(r->ctx) ? SQLITE_ERROR : SQLITE_OK;
+}
+
 static int
 rows_filter(sqlite3_vtab_cursor *c, int idx, const char *idxstr, int argc,
             sqlite3_value **argv)
 {
     (void)idx, (void)idxstr, (void)argc, (void)argv;
     ((struct rows_cursor *)c)->i = 0;
-    return SQLITE_OK;
+    return rows_more(c);
 }
 
 static int
 rows_next(sqlite3_vtab_cursor *c)
 {
     ((struct rows_cursor *)c)->i++;
-    return SQLITE_OK;
-}
-
-static const struct ra_rows *
-rows_of(sqlite3_vtab_cursor *c)
-{
-    return ((struct rows_vtab *)c->pVtab)->rows;
+    return rows_more(c);
 }
 
 static int

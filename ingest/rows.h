@@ -6,11 +6,17 @@
 #include "ingest/writer.h"
 
 /* Row r's column c is v[r * stride + c]; columns from width to ncols
- * read as NULL. The table has ncols columns, c0 to c<ncols - 1>. */
+ * read as NULL. The table has ncols columns, c0 to c<ncols - 1>. With
+ * refill, the table reads on past the n rows held: refill(ctx) replaces
+ * them with the next ones, n = 0 at the end (a statement over the table
+ * then streams rows that are never all in memory); a non-zero return
+ * fails the statement, the caller keeping its own message. */
 struct ra_rows {
     struct ra_out *v;
     size_t n, stride;
     int width, ncols;
+    int (*refill)(void *ctx);
+    void *ctx;
 };
 
 /* Make `name` an eponymous virtual table over *rows on db: it exists on

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#define RA_SCHEMA_VERSION 3
+#define RA_SCHEMA_VERSION 4
 
 /* The writer's memory of string-dictionary ids (schema version 3): an
  * open-addressing table of at most DICT_MAX strings and DICT_BYTES bytes,

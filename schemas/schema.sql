@@ -171,17 +171,25 @@ SELECT id, file_id, line_no,
        max_callers
 FROM map_rows r;
 
--- Each event is in at most one link. The unique indexes are named (not
--- inline constraints) so that analyze can rebuild them after its bulk
--- insert instead of maintaining them row by row (schema version 2).
-CREATE TABLE links (
+-- Each event is in at most one link. A link's row is its proxy event's id,
+-- so that the joins led by proxy events (the bans, sticky_break) reach it
+-- without an index, and analyze stores a run's links in that order; the
+-- gateway side's unique index is named so that analyze can build it after
+-- that bulk insert (schema version 4). by_session: 0 for a link by
+-- request id, 1 by session; the view links spells it as `method`.
+CREATE TABLE link_rows (
+    proxy_id   INTEGER PRIMARY KEY REFERENCES proxy_rows(id),
     gateway_id INTEGER NOT NULL REFERENCES gateway_rows(id),
-    proxy_id   INTEGER NOT NULL REFERENCES proxy_rows(id),
-    method     TEXT NOT NULL,   -- request_id | session
+    by_session INTEGER NOT NULL,
     dt_ms      INTEGER NOT NULL -- ts_proxy - ts_gateway
 );
-CREATE UNIQUE INDEX links_gateway ON links(gateway_id);
-CREATE UNIQUE INDEX links_proxy ON links(proxy_id);
+CREATE UNIQUE INDEX links_gateway ON link_rows(gateway_id);
+
+CREATE VIEW links AS
+SELECT gateway_id, proxy_id,
+       CASE by_session WHEN 0 THEN 'request_id' ELSE 'session' END AS method,
+       dt_ms
+FROM link_rows;
 
 CREATE TABLE runs (
     id         INTEGER PRIMARY KEY,

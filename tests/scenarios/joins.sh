@@ -90,12 +90,14 @@ want=$(greedy 5000)
 expect "dense: 240 x 300 events, at least 200 links" 1 \
   "$(echo "$want" | awk '{ print (NF / 2 >= 200) }')"
 expect "dense: greedy over all pairs, tolerance 5 s" "$want" "$(pairs)"
-expect "dense: a session's links stored in its proxy events' order" 0 \
-  "$(q t.db "SELECT count(*) FROM (
-       SELECT p.ts, p.id, lag(p.ts) OVER w AS pts, lag(p.id) OVER w AS pid
-       FROM links l JOIN proxy_events p ON p.id = l.proxy_id
-       WINDOW w AS (PARTITION BY p.egress_session ORDER BY l.rowid))
-     WHERE pts > ts OR (pts = ts AND pid > id)")"
+expect "dense: stored by proxy event, each link its proxy event's row" \
+  "$(q t.db "SELECT count(*) FROM links")" \
+  "$(q t.db "SELECT count(*) FROM link_rows r JOIN proxy_rows p ON p.id = r.rowid")"
+expect "dense: a join led by the proxy events finds a link by that key" 1 \
+  "$(q t.db "EXPLAIN QUERY PLAN SELECT g.account FROM proxy_rows p
+       CROSS JOIN links l ON l.proxy_id = p.id
+       CROSS JOIN gateway_rows g ON g.id = l.gateway_id" |
+     grep -c 'SEARCH link_rows USING INTEGER PRIMARY KEY')"
 for tol in 6000 30000; do
   "$RA" analyze --db t.db --join-tolerance "${tol}ms" 2>/dev/null
   expect "dense: greedy over all pairs, tolerance $tol ms" "$(greedy $tol)" "$(pairs)"

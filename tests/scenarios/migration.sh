@@ -54,17 +54,20 @@ expect "... and leaves it at version 1" 1 "$(sq v1.db 'PRAGMA user_version')"
 
 # An ingest of files already in the ledger: the migration and nothing else.
 "$RA" ingest --db v1.db --format squid "$SRC/samples/proxy" 2>mig.err
-expect "migrated to version 3" 3 "$(sq v1.db 'PRAGMA user_version')"
+expect "migrated to version 4" 4 "$(sq v1.db 'PRAGMA user_version')"
 expect "... and said so" \
-  "relayaudit: 'v1.db': migrating from schema version 1 to 3 (once; a large database takes a while)" \
+  "relayaudit: 'v1.db': migrating from schema version 1 to 4 (once; a large database takes a while)" \
   "$(grep migrating mig.err)"
 expect "no row lost or added" "$(rows new.db)" "$(rows v1.db)"
 expect "links kept pair for pair" "$links_before" \
   "$(sq v1.db "SELECT group_concat(gateway_id || '-' || proxy_id || method || dt_ms)
                FROM (SELECT * FROM links ORDER BY gateway_id)")"
-expect "links are unique after the migration" 1 \
-  "$(sq v1.db 'INSERT INTO links SELECT gateway_id + 100000, proxy_id, method, dt_ms
-               FROM links LIMIT 1' 2>&1 | grep -c 'UNIQUE constraint failed: links.proxy_id')"
+expect "links are unique after the migration, proxy side" 1 \
+  "$(sq v1.db 'INSERT INTO link_rows SELECT proxy_id, gateway_id + 100000, by_session, dt_ms
+               FROM link_rows LIMIT 1' 2>&1 | grep -c 'UNIQUE constraint failed: link_rows.proxy_id')"
+expect "... and gateway side" 1 \
+  "$(sq v1.db 'INSERT INTO link_rows SELECT proxy_id + 100000, gateway_id, by_session, dt_ms
+               FROM link_rows LIMIT 1' 2>&1 | grep -c 'UNIQUE constraint failed: link_rows.gateway_id')"
 
 run v1.db >v1.txt
 expect "same tables, columns and indexes as a new database" \

@@ -2,7 +2,11 @@
  * and go in PEND_ROWS to a statement, so these check that every record
  * goes in once, in order, with its values; that a change of source, a
  * rowid asked for, a commit and a rollback each do the right thing with
- * the rows waiting; and that a row the table refuses fails the batch. */
+ * the rows waiting; and that a row the table refuses fails the batch.
+ * Then the table over rows in memory that refills itself (ingest/rows.c),
+ * as analyze's links step reads it: every row once, across refills, and a
+ * failed refill fails the statement. */
+#include "ingest/rows.h"
 #include "ingest/writer.h"
 #include "check.h"
 
@@ -136,6 +140,62 @@ test_rows_in_order(void)
     ra_writer_close(w);
 }
 
+/* Rows 0..total-1 as (key, key * 10), made LINK-style 256 at a time in
+ * descending key order; refill number fail_at (from 1) fails. */
+struct gen {
+    struct ra_out v[256 * 2];
+    struct ra_rows rows;
+    int next, total, calls, fail_at;
+};
+
+static int
+gen_refill(void *ctx)
+{
+    struct gen *g = ctx;
+    if (++g->calls == g->fail_at)
+        return -1;
+    g->rows.n = 0;
+    for (; g->next < g->total && g->rows.n < 256; g->next++) {
+        int64_t k = g->total - 1 - g->next;
+        g->v[g->rows.n * 2] = (struct ra_out){.t = RA_O_INT, .i = k};
+        g->v[g->rows.n * 2 + 1] = (struct ra_out){.t = RA_O_INT, .i = k * 10};
+        g->rows.n++;
+    }
+    return 0;
+}
+
+static void
+test_rows_refill(void)
+{
+    sqlite3 *db;
+    struct ra_err err = {0};
+    static struct gen g;
+    CHECK_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
+    g.rows = (struct ra_rows){g.v, 0, 2, 2, 2, gen_refill, &g};
+    g.total = 1000;
+    CHECK_INT(ra_rows_register(db, "made", &g.rows, &err), 0);
+    CHECK_INT(ra_db_exec(db, "CREATE TABLE t (k INTEGER PRIMARY KEY, v); "
+                             "INSERT INTO t SELECT c0, c1 FROM made "
+                             "ORDER BY c0",
+                         &err),
+              0);
+    CHECK_INT(g.calls, 5); /* 4 x 256 rows, then none */
+    CHECK_INT(one(db, "SELECT count(*) FROM t"), 1000);
+    CHECK_INT(one(db, "SELECT count(*) FROM t WHERE v = k * 10"), 1000);
+    CHECK_INT(one(db, "SELECT max(k) - min(k) FROM t"), 999);
+
+    /* The third refill fails: the statement fails, and stores nothing. */
+    g = (struct gen){.total = 1000, .fail_at = 3};
+    g.rows = (struct ra_rows){g.v, 0, 2, 2, 2, gen_refill, &g};
+    CHECK_INT(ra_db_exec(db, "INSERT INTO t SELECT c0 + 5000, c1 FROM made "
+                             "ORDER BY c0",
+                         &err),
+              RA_EDB);
+    CHECK_INT(g.calls, 3);
+    CHECK_INT(one(db, "SELECT count(*) FROM t"), 1000);
+    sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -143,5 +203,6 @@ main(void)
     remove_db();
     test_rows_in_order();
     remove_db();
+    test_rows_refill();
     return check_done();
 }
