@@ -2,8 +2,8 @@
 -- route_mismatch: temp.ra_route_host(route, host), both string-dictionary
 -- ids (schema version 3); host is -1 when no string is that host (it then
 -- equals no proxy event's), NULL when the route has none. It reads only the
--- events, so analyze may run it beside the index builds and hand the table
--- over before the links.
+-- events; analyze runs it on its own connection, before the links, while
+-- the second thread sorts the links' proxy stream.
 DROP TABLE IF EXISTS temp.ra_route_host;
 CREATE TEMP TABLE ra_route_host (route INTEGER PRIMARY KEY, host INTEGER);
 INSERT INTO temp.ra_route_host
