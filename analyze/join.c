@@ -650,7 +650,8 @@ ra_join_end(struct ra_join *j, sqlite3 *db, int64_t tolerance,
             int64_t *nlinks, struct ra_link_stream *pre, struct ra_err *err)
 {
     int rc;
-    j->err = err;
+    struct ra_err made = {0}; /* the making's own message */
+    j->err = &made;
     j->tol = tolerance;
     j->pre = pre;
     j->pass = 1;
@@ -662,9 +663,10 @@ ra_join_end(struct ra_join *j, sqlite3 *db, int64_t tolerance,
                     "dt_ms) SELECT c0, c1, c2, c3 FROM ra_links_made "
                     "ORDER BY c1",
                     err);
-    if (j->rc) /* the making's own message */
+    if (j->rc) { /* rather than SQLite's word for a failed refill */
         rc = j->rc;
-    else if (!rc) {
+        *err = made;
+    } else if (!rc) {
         phase("links stored");
         if (!(rc = ra_db_exec(db, "CREATE UNIQUE INDEX links_gateway "
                                   "ON link_rows(gateway_id)",

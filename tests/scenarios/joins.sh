@@ -102,4 +102,16 @@ for tol in 6000 30000; do
   "$RA" analyze --db t.db --join-tolerance "${tol}ms" 2>/dev/null
   expect "dense: greedy over all pairs, tolerance $tol ms" "$(greedy $tol)" "$(pairs)"
 done
+
+# The links are made as the INSERT that stores them reads them: when the
+# making fails halfway (here its gateway stream cannot be read, after the
+# request ids), the analysis fails with the making's own message, not
+# SQLite's word for it, and the links of the analysis before stay.
+before=$(pairs)
+mkdir broken && cp -R "$SRC/schemas" "$SRC/analyze" broken/ &&
+  rm broken/analyze/sql/link_gateway_stream.sql
+RELAYAUDIT_DATADIR=$PWD/broken "$RA" analyze --db t.db 2>err.txt
+expect "a link stream that cannot be read: exit 1, its path named" \
+  "1 1" "$? $(grep -c "link_gateway_stream.sql" err.txt)"
+expect "... the links of the analysis before kept" "$before" "$(pairs)"
 exit $fail
