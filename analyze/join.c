@@ -48,6 +48,8 @@ struct pair {
 /* The links are handed to SQLite LINK_ROWS at a time. */
 #define LINK_ROWS 256
 
+enum { BY_REQUEST_ID = 0, BY_SESSION = 1 }; /* link_rows.by_session */
+
 struct ev {
     int64_t id, ts;
     int64_t host, sess, acct;
@@ -155,7 +157,7 @@ rid_more(struct ra_join *j)
             continue;
         mark(j->gused, g);
         mark(j->pused, p);
-        store_link(j, g, p, sqlite3_column_int64(j->rid, 2), 0);
+        store_link(j, g, p, sqlite3_column_int64(j->rid, 2), BY_REQUEST_ID);
     }
     return 0;
 }
@@ -553,7 +555,7 @@ session_more(struct ra_join *j)
         if (gr->mate[j->emit]) {
             const struct ev *g = &gr->g[gr->mate[j->emit] - 1],
                             *p = &gr->p[j->emit];
-            store_link(j, g->id, p->id, p->ts - g->ts, 1);
+            store_link(j, g->id, p->id, p->ts - g->ts, BY_SESSION);
         }
     if (j->emit < gr->np)
         return 0; /* the rows handed over are full */
