@@ -22,7 +22,7 @@
  * in turn on a second thread, from the start of the run, while this
  * connection builds the indexes and the links; each has a read-only
  * connection of its own, where what it makes waits -- findings in
- * temp.findings, and the temp table a later step reads (`hands`) -- to be
+ * temp.findings, and the temp tables later steps read (`hands`) -- to be
  * copied here when its turn comes: a run's results are the same on one
  * core or several. The temp tables that later beside steps read
  * (`lends`) are copied on the second thread, as soon as they are made, to
@@ -31,23 +31,25 @@
 static const struct {
     const char *name;
     int beside;
-    const char *hands;
-    const char *lends[4], *reads[4]; /* NULL after the last */
+    const char *hands[3], *lends[4], *reads[4]; /* NULL after the last */
 } steps[RA_NSTEPS] = {
     /* here, not beside: since the links step got lighter, the second
      * thread's turn is the longer one (5 M + 5 M: about 0.5 s sooner) */
-    {"route_hosts", 0, NULL, {NULL}, {NULL}},
-    {"links", 0, NULL, {NULL}, {NULL}},
-    {"bans_events", 1, "ban_ev", {NULL}, {NULL}},
-    {"event_groups", 1, "ra_lookback", {"ev_groups", "multi_s", "multi_ip"},
+    {"route_hosts", 0, {NULL}, {NULL}, {NULL}},
+    {"links", 0, {NULL}, {NULL}, {NULL}},
+    /* first on the second thread: with a map, this thread's turn is the
+     * longer one */
+    {"declared_events", 1, {"decl", "decl_obs"}, {NULL}, {NULL}},
+    {"bans_events", 1, {"ban_ev"}, {NULL}, {NULL}},
+    {"event_groups", 1, {"ra_lookback"}, {"ev_groups", "multi_s", "multi_ip"},
      {NULL}},
-    {"bans", 0, NULL, {NULL}, {NULL}},
-    {"shared_account", 1, NULL, {NULL}, {"ev_groups"}},
-    {"sticky_break", 1, NULL, {NULL}, {"multi_s", "multi_ip"}},
-    {"sticky_break_declared", 0, NULL, {NULL}, {NULL}},
-    {"unmapped_ban", 0, NULL, {NULL}, {NULL}},
-    {"header_variant", 1, NULL, {NULL}, {"ev_groups"}},
-    {"header_variant_route", 0, NULL, {NULL}, {NULL}},
+    {"bans", 0, {NULL}, {NULL}, {NULL}},
+    {"shared_account", 1, {NULL}, {NULL}, {"ev_groups"}},
+    {"sticky_break", 1, {NULL}, {NULL}, {"multi_s", "multi_ip"}},
+    {"sticky_break_declared", 0, {NULL}, {NULL}, {NULL}},
+    {"unmapped_ban", 0, {NULL}, {NULL}, {NULL}},
+    {"header_variant", 1, {NULL}, {NULL}, {"ev_groups"}},
+    {"header_variant_route", 0, {NULL}, {NULL}, {NULL}},
 };
 
 const char *
@@ -524,10 +526,12 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         show(p, start, i + 1, steps[i].name);
         sqlite3 *wdb = crew.w[i].db;
         if (wdb) {
-            if ((rc = crew_wait(&crew, &crew.w[i], err)) ||
-                (steps[i].hands &&
-                 (rc = copy_rows(db, wdb, steps[i].hands, 0, err))) ||
-                (rc = copy_rows(db, wdb, "findings", 1, err)))
+            if ((rc = crew_wait(&crew, &crew.w[i], err)))
+                goto fail;
+            for (int h = 0; h < 3 && steps[i].hands[h]; h++)
+                if ((rc = copy_rows(db, wdb, steps[i].hands[h], 0, err)))
+                    goto fail;
+            if ((rc = copy_rows(db, wdb, "findings", 1, err)))
                 goto fail;
             out->t_steps[i] = crew.w[i].t;
             continue;

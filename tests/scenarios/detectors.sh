@@ -114,14 +114,19 @@ g 10:00:00 '"caller":"a","account":"A","egress_session":"e1"' >gw.log
 g 10:10:00 '"caller":"a","account":"A","egress_session":"e2"' >>gw.log
 g 10:20:00 '"caller":"b","account":"B","egress_session":"e9"' >>gw.log
 g 10:30:00 '"caller":"c","account":"C","egress_session":"e3"' >>gw.log
+g 10:40:00 '"caller":"a","account":"A","egress_session":"e7"' >>gw.log
 s 10:00:00.020 TCP_TUNNEL/200 api.openai.com "$U-country-us-session-e1" >px.log
 s 10:10:00.020 TCP_TUNNEL/200 api.openai.com "$U-country-fr-session-e2" >>px.log
 s 10:30:00.020 TCP_TUNNEL/200 api.openai.com "$U-country-de-session-e3" >>px.log
 load
-expect "declared: undeclared session and country; B not checked, nor C's country (C declares none)" \
-  "high declared A;high declared A;" "$(findings sticky_break)"
-expect "declared: the observed values" "country:fr;egress_session:e2;" \
-  "$(q t.db "SELECT (evidence->>'observed') || ':' || (evidence->>'\$.values[0]') FROM findings ORDER BY 1" | tr '\n' ';')"
+expect "declared: undeclared sessions and country; B not checked, nor C's country (C declares none)" \
+  "high declared A;high declared A;high declared A;" "$(findings sticky_break)"
+# e2 is seen by the gateway event and by the proxy event linked to it; e7
+# by a gateway event alone (declared_events.sql, beside the links)
+expect "declared: the observed values and their events" \
+  "country:fr:1;egress_session:e2:2;egress_session:e7:1;" \
+  "$(q t.db "SELECT (evidence->>'observed') || ':' || (evidence->>'\$.values[0]') || ':' ||
+                    (evidence->>'events') FROM findings ORDER BY 1" | tr '\n' ';')"
 
 # ---- unmapped_ban: attribution -------------------------------------------------
 fresh
