@@ -8,9 +8,11 @@ CREATE TABLE link_rows (
     by_session INTEGER NOT NULL,
     dt_ms      INTEGER NOT NULL -- ts_proxy - ts_gateway
 );
+-- +proxy_id: sorted, not read in links_proxy's order, a seek per link
+-- (5 M links: 5.9 s against 22.8 s).
 INSERT INTO link_rows (proxy_id, gateway_id, by_session, dt_ms)
 SELECT proxy_id, gateway_id, method = 'session', dt_ms FROM links
-ORDER BY proxy_id;
+ORDER BY +proxy_id;
 DROP TABLE links;
 CREATE UNIQUE INDEX links_gateway ON link_rows(gateway_id);
 
