@@ -28,10 +28,13 @@
  * (`lends`) are copied on the second thread, as soon as they are made, to
  * the connection of each step that `reads` them. `links` is the join
  * (analyze/join.c). */
+#define STEP_TABLES 4 /* tables a step hands, lends or reads, at most */
+
 static const struct {
     const char *name;
     int beside;
-    const char *hands[3], *lends[4], *reads[4]; /* NULL after the last */
+    /* NULL after the last */
+    const char *hands[STEP_TABLES], *lends[STEP_TABLES], *reads[STEP_TABLES];
 } steps[RA_NSTEPS] = {
     /* here, not beside: since the links step got lighter, the second
      * thread's turn is the longer one (5 M + 5 M: about 0.5 s sooner) */
@@ -176,7 +179,7 @@ static int copy_rows(sqlite3 *db, sqlite3 *from, const char *table,
 static int
 step_reads(int k, const char *table)
 {
-    for (int r = 0; r < 4 && steps[k].reads[r]; r++)
+    for (int r = 0; r < STEP_TABLES && steps[k].reads[r]; r++)
         if (!strcmp(steps[k].reads[r], table))
             return 1;
     return 0;
@@ -187,7 +190,7 @@ step_reads(int k, const char *table)
 static int
 lend(struct crew *c, int i, struct ra_err *err)
 {
-    for (int l = 0; l < 4 && steps[i].lends[l]; l++)
+    for (int l = 0; l < STEP_TABLES && steps[i].lends[l]; l++)
         for (int k = i + 1; k < RA_NSTEPS; k++)
             if (step_reads(k, steps[i].lends[l]) &&
                 copy_rows(c->w[k].db, c->w[i].db, steps[i].lends[l], 0, err))
@@ -528,7 +531,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         if (wdb) {
             if ((rc = crew_wait(&crew, &crew.w[i], err)))
                 goto fail;
-            for (int h = 0; h < 3 && steps[i].hands[h]; h++)
+            for (int h = 0; h < STEP_TABLES && steps[i].hands[h]; h++)
                 if ((rc = copy_rows(db, wdb, steps[i].hands[h], 0, err)))
                     goto fail;
             if ((rc = copy_rows(db, wdb, "findings", 1, err)))
