@@ -7,7 +7,9 @@
  * temp table that column names. The columns after it say what they are by
  * a prefix: key_X (a part of the group's key; never NULL), sum_X, min_X or
  * max_X (an aggregate of integers; NULLs are skipped, as SQL's are). X is
- * the target's column. Another `group_into` column starts the columns of
+ * the target's column. A column may feed several, its name the words
+ * joined by spaces (`ts AS "min_first max_last"`): the value is read
+ * once. Another `group_into` column starts the columns of
  * another table, so that one scan feeds several; a row whose group_into is
  * NULL adds nothing to that table. A target needs a unique index over its
  * key columns: past RA_GROUP_CAP groups it is written out (an upsert that
@@ -27,7 +29,10 @@ static const char mark[] = "group_into";
 
 struct grouper {
     int at;             /* the statement's column of its group_into */
-    int ncol, nkey;     /* the columns after it, up to the next */
+    int nsrc;           /* the statement's columns after it, to the next */
+    int ncol, nkey;     /* the target's columns they feed, keys first */
+    int *src;           /* per target column: its statement column - at - 1 */
+    char **word;        /* per target column: key_X, sum_X, min_X or max_X */
     char *table;        /* the target, from the first row that names it */
     enum agg *agg;      /* per column */
     size_t width;       /* int64 per group: ncol values, then a NULL mask */
@@ -38,12 +43,11 @@ struct grouper {
     sqlite3_stmt *put;  /* the upsert into the target */
 };
 
-/* The statement's name for column c of g (its prefix, then the target's
- * column). */
+/* Target column c's name (its word after the prefix). */
 static const char *
-col_name(const struct grouper *g, sqlite3_stmt *st, int c)
+col_name(const struct grouper *g, int c)
 {
-    return sqlite3_column_name(st, g->at + c + 1);
+    return g->word[c] + 4;
 }
 
 static uint64_t
@@ -130,27 +134,24 @@ fold(struct grouper *g, int64_t *r, int c, int64_t v)
 /* The upsert into table for the statement's columns: each aggregate
  * composed with the one already stored (NULL where no value was seen). */
 static int
-prepare_put(struct grouper *g, sqlite3 *db, sqlite3_stmt *st,
-            struct ra_err *err)
+prepare_put(struct grouper *g, sqlite3 *db, struct ra_err *err)
 {
     static const char *const fn[] = {"", "", "min", "max"};
     struct ra_buf sql = RA_BUF_INIT;
     int rc = 0;
     ra_buf_addf(&sql, "INSERT INTO temp.\"%s\" (", g->table);
     for (int c = 0; c < g->ncol; c++)
-        ra_buf_addf(&sql, "%s\"%s\"", c ? ", " : "",
-                    col_name(g, st, c) + 4);
+        ra_buf_addf(&sql, "%s\"%s\"", c ? ", " : "", col_name(g, c));
     ra_buf_adds(&sql, ") VALUES (");
     for (int c = 0; c < g->ncol; c++)
         ra_buf_adds(&sql, c ? ", ?" : "?");
     ra_buf_adds(&sql, ") ON CONFLICT (");
     for (int c = 0, k = 0; c < g->ncol; c++)
         if (g->agg[c] == AGG_KEY)
-            ra_buf_addf(&sql, "%s\"%s\"", k++ ? ", " : "",
-                        col_name(g, st, c) + 4);
+            ra_buf_addf(&sql, "%s\"%s\"", k++ ? ", " : "", col_name(g, c));
     ra_buf_adds(&sql, ") DO UPDATE SET ");
     for (int c = 0, k = 0; c < g->ncol; c++) {
-        const char *x = col_name(g, st, c) + 4;
+        const char *x = col_name(g, c);
         if (g->agg[c] == AGG_KEY)
             continue;
         ra_buf_addf(&sql, "%s\"%s\" = ", k++ ? ", " : "", x);
@@ -172,40 +173,51 @@ prepare_put(struct grouper *g, sqlite3 *db, sqlite3_stmt *st,
     return rc;
 }
 
-/* The roles of the columns after group_into column `at`, up to the next
- * one or the end, from their names; keys come first. */
+/* The target columns that the statement's columns after group_into
+ * column `at` feed, up to the next one or the end, from their names; keys
+ * come first. */
 static int
 read_columns(struct grouper *g, sqlite3_stmt *st, int at, struct ra_err *err)
 {
     static const char *const prefix[] = {"key_", "sum_", "min_", "max_"};
     int n = sqlite3_column_count(st);
     g->at = at;
-    while (at + 1 + g->ncol < n &&
-           strcmp(sqlite3_column_name(st, at + 1 + g->ncol), mark))
-        g->ncol++;
-    if (g->ncol < 2 || g->ncol > 62)
+    while (at + 1 + g->nsrc < n &&
+           strcmp(sqlite3_column_name(st, at + 1 + g->nsrc), mark))
+        g->nsrc++;
+    g->agg = xcalloc(62, sizeof *g->agg);
+    g->src = xcalloc(62, sizeof *g->src);
+    g->word = xcalloc(62, sizeof *g->word);
+    for (int s = 0; s < g->nsrc; s++) {
+        const char *name = sqlite3_column_name(st, at + 1 + s), *w = name;
+        for (size_t len; *w; w += len + (w[len] == ' ')) {
+            len = strcspn(w, " ");
+            int a = 0;
+            while (a < 4 && strncmp(w, prefix[a], 4))
+                a++;
+            if (a == 4 || len <= 4)
+                return ra_err_set(err, RA_EDB,
+                                  "group_into: column '%s' is not key_, "
+                                  "sum_, min_ or max_ a column",
+                                  name);
+            if (a == AGG_KEY && g->ncol != g->nkey)
+                return ra_err_set(err, RA_EDB,
+                                  "group_into: key column '%s' after an "
+                                  "aggregate",
+                                  name);
+            if (g->ncol == 62)
+                return ra_err_set(err, RA_EDB,
+                                  "group_into: more than 62 columns");
+            g->agg[g->ncol] = (enum agg)a;
+            g->src[g->ncol] = s;
+            g->word[g->ncol++] = xstrndup(w, len);
+            g->nkey += a == AGG_KEY;
+        }
+    }
+    if (g->ncol < 2)
         return ra_err_set(err, RA_EDB,
                           "group_into: 2 to 62 columns after it, not %d",
                           g->ncol);
-    g->agg = xcalloc((size_t)g->ncol, sizeof *g->agg);
-    for (int c = 0; c < g->ncol; c++) {
-        const char *name = col_name(g, st, c);
-        int a = 0;
-        while (a < 4 && strncmp(name, prefix[a], 4))
-            a++;
-        if (a == 4 || !name[4])
-            return ra_err_set(err, RA_EDB,
-                              "group_into: column '%s' is not key_, sum_, "
-                              "min_ or max_ a column",
-                              name);
-        if (a == AGG_KEY && c != g->nkey)
-            return ra_err_set(err, RA_EDB,
-                              "group_into: key column '%s' after an "
-                              "aggregate",
-                              name);
-        g->agg[c] = (enum agg)a;
-        g->nkey += a == AGG_KEY;
-    }
     if (!g->nkey)
         return ra_err_set(err, RA_EDB, "group_into: no key_ column");
     return 0;
@@ -226,6 +238,10 @@ static void
 grouper_free(struct grouper *g)
 {
     sqlite3_finalize(g->put);
+    for (int c = 0; c < g->ncol; c++)
+        free(g->word[c]);
+    free(g->word);
+    free(g->src);
     free(g->agg);
     free(g->rows);
     free(g->slot);
@@ -250,7 +266,7 @@ add_row(struct grouper *g, sqlite3 *db, sqlite3_stmt *st, int64_t *k,
         return ra_err_set(err, RA_EDB, "group_into: out of memory");
     if (!g->table) {
         g->table = xstrdup(t);
-        int rc = prepare_put(g, db, st, err);
+        int rc = prepare_put(g, db, err);
         if (rc)
             return rc;
     } else if (strcmp(t, g->table)) {
@@ -259,13 +275,12 @@ add_row(struct grouper *g, sqlite3 *db, sqlite3_stmt *st, int64_t *k,
                           t);
     }
     for (int c = 0; c < g->nkey; c++) {
-        sqlite3_value *v = sqlite3_column_value(st, g->at + c + 1);
+        sqlite3_value *v = sqlite3_column_value(st, g->at + 1 + g->src[c]);
         if (sqlite3_value_type(v) != SQLITE_INTEGER)
             return ra_err_set(err, RA_EDB,
                               "group_into %s: %s is not an integer (a key "
                               "is never NULL)",
-                              g->table,
-                              col_name(g, st, c));
+                              g->table, g->word[c]);
         k[c] = sqlite3_value_int64(v);
     }
     size_t mask = g->nslot - 1, i = key_hash(g, k) & mask;
@@ -290,19 +305,23 @@ add_row(struct grouper *g, sqlite3 *db, sqlite3_stmt *st, int64_t *k,
         r[g->ncol] = (int64_t)(~(uint64_t)0 << g->nkey);
         g->slot[i] = (uint32_t)++g->n;
     }
+    sqlite3_value *v = NULL;
+    int ty = SQLITE_NULL;
     for (int c = g->nkey; c < g->ncol; c++) {
-        sqlite3_value *v = sqlite3_column_value(st, g->at + c + 1);
-        int ty = sqlite3_value_type(v);
+        if (c == g->nkey || g->src[c] != g->src[c - 1]) { /* read once */
+            v = sqlite3_column_value(st, g->at + 1 + g->src[c]);
+            ty = sqlite3_value_type(v);
+        }
         if (ty == SQLITE_NULL)
             continue;
         if (ty != SQLITE_INTEGER)
             return ra_err_set(err, RA_EDB,
                               "group_into %s: %s is not an integer", g->table,
-                              col_name(g, st, c));
+                              g->word[c]);
         if (fold(g, r, c, sqlite3_value_int64(v)))
             return ra_err_set(err, RA_EDB,
                               "group_into %s: the sum %s overflows", g->table,
-                              col_name(g, st, c));
+                              g->word[c]);
     }
     return 0;
 }

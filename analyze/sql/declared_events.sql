@@ -24,8 +24,7 @@ CREATE TEMP TABLE decl_obs (account INTEGER, what INTEGER, v INTEGER,
 -- The gateway events' own egress sessions. The first loop is one row, or
 -- none when no account declares a session: then nothing else is read.
 SELECT 'decl_obs' AS group_into, g.account AS key_account, 0 AS key_what,
-       g.egress_session AS key_v, 1 AS sum_n, g.ts AS min_first,
-       g.ts AS max_last
+       g.egress_session AS key_v, 1 AS sum_n, g.ts AS "min_first max_last"
 FROM (SELECT 1 FROM temp.decl WHERE has_session LIMIT 1)
      CROSS JOIN gateway_rows g
 WHERE g.ts >= :since AND g.ts < :until

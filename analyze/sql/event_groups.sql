@@ -49,20 +49,20 @@ SELECT CASE WHEN ts >= :since
        coalesce(hdr_out_fp, 0) AS key_hdr_out_fp,
        coalesce(route, 0) AS key_route,
        ts - ((ts % :window) + :window) % :window AS key_ws,
-       1 AS sum_n, ts AS min_first, ts AS max_last, id AS min_id,
+       1 AS sum_n, ts AS "min_first max_last", id AS min_id,
        CASE WHEN :lookback > 0 AND account IS NOT NULL
              AND caller IS NOT NULL
             THEN 'ra_lookback' END AS group_into,
        account AS key_account, caller AS key_caller,
        ts - ((ts % :lookback) + :lookback) % :lookback AS key_bs,
-       ts AS min_first, ts AS max_last,
+       ts AS "min_first max_last",
        CASE WHEN ts >= :since AND session IS NOT NULL
              AND account IS NOT NULL
             THEN 'multi_s' END AS group_into,
-       session AS key_k, account AS min_lo, account AS max_hi,
+       session AS key_k, account AS "min_lo max_hi",
        CASE WHEN ts >= :since AND egress_session IS NOT NULL
              AND egress_ip IS NOT NULL
             THEN 'multi_ip' END AS group_into,
-       egress_session AS key_k, egress_ip AS min_lo, egress_ip AS max_hi
+       egress_session AS key_k, egress_ip AS "min_lo max_hi"
 FROM gateway_rows
 WHERE ts >= min(:since, :since - max(:lookback, 0)) AND ts < :until;

@@ -20,9 +20,9 @@
 DROP TABLE IF EXISTS temp.multi_c;
 CREATE TEMP TABLE multi_c (k INTEGER PRIMARY KEY, lo INTEGER, hi INTEGER);
 SELECT CASE WHEN egress_ip IS NOT NULL THEN 'multi_ip' END AS group_into,
-       egress_session AS key_k, egress_ip AS min_lo, egress_ip AS max_hi,
+       egress_session AS key_k, egress_ip AS "min_lo max_hi",
        CASE WHEN country IS NOT NULL THEN 'multi_c' END AS group_into,
-       egress_session AS key_k, country AS min_lo, country AS max_hi
+       egress_session AS key_k, country AS "min_lo max_hi"
 FROM proxy_rows
 WHERE ts >= :since AND ts < :until AND egress_session IS NOT NULL
   AND (egress_ip IS NOT NULL OR country IS NOT NULL);

@@ -31,10 +31,10 @@ PRAGMA cache_size = -32000;
 SELECT CASE WHEN p.egress_session IS NOT NULL THEN 'decl_obs' END
            AS group_into,
        g.account AS key_account, 0 AS key_what, p.egress_session AS key_v,
-       1 AS sum_n, p.ts AS min_first, p.ts AS max_last,
+       1 AS sum_n, p.ts AS "min_first max_last",
        CASE WHEN p.country IS NOT NULL THEN 'decl_obs' END AS group_into,
        g.account AS key_account, 1 AS key_what, p.country AS key_v,
-       1 AS sum_n, p.ts AS min_first, p.ts AS max_last
+       1 AS sum_n, p.ts AS "min_first max_last"
 FROM (SELECT 1 FROM temp.decl LIMIT 1)
      CROSS JOIN proxy_rows p
      CROSS JOIN links l ON l.proxy_id = p.id

@@ -1,8 +1,8 @@
 /* test_group.c -- group_into (analyze/group.c) against SQLite's GROUP BY:
  * the same groups, sums, least and greatest values, NULLs skipped, in key
  * order, whether every group fits in memory or the table is written out
- * every two groups, for one table or two fed by one scan; and its
- * errors. */
+ * every two groups, for one table or two fed by one scan, with a column
+ * feeding one aggregate or several; and its errors. */
 #include "analyze/analyze.h"
 #include "check.h"
 
@@ -99,6 +99,18 @@ main(void)
     CHECK_STR(got = rows(db, "SELECT count(*) FROM temp.g"), "21;");
     free(got);
 
+    /* one column feeding three aggregates, its words joined by spaces:
+     * the same groups */
+    exec(db, make_target);
+    CHECK_INT(group(db,
+                    "SELECT 'g' AS group_into, a AS key_a, b AS key_b,"
+                    " 1 AS sum_n, v AS \"min_lo max_hi sum_s\" FROM ev",
+                    2, &err),
+              0);
+    got = rows(db, "SELECT * FROM temp.g ORDER BY a, b");
+    CHECK_STR(got, want);
+    free(got);
+
     /* one scan, two tables: the second column of group_into starts the
      * columns of another table; a NULL group_into skips its table */
     exec(db, make_target);
@@ -143,6 +155,8 @@ main(void)
          "sum_n is not an integer"},
         {"SELECT 'g' AS group_into, a AS key_a, b AS n FROM ev",
          "column 'n'"},
+        {"SELECT 'g' AS group_into, a AS key_a, b AS \"min_lo lo\" FROM ev",
+         "column 'min_lo lo'"},
         {"SELECT 'g' AS group_into, a AS key_a, 1 AS sum_n, b AS key_b"
          " FROM ev",
          "after an aggregate"},
