@@ -440,7 +440,6 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
     struct ra_buf params = RA_BUF_INIT;
     sqlite3_stmt *st = NULL;
     struct crew crew = {0};
-    struct ra_join *join = NULL;
     const char *ev = getenv("RELAYAUDIT_CORES");
     long cores = ev && atol(ev) > 0 ? atol(ev) : sysconf(_SC_NPROCESSORS_ONLN);
     int rc;
@@ -518,12 +517,6 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         (rc = ra_rules_load(db, err)) || (rc = ra_identity_load(db, err)))
         goto fail;
     out->t_indexes = ra_mono_s() - t0;
-    /* The links of the last run go now; the new ones are made in the
-     * links step. */
-    t0 = ra_mono_s();
-    if ((rc = ra_join_begin(db, &join, err)))
-        goto fail;
-    double t_join = ra_mono_s() - t0;
     for (int i = 0; i < RA_NSTEPS; i++) {
         t0 = ra_mono_s();
         show(p, start, i + 1, steps[i].name);
@@ -544,10 +537,8 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
              * join sorts the gateway stream here. */
             crew.stream.ready = stream_ready;
             crew.stream.ctx = &crew;
-            rc = ra_join_end(join, db, p->join_tolerance, &out->links,
-                             crew.ps.db ? &crew.stream : NULL, err);
-            join = NULL; /* freed, whatever happened */
-            t0 -= t_join;
+            rc = ra_join(db, p->join_tolerance, &out->links,
+                         crew.ps.db ? &crew.stream : NULL, err);
         } else
             rc = ra_sql_run(db, steps[i].name, sp, nsp, NULL, NULL, err);
         if (rc)
@@ -583,7 +574,6 @@ dberr:
     rc = ra_err_set(err, RA_EDB, "analysis failed: %s", sqlite3_errmsg(db));
 fail:
     show(p, start, -1, NULL);
-    ra_join_free(join);
     crew_end(&crew);
     sqlite3_finalize(st);
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

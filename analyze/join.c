@@ -522,7 +522,6 @@ static int
 session_begin(struct ra_join *j)
 {
     int rc;
-    queue_init(&j->q, j->tol);
     j->gr.a = ra_arena_new();
     if ((rc = session_groups(j->db, j, j->err)) ||
         (rc = ra_sql_prepare(j->db, "link_gateway_stream", &j->gs, j->err)) ||
@@ -594,11 +593,9 @@ refill(void *ctx)
     return j->rc;
 }
 
-void
-ra_join_free(struct ra_join *j)
+static void
+join_free(struct ra_join *j)
 {
-    if (!j)
-        return;
     sqlite3_finalize(j->rid);
     sqlite3_finalize(j->gs);
     sqlite3_finalize(j->ps);
@@ -606,8 +603,7 @@ ra_join_free(struct ra_join *j)
     free(j->gr.p);
     free(j->gr.mate);
     ra_arena_free(j->gr.a);
-    if (j->pass >= 2)
-        queue_free(&j->q);
+    queue_free(&j->q);
     free(j->pairs);
     free(j->gused);
     free(j->pused);
@@ -615,49 +611,33 @@ ra_join_free(struct ra_join *j)
 }
 
 int
-ra_join_begin(sqlite3 *db, struct ra_join **out, struct ra_err *err)
+ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks,
+        struct ra_link_stream *pre, struct ra_err *err)
 {
     struct ra_join *j = xcalloc(1, sizeof *j);
+    struct ra_err made = {0}; /* the making's own message */
     int rc;
 
-    *out = NULL;
-    j->err = err;
+    j->err = &made;
     j->db = db;
+    j->tol = tolerance;
+    j->pre = pre;
+    j->pass = 1;
     j->gmax = ra_db_int(db, "SELECT coalesce(max(id), 0) FROM gateway_rows");
     j->pmax = ra_db_int(db, "SELECT coalesce(max(id), 0) FROM proxy_rows");
     j->gused = xcalloc((size_t)(j->gmax / 8 + 1), 1);
     j->pused = xcalloc((size_t)(j->pmax / 8 + 1), 1);
+    queue_init(&j->q, tolerance);
     /* The unique index is built once after the bulk insert; the used
      * bitmaps already keep every event in at most one link. */
     j->rows = (struct ra_rows){j->buf, 0, 4, 4, 4, refill, j};
-    if ((rc = ra_rows_register(db, "ra_links_made", &j->rows, err)))
-        goto fail;
-    if (ra_db_exec(db, "DROP INDEX IF EXISTS links_gateway; "
-                       "DELETE FROM link_rows",
-                   err)) {
-        rc = RA_EDB;
-        goto fail;
-    }
-    if ((rc = ra_sql_prepare(db, "link_request_id", &j->rid, err)))
-        goto fail;
-    *out = j;
-    return 0;
-fail:
-    ra_join_free(j);
-    return rc;
-}
-
-int
-ra_join_end(struct ra_join *j, sqlite3 *db, int64_t tolerance,
-            int64_t *nlinks, struct ra_link_stream *pre, struct ra_err *err)
-{
-    int rc;
-    struct ra_err made = {0}; /* the making's own message */
-    j->err = &made;
-    j->tol = tolerance;
-    j->pre = pre;
-    j->pass = 1;
     phase(NULL);
+    if ((rc = ra_rows_register(db, "ra_links_made", &j->rows, err)) ||
+        (rc = ra_db_exec(db, "DROP INDEX IF EXISTS links_gateway; "
+                             "DELETE FROM link_rows",
+                         err)) ||
+        (rc = ra_sql_prepare(db, "link_request_id", &j->rid, err)))
+        goto out;
     /* One statement makes, sorts and stores them all; the rows it reads
      * are never all in memory (SQLite's sort spills to its files). */
     rc = ra_db_exec(db,
@@ -677,7 +657,8 @@ ra_join_end(struct ra_join *j, sqlite3 *db, int64_t tolerance,
             *nlinks = j->links;
         }
     }
-    ra_join_free(j);
+out:
+    join_free(j);
     return rc;
 }
 

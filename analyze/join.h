@@ -20,22 +20,14 @@ struct ra_link_stream {
 int ra_link_proxy_stream(struct sqlite3 *db, struct ra_link_stream *out,
                          struct ra_err *err) RA_WUR;
 
-/* The links (link_rows) replaced by the matching of DESIGN.md over all
- * events, inside the caller's transaction, in two parts. ra_join_begin
- * empties them. ra_join_end makes them, request ids first, then sessions,
- * as one INSERT reads them, builds the gateway side's unique index, sets
- * *nlinks and frees j, whatever happens; with pre,
- * the proxy stream is pre's: the gateway stream is sorted while it is made
- * elsewhere, then pre->ready is called and the stream taken (and
- * finalized here, whatever happens); until then pre->st stays the
- * caller's. Without pre, it is sorted here. ra_join_free frees a j that
- * will not be ended. */
-struct ra_join;
-int ra_join_begin(struct sqlite3 *db, struct ra_join **j,
-                  struct ra_err *err) RA_WUR;
-int ra_join_end(struct ra_join *j, struct sqlite3 *db, int64_t tolerance,
-                int64_t *nlinks, struct ra_link_stream *pre,
-                struct ra_err *err) RA_WUR;
-void ra_join_free(struct ra_join *j);
+/* Replace the links (link_rows) by the matching of DESIGN.md over all
+ * events, inside the caller's transaction: made, request ids first, then
+ * sessions, as one INSERT reads them, then the gateway side's unique index.
+ * Sets *nlinks. With pre, the proxy stream is pre's: the gateway stream is
+ * sorted while it is made elsewhere, then pre->ready is called and the
+ * stream taken (and finalized here, whatever happens); until then pre->st
+ * stays the caller's. Without pre, it is sorted here. */
+int ra_join(struct sqlite3 *db, int64_t tolerance, int64_t *nlinks,
+            struct ra_link_stream *pre, struct ra_err *err) RA_WUR;
 
 #endif
