@@ -455,25 +455,27 @@ ra_writer_open(const char *path, struct ra_err *err)
         prepare_insert(w, RA_SRC_GATEWAY, err) ||
         prepare_insert(w, RA_SRC_PROXY, err) ||
         prepare_insert(w, RA_SRC_MAP, err) ||
-        ra_db_prepare(w->db, "SELECT id FROM strings WHERE s = ?", &w->dict.find,
-                err) ||
+        ra_db_prepare(w->db, "SELECT id FROM strings WHERE s = ?",
+                      &w->dict.find, err) ||
         ra_db_prepare(w->db, "INSERT OR IGNORE INTO strings(s) VALUES (?)",
-                &w->dict.add, err) ||
+                      &w->dict.add, err) ||
         ra_db_prepare(w->db,
-                "INSERT INTO rejects(file_id, path, line_no, reason, excerpt) "
-                "VALUES (?, ?, ?, ?, ?)",
-                &w->rej, err) ||
+                      "INSERT INTO rejects(file_id, path, line_no, reason, "
+                      "excerpt) VALUES (?, ?, ?, ?, ?)",
+                      &w->rej, err) ||
         ra_db_prepare(w->db,
-                "UPDATE files SET offset = ?2, line_no = ?3, size_read = ?4, "
-                "tail_table = ?5, tail_id = ?6, records = ?7, rejected = ?8, "
-                "skipped = ?9, complete = ?10, error = ?11, last_ts = ?12, "
-                "reader_pid = ?13 WHERE id = ?1",
-                &w->upd, err) ||
+                      "UPDATE files SET offset = ?2, line_no = ?3, "
+                      "size_read = ?4, tail_table = ?5, tail_id = ?6, "
+                      "records = ?7, rejected = ?8, skipped = ?9, "
+                      "complete = ?10, error = ?11, last_ts = ?12, "
+                      "reader_pid = ?13 WHERE id = ?1",
+                      &w->upd, err) ||
         ra_db_prepare(w->db,
-                "INSERT INTO files(path, source, format, fp, fp_len, gzip, "
-                "dev, inode, size, mtime, first_ts, last_ts, reader_pid) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?11, ?12)",
-                &w->newfile, err)) {
+                      "INSERT INTO files(path, source, format, fp, fp_len, "
+                      "gzip, dev, inode, size, mtime, first_ts, last_ts, "
+                      "reader_pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                      "?11, ?12)",
+                      &w->newfile, err)) {
         ra_writer_close(w);
         return NULL;
     }
@@ -551,13 +553,13 @@ ra_ledger_find(struct ra_writer *w, const char *prefix, size_t plen,
     if (plen == 0)
         return 0; /* an empty file is never a match */
     if (ra_db_prepare(w->db,
-                "SELECT DISTINCT fp_len FROM files WHERE fp_len <= ? AND "
-                "fp_len > 0 ORDER BY fp_len DESC",
-                &lens, err) ||
+                      "SELECT DISTINCT fp_len FROM files WHERE fp_len <= ? "
+                      "AND fp_len > 0 ORDER BY fp_len DESC",
+                      &lens, err) ||
         ra_db_prepare(w->db,
-                "SELECT " LEDGER_COLS " FROM files WHERE fp_len = ? AND "
-                "fp = ? ORDER BY offset DESC LIMIT 1",
-                &look, err)) {
+                      "SELECT " LEDGER_COLS " FROM files WHERE fp_len = ? "
+                      "AND fp = ? ORDER BY offset DESC LIMIT 1",
+                      &look, err)) {
         found = RA_EDB;
         goto out;
     }
