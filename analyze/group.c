@@ -27,14 +27,19 @@ enum agg { AGG_KEY, AGG_SUM, AGG_MIN, AGG_MAX };
 
 static const char mark[] = "group_into";
 
+/* A target's columns at most: a group's NULL flags are one int64 (keys
+ * included, so that the key's bits stay clear). */
+#define MAX_COLS 62
+
 struct grouper {
     int at;             /* the statement's column of its group_into */
-    int nsrc;           /* the statement's columns after it, to the next */
-    int ncol, nkey;     /* the target's columns they feed, keys first */
-    int *src;           /* per target column: its statement column - at - 1 */
-    char **word;        /* per target column: key_X, sum_X, min_X or max_X */
+    int ncol, nkey;     /* the target's columns fed, keys first */
+    struct {
+        enum agg agg;
+        int src;    /* the statement's column that feeds it */
+        char *word; /* key_X, sum_X, min_X or max_X */
+    } col[MAX_COLS];
     char *table;        /* the target, from the first row that names it */
-    enum agg *agg;      /* per column */
     size_t width;       /* int64 per group: ncol values, then a NULL mask */
     int64_t *rows;      /* groups, width apiece */
     size_t n, cap;      /* groups held, and room */
@@ -47,7 +52,7 @@ struct grouper {
 static const char *
 col_name(const struct grouper *g, int c)
 {
-    return g->word[c] + 4;
+    return g->col[c].word + 4;
 }
 
 static uint64_t
@@ -115,7 +120,7 @@ fold(struct grouper *g, int64_t *r, int c, int64_t v)
         r[g->ncol] = (int64_t)((uint64_t)r[g->ncol] & ~((uint64_t)1 << c));
         return 0;
     }
-    switch (g->agg[c]) {
+    switch (g->col[c].agg) {
     case AGG_SUM:
         return __builtin_add_overflow(r[c], v, &r[c]) ? -1 : 0;
     case AGG_MIN:
@@ -147,15 +152,15 @@ prepare_put(struct grouper *g, sqlite3 *db, struct ra_err *err)
         ra_buf_adds(&sql, c ? ", ?" : "?");
     ra_buf_adds(&sql, ") ON CONFLICT (");
     for (int c = 0, k = 0; c < g->ncol; c++)
-        if (g->agg[c] == AGG_KEY)
+        if (g->col[c].agg == AGG_KEY)
             ra_buf_addf(&sql, "%s\"%s\"", k++ ? ", " : "", col_name(g, c));
     ra_buf_adds(&sql, ") DO UPDATE SET ");
     for (int c = 0, k = 0; c < g->ncol; c++) {
         const char *x = col_name(g, c);
-        if (g->agg[c] == AGG_KEY)
+        if (g->col[c].agg == AGG_KEY)
             continue;
         ra_buf_addf(&sql, "%s\"%s\" = ", k++ ? ", " : "", x);
-        if (g->agg[c] == AGG_SUM)
+        if (g->col[c].agg == AGG_SUM)
             ra_buf_addf(&sql,
                         "coalesce(\"%s\" + excluded.\"%s\", \"%s\", "
                         "excluded.\"%s\")",
@@ -164,7 +169,7 @@ prepare_put(struct grouper *g, sqlite3 *db, struct ra_err *err)
             ra_buf_addf(&sql,
                         "coalesce(%s(\"%s\", excluded.\"%s\"), \"%s\", "
                         "excluded.\"%s\")",
-                        fn[g->agg[c]], x, x, x, x);
+                        fn[g->col[c].agg], x, x, x, x);
     }
     if (sqlite3_prepare_v2(db, sql.data, -1, &g->put, NULL) != SQLITE_OK)
         rc = ra_err_set(err, RA_EDB, "group_into %s: %s", g->table,
@@ -182,14 +187,9 @@ read_columns(struct grouper *g, sqlite3_stmt *st, int at, struct ra_err *err)
     static const char *const prefix[] = {"key_", "sum_", "min_", "max_"};
     int n = sqlite3_column_count(st);
     g->at = at;
-    while (at + 1 + g->nsrc < n &&
-           strcmp(sqlite3_column_name(st, at + 1 + g->nsrc), mark))
-        g->nsrc++;
-    g->agg = xcalloc(62, sizeof *g->agg);
-    g->src = xcalloc(62, sizeof *g->src);
-    g->word = xcalloc(62, sizeof *g->word);
-    for (int s = 0; s < g->nsrc; s++) {
-        const char *name = sqlite3_column_name(st, at + 1 + s), *w = name;
+    for (int s = at + 1; s < n && strcmp(sqlite3_column_name(st, s), mark);
+         s++) {
+        const char *name = sqlite3_column_name(st, s), *w = name;
         for (size_t len; *w; w += len + (w[len] == ' ')) {
             len = strcspn(w, " ");
             int a = 0;
@@ -205,19 +205,20 @@ read_columns(struct grouper *g, sqlite3_stmt *st, int at, struct ra_err *err)
                                   "group_into: key column '%s' after an "
                                   "aggregate",
                                   name);
-            if (g->ncol == 62)
+            if (g->ncol == MAX_COLS)
                 return ra_err_set(err, RA_EDB,
-                                  "group_into: more than 62 columns");
-            g->agg[g->ncol] = (enum agg)a;
-            g->src[g->ncol] = s;
-            g->word[g->ncol++] = xstrndup(w, len);
+                                  "group_into: more than %d columns",
+                                  MAX_COLS);
+            g->col[g->ncol].agg = (enum agg)a;
+            g->col[g->ncol].src = s;
+            g->col[g->ncol++].word = xstrndup(w, len);
             g->nkey += a == AGG_KEY;
         }
     }
     if (g->ncol < 2)
         return ra_err_set(err, RA_EDB,
-                          "group_into: 2 to 62 columns after it, not %d",
-                          g->ncol);
+                          "group_into: 2 to %d columns after it, not %d",
+                          MAX_COLS, g->ncol);
     if (!g->nkey)
         return ra_err_set(err, RA_EDB, "group_into: no key_ column");
     return 0;
@@ -239,10 +240,7 @@ grouper_free(struct grouper *g)
 {
     sqlite3_finalize(g->put);
     for (int c = 0; c < g->ncol; c++)
-        free(g->word[c]);
-    free(g->word);
-    free(g->src);
-    free(g->agg);
+        free(g->col[c].word);
     free(g->rows);
     free(g->slot);
     free(g->table);
@@ -275,12 +273,12 @@ add_row(struct grouper *g, sqlite3 *db, sqlite3_stmt *st, int64_t *k,
                           t);
     }
     for (int c = 0; c < g->nkey; c++) {
-        sqlite3_value *v = sqlite3_column_value(st, g->at + 1 + g->src[c]);
+        sqlite3_value *v = sqlite3_column_value(st, g->col[c].src);
         if (sqlite3_value_type(v) != SQLITE_INTEGER)
             return ra_err_set(err, RA_EDB,
                               "group_into %s: %s is not an integer (a key "
                               "is never NULL)",
-                              g->table, g->word[c]);
+                              g->table, g->col[c].word);
         k[c] = sqlite3_value_int64(v);
     }
     size_t mask = g->nslot - 1, i = key_hash(g, k) & mask;
@@ -308,8 +306,8 @@ add_row(struct grouper *g, sqlite3 *db, sqlite3_stmt *st, int64_t *k,
     sqlite3_value *v = NULL;
     int ty = SQLITE_NULL;
     for (int c = g->nkey; c < g->ncol; c++) {
-        if (c == g->nkey || g->src[c] != g->src[c - 1]) { /* read once */
-            v = sqlite3_column_value(st, g->at + 1 + g->src[c]);
+        if (c == g->nkey || g->col[c].src != g->col[c - 1].src) {
+            v = sqlite3_column_value(st, g->col[c].src); /* read once */
             ty = sqlite3_value_type(v);
         }
         if (ty == SQLITE_NULL)
@@ -317,11 +315,11 @@ add_row(struct grouper *g, sqlite3 *db, sqlite3_stmt *st, int64_t *k,
         if (ty != SQLITE_INTEGER)
             return ra_err_set(err, RA_EDB,
                               "group_into %s: %s is not an integer", g->table,
-                              g->word[c]);
+                              g->col[c].word);
         if (fold(g, r, c, sqlite3_value_int64(v)))
             return ra_err_set(err, RA_EDB,
                               "group_into %s: the sum %s overflows", g->table,
-                              g->word[c]);
+                              g->col[c].word);
     }
     return 0;
 }
@@ -340,7 +338,7 @@ ra_group_into(sqlite3 *db, sqlite3_stmt *st, size_t cap, struct ra_err *err)
     for (int c = 0; c < n; c++)
         ng += !strcmp(sqlite3_column_name(st, c), mark);
     struct grouper *g = xcalloc((size_t)ng, sizeof *g);
-    int64_t *k = xmalloc(62 * sizeof *k);
+    int64_t *k = xmalloc(MAX_COLS * sizeof *k);
 
     for (int c = 0, i = 0; c < n && !rc; c++)
         if (!strcmp(sqlite3_column_name(st, c), mark) &&
