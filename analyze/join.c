@@ -92,7 +92,6 @@ struct ra_join {
     int64_t gmax, pmax;
     struct ra_out buf[LINK_ROWS * 4]; /* gateway, proxy, by_session, dt */
     struct ra_rows rows;
-    int64_t links;
     struct ra_err *err;
     struct pair *pairs; /* the map's (account, session) pairs, sorted */
     size_t npairs;
@@ -131,7 +130,6 @@ store_link(struct ra_join *j, int64_t g, int64_t p, int64_t dt,
     v[1] = (struct ra_out){.t = RA_O_INT, .i = p};
     v[2] = (struct ra_out){.t = RA_O_INT, .i = by_session};
     v[3] = (struct ra_out){.t = RA_O_INT, .i = dt};
-    j->links++;
 }
 
 /* Pass 1: request ids, candidates from SQL, best first, taken until the
@@ -649,12 +647,13 @@ ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks,
         rc = j->rc;
         *err = made;
     } else if (!rc) {
+        int64_t stored = sqlite3_changes64(db); /* before the index */
         phase("links stored");
         if (!(rc = ra_db_exec(db, "CREATE UNIQUE INDEX links_gateway "
                                   "ON link_rows(gateway_id)",
                               err))) {
             phase("unique index");
-            *nlinks = j->links;
+            *nlinks = stored;
         }
     }
 out:
