@@ -594,6 +594,7 @@ refill(void *ctx)
 static void
 join_free(struct ra_join *j)
 {
+    ra_rows_unregister(j->db, "ra_links_made"); /* its rows are j's */
     sqlite3_finalize(j->rid);
     sqlite3_finalize(j->gs);
     sqlite3_finalize(j->ps);

@@ -179,6 +179,12 @@ ra_rows_register(sqlite3 *db, const char *name, struct ra_rows *rows,
     return 0;
 }
 
+void
+ra_rows_unregister(sqlite3 *db, const char *name)
+{
+    sqlite3_create_module(db, name, NULL, NULL); /* no module: dropped */
+}
+
 int
 ra_rows_prepare(sqlite3 *db, const char *name, const char *into, int n,
                 sqlite3_stmt **st, struct ra_err *err)

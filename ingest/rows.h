@@ -26,6 +26,10 @@ struct ra_rows {
 int ra_rows_register(struct sqlite3 *db, const char *name,
                      struct ra_rows *rows, struct ra_err *err) RA_WUR;
 
+/* Drop `name` from db: after it, a statement naming it fails instead of
+ * reading rows that may be gone. */
+void ra_rows_unregister(struct sqlite3 *db, const char *name);
+
 /* Prepare `INSERT OR IGNORE INTO <into> SELECT c0, c1... c<n - 1> FROM
  * <name>`, into being a table and its columns. OR IGNORE spares each
  * statement a journal of its own (it cannot stop halfway); the rows it

@@ -193,6 +193,11 @@ test_rows_refill(void)
               RA_EDB);
     CHECK_INT(g.calls, 3);
     CHECK_INT(one(db, "SELECT count(*) FROM t"), 1000);
+
+    /* dropped, the table is no more: nothing reads rows that are gone */
+    ra_rows_unregister(db, "made");
+    CHECK_INT(ra_db_exec(db, "SELECT * FROM made", &err), RA_EDB);
+    CHECK(strstr(err.msg, "no such table: made") != NULL);
     sqlite3_close(db);
 }
 
