@@ -440,8 +440,8 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
     struct ra_buf params = RA_BUF_INIT;
     sqlite3_stmt *st = NULL;
     struct crew crew = {0};
-    const char *ev = getenv("RELAYAUDIT_CORES");
-    long cores = ev && atol(ev) > 0 ? atol(ev) : sysconf(_SC_NPROCESSORS_ONLN);
+    long cores = (long)ra_env_number("RELAYAUDIT_CORES", 1, 4096,
+                                     (double)sysconf(_SC_NPROCESSORS_ONLN));
     int rc;
 
     double t0, start = ra_mono_s();

@@ -635,6 +635,17 @@ fail:
     return NULL;
 }
 
+double
+ra_env_number(const char *name, double lo, double hi, double dflt)
+{
+    const char *e = getenv(name);
+    char *end;
+    if (!e || !*e)
+        return dflt;
+    double v = strtod(e, &end);
+    return !*end && v >= lo && v <= hi ? v : dflt;
+}
+
 const char *
 ra_datadir(void)
 {

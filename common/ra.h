@@ -195,6 +195,10 @@ void ra_rtrim(char *s);
  * Returns NULL and fills err when it cannot be read. */
 char *ra_read_small_file(const char *path, size_t *len, struct ra_err *err);
 
+/* $name as a number in [lo, hi], else dflt (unset, empty, not a number,
+ * out of range): the RELAYAUDIT_* settings read from the environment. */
+double ra_env_number(const char *name, double lo, double hi, double dflt);
+
 /* The directory holding schemas/ and analyze/sql/: $RELAYAUDIT_DATADIR, else
  * the one compiled in. Borrowed, static. */
 const char *ra_datadir(void);

@@ -1067,19 +1067,6 @@ apply_batch(struct ctx *c, struct filestate *fs, struct batch *b,
     return 0;
 }
 
-/* Seconds between two progress lines: 1, or $RELAYAUDIT_PROGRESS_SECONDS
- * (0 = after every batch, as the tests want: git's GIT_PROGRESS_DELAY). */
-static double
-progress_every(void)
-{
-    const char *e = getenv("RELAYAUDIT_PROGRESS_SECONDS");
-    char *end;
-    if (!e)
-        return 1.0;
-    double v = strtod(e, &end);
-    return end != e && !*end && v >= 0 && v <= 3600 ? v : 1.0;
-}
-
 static int
 process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
              struct ra_err *err)
@@ -1263,7 +1250,10 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     rd.size_read = fs.l.size_read > fs.l.offset ? fs.l.offset
                                                 : fs.l.size_read;
     int dberr = 0, shown = 0;
-    double last_progress = ra_mono_s(), every = progress_every();
+    /* seconds between two progress lines; 0: after every batch, as the
+     * tests want (git's GIT_PROGRESS_DELAY) */
+    double every = ra_env_number("RELAYAUDIT_PROGRESS_SECONDS", 0, 3600, 1);
+    double last_progress = ra_mono_s();
     double wcpu = ra_clock_s(CLOCK_THREAD_CPUTIME_ID);
     double wwait = 0;
     for (int i = 0; i < nwk; i++) {

@@ -403,9 +403,8 @@ ckpt_start(struct ra_writer *w, const char *path)
         free(k);
         return;
     }
-    const char *e = getenv("RELAYAUDIT_WAL_PAGES");
-    long every = e ? strtol(e, NULL, 10) : 0;
-    k->every = every > 0 && every <= 1000000 ? (int)every : CKPT_PAGES;
+    k->every =
+        (int)ra_env_number("RELAYAUDIT_WAL_PAGES", 1, 1000000, CKPT_PAGES);
     k->next_at = k->every;
     pthread_mutex_init(&k->mu, NULL);
     pthread_cond_init(&k->cv, NULL);

@@ -4,7 +4,8 @@
  * with them to the bit). ra_sha256_hex_memo: the same digests as
  * ra_sha256_hex, however texts repeat, collide in its table or outgrow it.
  * common/json.c: trees, the first of duplicate members, numbers written as
- * read, both layouts (empty containers included) and the depth limit. */
+ * read, both layouts (empty containers included) and the depth limit.
+ * ra_env_number: a setting's value, or its default when it is not one. */
 #include "check.h"
 #include "common/json.h"
 #include "common/ra.h"
@@ -84,6 +85,26 @@ test_json(void)
 
 /* ra_memo: a text answers only with its own tag and bytes; a slot holds
  * the last text put there; texts over max are not kept. */
+static void
+test_env(void)
+{
+    static const struct {
+        const char *v; /* NULL: unset */
+        double want;
+    } cases[] = {
+        {NULL, 7}, {"", 7}, {"2", 2}, {"0", 0}, {"0.5", 0.5}, {"60", 60},
+        {"61", 7}, {"-1", 7}, {"x", 7}, {"2x", 7}, {" 3", 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (cases[i].v)
+            setenv("RA_TEST_SETTING", cases[i].v, 1);
+        else
+            unsetenv("RA_TEST_SETTING");
+        CHECK(ra_env_number("RA_TEST_SETTING", 0, 60, 7) == cases[i].want);
+    }
+    unsetenv("RA_TEST_SETTING");
+}
+
 static void
 test_memo(void)
 {
@@ -226,5 +247,6 @@ main(void)
 
     test_json();
     test_memo();
+    test_env();
     return check_done();
 }
