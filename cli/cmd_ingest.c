@@ -24,8 +24,9 @@ static const char help[] =
     "  --tz Z           zone for local timestamps: UTC, +03:30, Europe/Paris "
     "[UTC]\n"
     "  --formats-dir D  extra format definitions [$RELAYAUDIT_FORMATS_DIR]\n"
-    "  --max-line N     longest line in bytes; longer ones are rejected "
-    "[1048576]\n"
+    "  --max-line N     longest line in bytes, at most 256 MiB; longer "
+    "ones\n"
+    "                   are rejected [1048576]\n"
     "\n"
     "exit codes: 0 ok, 1 a file could not be read to its end or a database\n"
     "error, 2 usage\n";
@@ -96,7 +97,8 @@ cmd_ingest(int argc, char **argv)
             o.formats_dir = optarg;
             break;
         case 'm':
-            if (ra_parse_i64(optarg, strlen(optarg), &v) || v < 256)
+            if (ra_parse_i64(optarg, strlen(optarg), &v) || v < 256 ||
+                v > RA_MAX_LINE_LIMIT)
                 return ra_usage_error("ingest", "bad --max-line '%s'",
                                       optarg);
             o.max_line = (size_t)v;

@@ -148,7 +148,8 @@ cmd_run(int argc, char **argv)
             o.tz = optarg;
             break;
         case 'l':
-            if (ra_parse_i64(optarg, strlen(optarg), &v) || v < 256) {
+            if (ra_parse_i64(optarg, strlen(optarg), &v) || v < 256 ||
+                v > RA_MAX_LINE_LIMIT) {
                 rc = ra_usage_error("run", "bad --max-line '%s'", optarg);
                 goto out;
             }

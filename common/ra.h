@@ -15,6 +15,10 @@
 #include <time.h>
 
 #define RA_VERSION "0.1.0"
+/* --max-line at most (256 MiB): a text made from a line -- its bytes
+ * escaped as \xHH, or as JSON's \u00XX -- still has a length that fits in
+ * 32 bits */
+#define RA_MAX_LINE_LIMIT (1u << 28)
 
 #if defined(__GNUC__)
 #define RA_PRINTF(a, b) __attribute__((format(printf, a, b)))

@@ -1038,8 +1038,11 @@ apply_batch(struct ctx *c, struct filestate *fs, struct batch *b,
                 o->i = get_i64(&cur);
             else if (t == RA_O_REAL)
                 get_bytes(&cur, &o->d, sizeof o->d);
-            else
-                o->s = get_str(&cur, &o->n);
+            else {
+                size_t n;
+                o->s = get_str(&cur, &n);
+                o->n = (uint32_t)n;
+            }
         }
         int64_t id = 0;
         if (ra_writer_record(c->w, fs->f->source, line_no, out,

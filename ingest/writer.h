@@ -63,13 +63,17 @@ int ra_ledger_find(struct ra_writer *w, const char *prefix, size_t plen,
 int ra_ledger_unchanged(struct ra_writer *w, const char *path, int64_t dev,
                         int64_t inode, int64_t size, int64_t mtime);
 
-/* A normalized record: one slot per canonical field. */
+/* A normalized record: one slot per canonical field. 16 bytes: records
+ * are cleared, encoded, decoded and queued a field array at a time. A text
+ * is at most a line (RA_MAX_LINE_LIMIT), so its length fits in 32 bits. */
 struct ra_out {
     enum { RA_O_NULL, RA_O_INT, RA_O_REAL, RA_O_TEXT } t;
-    int64_t i;
-    double d;
-    const char *s;
-    size_t n;
+    uint32_t n; /* RA_O_TEXT: the length of s */
+    union {
+        int64_t i;
+        double d;
+        const char *s;
+    };
 };
 
 struct ra_fileinfo {
