@@ -440,6 +440,14 @@ ra_parse_i64(const char *p, size_t n, int64_t *out)
     }
     if (i == n)
         return -1;
+    if (n - i <= 18) { /* below 10^18: no digit can overflow */
+        for (; i < n; i++) {
+            unsigned d = (unsigned)((unsigned char)p[i] - '0');
+            if (d > 9)
+                return -1;
+            v = v * 10 + d;
+        }
+    }
     for (; i < n; i++) {
         unsigned d = (unsigned)((unsigned char)p[i] - '0');
         if (d > 9 || v > (lim - d) / 10)

@@ -186,6 +186,23 @@ struct record {
     int has_fp_in, has_fp_out;
 };
 
+/* The fields a record of f can hold, in field order: those with an
+ * expression, and those build_record derives from them (a gateway's user
+ * agent from its headers, a proxy's egress session and country from its
+ * username). Their number. */
+static int
+record_fields(const struct ra_format *f, unsigned char *out)
+{
+    int n = 0;
+    for (int i = 0; i < RA_F_COUNT; i++)
+        if (f->field[i] ||
+            (f->source == RA_SRC_GATEWAY && i == RA_F_USER_AGENT) ||
+            (f->source == RA_SRC_PROXY &&
+             (i == RA_F_EGRESS_SESSION || i == RA_F_COUNTRY)))
+            out[n++] = (unsigned char)i;
+    return n;
+}
+
 /* Evaluate and normalize every field of the current record. Returns 0, or
  * -1 with *reason (a static string or one in the arena) to reject it. */
 static int
@@ -600,14 +617,15 @@ get_str(struct cursor *c, size_t *n)
 /* Encode a normalized record: kind, line, then the present fields. */
 static void
 emit_record(struct batch *b, int kind, int64_t line_no,
-            const struct record *r)
+            const struct record *r, const unsigned char *fields, int nfields)
 {
     /* Sized first, then written in place: a put per byte cost more than
-     * the record's own fields (callgrind). */
+     * the record's own fields (callgrind). Only the fields the format can
+     * fill are looked at (record_fields). */
     size_t need = 1 + 8 + 1 + 16 + 16 + 1;
     unsigned char nf = 0;
-    for (int i = 0; i < RA_F_COUNT; i++) {
-        const struct ra_out *o = &r->out[i];
+    for (int k = 0; k < nfields; k++) {
+        const struct ra_out *o = &r->out[fields[k]];
         if (o->t == RA_O_NULL)
             continue;
         nf++; /* as written below: an id, a type, 8 bytes or text */
@@ -626,11 +644,11 @@ emit_record(struct batch *b, int kind, int64_t line_no,
     if (r->has_fp_out)
         memcpy(p, r->fp_out, 16), p += 16;
     *p++ = nf;
-    for (int i = 0; i < RA_F_COUNT; i++) {
-        const struct ra_out *o = &r->out[i];
+    for (int k = 0; k < nfields; k++) {
+        const struct ra_out *o = &r->out[fields[k]];
         if (o->t == RA_O_NULL)
             continue;
-        *p++ = (unsigned char)i;
+        *p++ = fields[k];
         *p++ = (unsigned char)o->t;
         if (o->t == RA_O_INT) {
             memcpy(p, &o->i, 8);
@@ -688,6 +706,8 @@ struct worker {
     size_t firstn;
     struct ra_timectx tc;
     struct batch *b;
+    unsigned char fields[RA_F_COUNT]; /* record_fields */
+    int nfields;
     pthread_t th;
     double cpu;
 };
@@ -867,7 +887,8 @@ handle(struct worker *w, int64_t line_no, const char *p, size_t n, int tail)
     if (rc == RA_HEADER)
         return;
     if (rc == RA_REC && build_record(w->c, w->p, w->fs->f, &r, &reason) == 0) {
-        emit_record(w->b, tail ? Q_TAIL : Q_REC, line_no, &r);
+        emit_record(w->b, tail ? Q_TAIL : Q_REC, line_no, &r, w->fields,
+                    w->nfields);
         return;
     }
     if (tail) {
@@ -1266,6 +1287,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         wk[i].tc = tc;
         wk[i].first = first;
         wk[i].firstn = firstn;
+        wk[i].nfields = record_fields(fs.f, wk[i].fields);
     }
     if (pthread_create(&th, NULL, read_stream, &rd) != 0) {
         rc = ra_err_set(err, RA_EIO, "cannot start a thread");
