@@ -14,6 +14,7 @@
 #include "ingest/walk.h"
 #include "ingest/writer.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -624,6 +625,10 @@ emit_record(struct batch *b, int kind, int64_t line_no,
      * fill are looked at (record_fields). */
     size_t need = 1 + 8 + 1 + 16 + 16 + 1;
     unsigned char nf = 0;
+#ifndef NDEBUG /* build_record fills no field that record_fields leaves out */
+    for (int i = 0; i < RA_F_COUNT; i++)
+        assert(r->out[i].t == RA_O_NULL || memchr(fields, i, (size_t)nfields));
+#endif
     for (int k = 0; k < nfields; k++) {
         const struct ra_out *o = &r->out[fields[k]];
         if (o->t == RA_O_NULL)
