@@ -368,7 +368,12 @@ ra_memo_put(struct ra_memo *m, uint64_t tag, const void *s, size_t n,
         m->slot = xcalloc(m->slots, sizeof *m->slot);
         m->val = xcalloc(m->slots, vs);
     }
-    size_t i = h & (m->slots - 1);
+    size_t i = h & (m->slots - 2); /* the pair's first slot */
+    int w = ra_memo_way(m, i, h, tag, s, n); /* there already: replaced */
+    if (w < 0)
+        w = !m->slot[i].h ? 0 : !m->slot[i + 1].h ? 1 : !m->slot[i].mru;
+    m->slot[i].mru = (unsigned char)w;
+    i += (size_t)w;
     struct ra_memo_slot *e = &m->slot[i];
     if (!e->text || e->cap < n) { /* short texts, or room for the longest */
         e->cap = n <= 64 ? 64 : m->max;
