@@ -240,10 +240,41 @@ parse_syslog(const char *s, const char *end, struct ra_timectx *tc,
     return 0;
 }
 
+/* The common shapes in integers: seconds with up to three decimals,
+ * Squid's 1795515302.117, or whole milliseconds, by the magnitude rule
+ * below: what the double gives for them, exactly. 0, or -1 for any other
+ * shape. */
+static int
+epoch_short(const char *s, const char *end, int64_t *out)
+{
+    int64_t v = 0, frac = 0;
+    int nd = 0, nf = 0;
+    const char *p = s;
+    for (; p < end && *p >= '0' && *p <= '9' && nd < 15; p++, nd++)
+        v = v * 10 + (*p - '0');
+    if (nd == 0 || nd > 14)
+        return -1;
+    if (p == end && v >= 100000000000) /* 1e11 and up: milliseconds */
+        return v < 100000000000000 ? (*out = v, 0) : -1;
+    if (v >= 100000000000)
+        return -1;
+    if (p < end && *p == '.')
+        for (p++; p < end && *p >= '0' && *p <= '9' && nf < 4; p++, nf++)
+            frac = frac * 10 + (*p - '0');
+    if (p != end || nf > 3)
+        return -1;
+    while (nf++ < 3)
+        frac *= 10;
+    *out = v * 1000 + frac;
+    return 0;
+}
+
 static int
 parse_epoch(const char *s, const char *end, int64_t *out)
 {
     double v;
+    if (epoch_short(s, end, out) == 0)
+        return 0;
     if (ra_parse_f64(s, (size_t)(end - s), &v) != 0)
         return -1;
     for (const char *p = s; p < end; p++)

@@ -3,6 +3,11 @@
 #include "ingest/format.h"
 #include "ingest/ingest.h"
 
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
 static const struct {
     const char *in, *fmt;
     int local;
@@ -29,6 +34,16 @@ static const struct {
     {"1795515302117", NULL, 0, 1795515302117LL},
     {"1795515302117000", NULL, 0, 1795515302117LL},
     {"1795515302117000000", NULL, 0, 1795515302117LL},
+    {"1795515302.1", NULL, 0, 1795515302100LL},
+    {"1795515302.", NULL, 0, 1795515302000LL},
+    {"99999999999", NULL, 0, 99999999999000LL},
+    {"100000000000", NULL, 0, 100000000000LL},
+    {"12345678901234", NULL, 0, 12345678901234LL},
+    {"123456789012345", NULL, 0, 123456789012LL},
+    {".5", NULL, 0, 500LL},
+    {"-5", NULL, 0, -5000LL},
+    {"1795515302.117x", NULL, 0, -1},
+    {"1795515302..1", NULL, 0, -1},
     /* CLF, with odd offsets */
     {"24/Nov/2026:10:15:02 +0000", NULL, 0, 1795515302000LL},
     {"24/Nov/2026:13:45:02 +0330", NULL, 0, 1795515302000LL},
@@ -42,6 +57,52 @@ static const struct {
     {"garbage", NULL, 0, -1},
     {"", NULL, 0, -1},
 };
+
+/* What an epoch number means, by the double's rule alone (the parser
+ * takes the common shapes in integers first). */
+static int
+ref_epoch(const char *s, long long *ms)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !*s || strspn(s, "0123456789.-") != strlen(s))
+        return -1;
+    double a = fabs(v);
+    *ms = a < 1e11   ? llround(v * 1000)
+          : a < 1e14 ? llround(v)
+          : a < 1e17 ? llround(v / 1000)
+                     : llround(v / 1e6);
+    return 0;
+}
+
+/* Random numbers of digits and dots agree with ref_epoch. */
+static void
+sweep_epochs(struct ra_timectx *tc)
+{
+    uint64_t seed = 20261126;
+    for (int t = 0; t < 100000; t++) {
+        char s[20];
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        unsigned n = 1 + (unsigned)(seed >> 60), dot = (unsigned)(seed >> 20) % 24;
+        for (unsigned k = 0; k < n; k++) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            s[k] = (char)('0' + (seed >> 33) % 10);
+        }
+        if (dot < n)
+            s[dot] = '.';
+        s[n] = '\0';
+        long long want;
+        int64_t got;
+        int wr = ref_epoch(s, &want),
+            gr = ra_parse_ts(s, n, NULL, 0, tc, &got);
+        if (wr != gr || (gr == 0 && got != want)) {
+            fprintf(stderr, "epoch '%s': %d %lld, want %d %lld\n", s, gr,
+                    (long long)got, wr, want);
+            CHECK(0);
+            return;
+        }
+    }
+}
 
 int
 main(void)
@@ -64,6 +125,7 @@ main(void)
             CHECK(rc == 0 && ms == cases[i].ms);
         }
     }
+    sweep_epochs(&tc);
     /* Local time in a fixed zone: 10:15:02 at +01:00 is 09:15:02Z. */
     int64_t ms;
     CHECK(ra_tz_parse("+01:00", &tc) == 0);
