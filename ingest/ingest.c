@@ -190,7 +190,8 @@ struct record {
 /* The fields a record of f can hold, in field order: those with an
  * expression, and those build_record derives from them (a gateway's user
  * agent from its headers, a proxy's egress session and country from its
- * username). Their number. */
+ * username). Their number. The parsers encode only these, and the
+ * writer's insert names only their columns (ra_writer_fields). */
 static int
 record_fields(const struct ra_format *f, unsigned char *out)
 {
@@ -1242,6 +1243,14 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         }
     }
     fs.ps = ra_parser_new(fs.f, &tc);
+    /* The fields this format can fill: the parsers encode those, and the
+     * writer's insert names only their columns. */
+    unsigned char fields[RA_F_COUNT];
+    int nfields = record_fields(fs.f, fields);
+    if (ra_writer_fields(c->w, fs.f->source, fields, nfields, err)) {
+        rc = RA_EDB;
+        goto out;
+    }
 
     /* Read on one thread and parse on RA_WORKERS (one for CSV, whose
      * header names the columns of the lines after it) while this one
@@ -1292,7 +1301,8 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         wk[i].tc = tc;
         wk[i].first = first;
         wk[i].firstn = firstn;
-        wk[i].nfields = record_fields(fs.f, wk[i].fields);
+        memcpy(wk[i].fields, fields, (size_t)nfields);
+        wk[i].nfields = nfields;
     }
     if (pthread_create(&th, NULL, read_stream, &rd) != 0) {
         rc = ra_err_set(err, RA_EIO, "cannot start a thread");

@@ -100,7 +100,8 @@ struct ra_writer {
     unsigned char dict_col[3][RA_F_COUNT]; /* field stored as a string id */
     unsigned char cols[3][RA_F_COUNT];     /* the insert's fields, in order */
     int ncols[3];
-    int width[3]; /* the insert's columns: file, line, fields[, fps] */
+    int width[3];      /* the insert's columns: file, line, fields[, fps] */
+    uint64_t fmask[3]; /* the insert's fields (ra_writer_fields) */
     sqlite3_stmt *rej, *upd, *newfile;
     struct dict dict;
     int in_tx;
@@ -312,19 +313,26 @@ text_field(enum ra_ftype t)
     return t != RA_T_TS && t != RA_T_INT && t != RA_T_REAL;
 }
 
-/* INSERT OR IGNORE INTO <table>(file_id, line_no, <fields of src>[, fps])
- * SELECT c0, c1... FROM ra_pending; the row's width is its columns'. */
+/* INSERT OR IGNORE INTO <table>(file_id, line_no, <fields>[, fps]) SELECT
+ * c0, c1... FROM ra_pending, the fields those of src in mask (bit f for
+ * field f): a column left out is stored NULL, and costs nothing a row. The
+ * row's width is its columns'. */
 static int
-prepare_insert(struct ra_writer *w, enum ra_source src, struct ra_err *err)
+prepare_insert(struct ra_writer *w, enum ra_source src, uint64_t mask,
+               struct ra_err *err)
 {
     struct ra_buf sql = RA_BUF_INIT;
-    const char *table = row_tables[src_index(src)];
+    int k = src_index(src);
+    const char *table = row_tables[k];
     int n = 2;
+    sqlite3_finalize(w->ins[k]);
+    w->ins[k] = NULL;
+    w->ncols[k] = 0;
+    w->fmask[k] = mask;
     ra_buf_addf(&sql, "%s(file_id, line_no", table);
     for (int f = 0; f < RA_F_COUNT; f++)
-        if (ra_field_info[f].sources & src) {
-            w->cols[src_index(src)][w->ncols[src_index(src)]++] =
-                (unsigned char)f;
+        if ((ra_field_info[f].sources & src) && (mask >> f & 1)) {
+            w->cols[k][w->ncols[k]++] = (unsigned char)f;
             ra_buf_addf(&sql, ", %s", ra_field_info[f].name);
             w->dict_col[src_index(src)][f] =
                 text_field(ra_field_info[f].type) &&
@@ -336,11 +344,28 @@ prepare_insert(struct ra_writer *w, enum ra_source src, struct ra_err *err)
         n += 2;
     }
     ra_buf_adds(&sql, ")");
-    w->width[src_index(src)] = n;
-    int rc = ra_rows_prepare(w->db, "ra_pending", sql.data, n,
-                             &w->ins[src_index(src)], err);
+    w->width[k] = n;
+    int rc = ra_rows_prepare(w->db, "ra_pending", sql.data, n, &w->ins[k],
+                             err);
     ra_buf_release(&sql);
     return rc;
+}
+
+#define ALL_FIELDS (~(uint64_t)0)
+_Static_assert(RA_F_COUNT <= 64, "a field mask fits in 64 bits");
+
+int
+ra_writer_fields(struct ra_writer *w, enum ra_source src,
+                 const unsigned char *fields, int n, struct ra_err *err)
+{
+    uint64_t mask = 0;
+    for (int i = 0; i < n; i++)
+        mask |= (uint64_t)1 << fields[i];
+    if (mask == w->fmask[src_index(src)])
+        return 0;
+    return ra_writer_flush(w, err) || prepare_insert(w, src, mask, err)
+               ? RA_EDB
+               : 0;
 }
 
 static void *
@@ -454,9 +479,9 @@ ra_writer_open(const char *path, struct ra_err *err)
     w->pend.rows.ncols = w->pend.rows.stride = PEND_COLS;
     if (ra_db_open(path, 0, &w->db, err) ||
         ra_rows_register(w->db, "ra_pending", &w->pend.rows, err) ||
-        prepare_insert(w, RA_SRC_GATEWAY, err) ||
-        prepare_insert(w, RA_SRC_PROXY, err) ||
-        prepare_insert(w, RA_SRC_MAP, err) ||
+        prepare_insert(w, RA_SRC_GATEWAY, ALL_FIELDS, err) ||
+        prepare_insert(w, RA_SRC_PROXY, ALL_FIELDS, err) ||
+        prepare_insert(w, RA_SRC_MAP, ALL_FIELDS, err) ||
         ra_db_prepare(w->db, "SELECT id FROM strings WHERE s = ?",
                       &w->dict.find, err) ||
         ra_db_prepare(w->db, "INSERT OR IGNORE INTO strings(s) VALUES (?)",

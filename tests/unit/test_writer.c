@@ -140,6 +140,50 @@ test_rows_in_order(void)
     ra_writer_close(w);
 }
 
+/* ra_writer_fields: a column left out is stored NULL whatever the record
+ * holds; rows waiting go in under the columns they were made for. */
+static void
+test_fields(void)
+{
+    struct ra_err err = {0};
+    struct ra_writer *w = ra_writer_open(path, &err);
+    CHECK(w != NULL);
+    if (!w)
+        return;
+    sqlite3 *db = ra_writer_db(w);
+    static char host[20][16], url[20][32];
+    struct ra_out rec[RA_F_COUNT];
+    static const unsigned char some[] = {RA_F_TS, RA_F_DEST_HOST, RA_F_URL};
+    unsigned char all[RA_F_COUNT];
+    int nall = 0;
+    for (int f = 0; f < RA_F_COUNT; f++)
+        if (ra_field_info[f].sources & RA_SRC_PROXY)
+            all[nall++] = (unsigned char)f;
+
+    CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
+    CHECK_INT(ra_writer_fields(w, RA_SRC_PROXY, some, 3, &err), 0);
+    for (int i = 0; i < 20; i++) {
+        if (i == 10) { /* rows 0-9 wait: they go in first, as made */
+            CHECK_INT(ra_writer_fields(w, RA_SRC_PROXY, some, 3, &err), 0);
+            CHECK_INT(ra_writer_fields(w, RA_SRC_PROXY, all, nall, &err), 0);
+            CHECK_INT(one(db, "SELECT count(*) FROM proxy_rows"), 10);
+        }
+        proxy_record(rec, i, host[i], url[i]); /* with a status */
+        CHECK_INT(ra_writer_record(w, RA_SRC_PROXY, i + 1, rec, NULL, NULL,
+                                   NULL, &err),
+                  0);
+    }
+    CHECK_INT(ra_writer_commit(w, NULL, NULL, 0, &err), 0);
+    CHECK_INT(one(db, "SELECT count(*) FROM proxy_events WHERE line_no <= 10 "
+                      "AND status IS NULL AND url IS NOT NULL AND "
+                      "dest_host IS NOT NULL"),
+              10);
+    CHECK_INT(one(db, "SELECT count(*) FROM proxy_events WHERE line_no > 10 "
+                      "AND status = 200 + (line_no - 1) % 2"),
+              10);
+    ra_writer_close(w);
+}
+
 /* Rows 0..total-1 as (key, key * 10), made LINK-style 256 at a time in
  * descending key order; refill number fail_at (from 1) fails. */
 struct gen {
@@ -207,6 +251,8 @@ main(void)
     snprintf(path, sizeof path, "/tmp/ra_test_writer_%ld.db", (long)getpid());
     remove_db();
     test_rows_in_order();
+    remove_db();
+    test_fields();
     remove_db();
     test_rows_refill();
     return check_done();
