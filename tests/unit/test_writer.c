@@ -51,15 +51,25 @@ proxy_record(struct ra_out *rec, int i, char *host, char *url)
     rec[RA_F_STATUS] = (struct ra_out){.t = RA_O_INT, .i = 200 + i % 2};
 }
 
-static void
-test_rows_in_order(void)
+/* A writer on the test's database, and its connection. */
+static struct ra_writer *
+open_writer(sqlite3 **db)
 {
     struct ra_err err = {0};
     struct ra_writer *w = ra_writer_open(path, &err);
     CHECK(w != NULL);
+    *db = w ? ra_writer_db(w) : NULL;
+    return w;
+}
+
+static void
+test_rows_in_order(void)
+{
+    struct ra_err err = {0};
+    sqlite3 *db;
+    struct ra_writer *w = open_writer(&db);
     if (!w)
         return;
-    sqlite3 *db = ra_writer_db(w);
     static char host[N][16], url[N][32];
     struct ra_out rec[RA_F_COUNT];
     int64_t gid = 0;
@@ -146,11 +156,10 @@ static void
 test_fields(void)
 {
     struct ra_err err = {0};
-    struct ra_writer *w = ra_writer_open(path, &err);
-    CHECK(w != NULL);
+    sqlite3 *db;
+    struct ra_writer *w = open_writer(&db);
     if (!w)
         return;
-    sqlite3 *db = ra_writer_db(w);
     static char host[20][16], url[20][32];
     struct ra_out rec[RA_F_COUNT];
     static const unsigned char some[] = {RA_F_TS, RA_F_DEST_HOST, RA_F_URL};
