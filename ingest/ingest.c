@@ -524,6 +524,8 @@ struct filestate {
     struct ra_ledger l;
     int64_t new_records, new_rejected, new_skipped, shown;
     int is_plain; /* a regular uncompressed file: tails wait for growth */
+    unsigned char fields[RA_F_COUNT]; /* record_fields: what is encoded */
+    int nfields;
 };
 
 /* ---- the pipeline ---------------------------------------------------------
@@ -616,26 +618,25 @@ get_str(struct cursor *c, size_t *n)
     return s;
 }
 
-/* Encode a normalized record: kind, line, then the present fields. */
+/* Encode a normalized record: kind, line, fingerprints, then the value of
+ * each of the format's fields (record_fields), in that order: the order of
+ * the writer's insert (ra_writer_fields), so that it reads them in turn. */
 static void
 emit_record(struct batch *b, int kind, int64_t line_no,
             const struct record *r, const unsigned char *fields, int nfields)
 {
     /* Sized first, then written in place: a put per byte cost more than
-     * the record's own fields (callgrind). Only the fields the format can
-     * fill are looked at (record_fields). */
-    size_t need = 1 + 8 + 1 + 16 + 16 + 1;
-    unsigned char nf = 0;
+     * the record's own fields (callgrind). */
+    size_t need = 1 + 8 + 1 + 16 + 16;
 #ifndef NDEBUG /* build_record fills no field that record_fields leaves out */
     for (int i = 0; i < RA_F_COUNT; i++)
         assert(r->out[i].t == RA_O_NULL || memchr(fields, i, (size_t)nfields));
 #endif
     for (int k = 0; k < nfields; k++) {
         const struct ra_out *o = &r->out[fields[k]];
-        if (o->t == RA_O_NULL)
-            continue;
-        nf++; /* as written below: an id, a type, 8 bytes or text */
-        need += 2 + (o->t == RA_O_INT || o->t == RA_O_REAL ? 8 : 4 + o->n);
+        need += 1 + (o->t == RA_O_NULL   ? 0
+                     : o->t == RA_O_TEXT ? 4 + (size_t)o->n
+                                         : 8);
     }
     struct ra_buf *d = &b->data;
     if (d->len + need + 1 > d->cap)
@@ -649,12 +650,8 @@ emit_record(struct batch *b, int kind, int64_t line_no,
         memcpy(p, r->fp_in, 16), p += 16;
     if (r->has_fp_out)
         memcpy(p, r->fp_out, 16), p += 16;
-    *p++ = nf;
     for (int k = 0; k < nfields; k++) {
         const struct ra_out *o = &r->out[fields[k]];
-        if (o->t == RA_O_NULL)
-            continue;
-        *p++ = fields[k];
         *p++ = (unsigned char)o->t;
         if (o->t == RA_O_INT) {
             memcpy(p, &o->i, 8);
@@ -662,9 +659,8 @@ emit_record(struct batch *b, int kind, int64_t line_no,
         } else if (o->t == RA_O_REAL) {
             memcpy(p, &o->d, 8);
             p += 8;
-        } else {
-            uint32_t l = (uint32_t)o->n;
-            memcpy(p, &l, 4);
+        } else if (o->t == RA_O_TEXT) {
+            memcpy(p, &o->n, 4);
             if (o->n)
                 memcpy(p + 4, o->s, o->n);
             p += 4 + o->n;
@@ -712,8 +708,6 @@ struct worker {
     size_t firstn;
     struct ra_timectx tc;
     struct batch *b;
-    unsigned char fields[RA_F_COUNT]; /* record_fields */
-    int nfields;
     pthread_t th;
     double cpu;
 };
@@ -893,8 +887,8 @@ handle(struct worker *w, int64_t line_no, const char *p, size_t n, int tail)
     if (rc == RA_HEADER)
         return;
     if (rc == RA_REC && build_record(w->c, w->p, w->fs->f, &r, &reason) == 0) {
-        emit_record(w->b, tail ? Q_TAIL : Q_REC, line_no, &r, w->fields,
-                    w->nfields);
+        emit_record(w->b, tail ? Q_TAIL : Q_REC, line_no, &r, w->fs->fields,
+                    w->fs->nfields);
         return;
     }
     if (tail) {
@@ -1027,10 +1021,10 @@ apply_batch(struct ctx *c, struct filestate *fs, struct batch *b,
             struct ra_err *err)
 {
     struct cursor cur = {b->data.data, b->data.data + b->data.len};
-    struct ra_out out[RA_F_COUNT];
+    struct ra_out vals[RA_F_COUNT]; /* a record's, in the insert's order */
 
     for (size_t k = 0; k < b->items; k++) {
-        unsigned char kind, fps, nf;
+        unsigned char kind, fps;
         get_bytes(&cur, &kind, 1);
         int64_t line_no = get_i64(&cur);
         if (kind == Q_REJECT) {
@@ -1053,26 +1047,23 @@ apply_batch(struct ctx *c, struct filestate *fs, struct batch *b,
             get_bytes(&cur, fp_in, 16);
         if (fps & 2)
             get_bytes(&cur, fp_out, 16);
-        get_bytes(&cur, &nf, 1);
-        memset(out, 0, sizeof out);
-        for (unsigned i = 0; i < nf; i++) {
-            unsigned char id, t;
-            get_bytes(&cur, &id, 1);
+        for (int i = 0; i < fs->nfields; i++) {
+            struct ra_out *o = &vals[i];
+            unsigned char t;
             get_bytes(&cur, &t, 1);
-            struct ra_out *o = &out[id];
             o->t = t;
-            if (t == RA_O_INT)
+            if (t == RA_O_INT) {
                 o->i = get_i64(&cur);
-            else if (t == RA_O_REAL)
+            } else if (t == RA_O_REAL) {
                 get_bytes(&cur, &o->d, sizeof o->d);
-            else {
+            } else if (t == RA_O_TEXT) {
                 size_t n;
                 o->s = get_str(&cur, &n);
                 o->n = (uint32_t)n;
             }
         }
         int64_t id = 0;
-        if (ra_writer_record(c->w, fs->f->source, line_no, out,
+        if (ra_writer_record(c->w, fs->f->source, line_no, vals,
                              (fps & 1) ? fp_in : NULL,
                              (fps & 2) ? fp_out : NULL,
                              kind == Q_TAIL ? &id : NULL, err))
@@ -1245,12 +1236,10 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     fs.ps = ra_parser_new(fs.f, &tc);
     /* The fields this format can fill: the parsers encode those, and the
      * writer's insert names only their columns. */
-    unsigned char fields[RA_F_COUNT];
-    int nfields = record_fields(fs.f, fields);
-    if (ra_writer_fields(c->w, fs.f->source, fields, nfields, err)) {
-        rc = RA_EDB;
+    fs.nfields = record_fields(fs.f, fs.fields);
+    if ((rc = ra_writer_fields(c->w, fs.f->source, fs.fields, fs.nfields,
+                               err)))
         goto out;
-    }
 
     /* Read on one thread and parse on RA_WORKERS (one for CSV, whose
      * header names the columns of the lines after it) while this one
@@ -1301,8 +1290,6 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         wk[i].tc = tc;
         wk[i].first = first;
         wk[i].firstn = firstn;
-        memcpy(wk[i].fields, fields, (size_t)nfields);
-        wk[i].nfields = nfields;
     }
     if (pthread_create(&th, NULL, read_stream, &rd) != 0) {
         rc = ra_err_set(err, RA_EIO, "cannot start a thread");

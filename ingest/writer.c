@@ -359,8 +359,15 @@ ra_writer_fields(struct ra_writer *w, enum ra_source src,
                  const unsigned char *fields, int n, struct ra_err *err)
 {
     uint64_t mask = 0;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        if (!(ra_field_info[fields[i]].sources & src) ||
+            (i && fields[i] <= fields[i - 1]))
+            return ra_err_set(err, RA_ECONFIG,
+                              "%s is not a %s field, or not in field order",
+                              ra_field_info[fields[i]].name,
+                              ra_source_name(src));
         mask |= (uint64_t)1 << fields[i];
+    }
     if (mask == w->fmask[src_index(src)])
         return 0;
     return ra_writer_flush(w, err) || prepare_insert(w, src, mask, err)
@@ -906,13 +913,12 @@ ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
                       : (struct ra_out){.t = RA_O_NULL};
     *v++ = (struct ra_out){.t = RA_O_INT, .i = line_no};
     for (int c = 0; c < w->ncols[k]; c++, v++) {
-        int f = w->cols[k][c];
-        if (w->dict_col[k][f] && rec[f].t == RA_O_TEXT) {
+        if (w->dict_col[k][w->cols[k][c]] && rec[c].t == RA_O_TEXT) {
             *v = (struct ra_out){.t = RA_O_INT};
-            if (dict_id(w, rec[f].s, rec[f].n, &v->i, err))
+            if (dict_id(w, rec[c].s, rec[c].n, &v->i, err))
                 return RA_EDB;
         } else {
-            *v = rec[f];
+            *v = rec[c];
         }
     }
     if (src == RA_SRC_GATEWAY) {

@@ -92,15 +92,18 @@ struct ra_fileinfo {
  * changed) when a live process has claimed the file. */
 int ra_writer_begin_file(struct ra_writer *w, const struct ra_fileinfo *fi,
                          struct ra_ledger *ledger, struct ra_err *err) RA_WUR;
-/* The fields the records of src carry from now on, fields[0..n) (those a
- * format can fill): the insert names only their columns, and the others
- * are stored NULL whatever a record holds. Until then, all of src's. */
+/* The fields the records of src carry from now on, fields[0..n) in field
+ * order, src's fields all (those a format can fill): the insert names only
+ * their columns, and the others are stored NULL. Until then, all of
+ * src's. */
 int ra_writer_fields(struct ra_writer *w, enum ra_source src,
                      const unsigned char *fields, int n,
                      struct ra_err *err) RA_WUR;
-/* Add one record of the given source. It waits, its text still the
- * caller's, until ra_writer_flush, the next commit, or a later record
- * makes it go in; with rowid, it goes in now and *rowid is set. */
+/* Add one record of the given source: rec[i] is the value of the i-th
+ * field of src's ra_writer_fields (of all src's fields, in field order,
+ * before any). It waits, its text still the caller's, until
+ * ra_writer_flush, the next commit, or a later record makes it go in; with
+ * rowid, it goes in now and *rowid is set. */
 int ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
                      const struct ra_out *rec, const char *fp_in,
                      const char *fp_out, int64_t *rowid,

@@ -36,19 +36,24 @@ one(sqlite3 *db, const char *sql)
     return ra_db_int(db, sql);
 }
 
-/* A proxy record of line i: its texts in the caller's keeping. */
+/* The proxy fields the tests write, in field order, and a record of line
+ * i in that order (without the status: the three others), its texts in
+ * the caller's keeping. */
+static const unsigned char proxy_fields[] = {RA_F_TS, RA_F_STATUS,
+                                             RA_F_DEST_HOST, RA_F_URL};
+static const unsigned char proxy_no_status[] = {RA_F_TS, RA_F_DEST_HOST,
+                                                RA_F_URL};
+
 static void
-proxy_record(struct ra_out *rec, int i, char *host, char *url)
+proxy_record(struct ra_out *rec, int i, char *host, char *url, int status)
 {
-    memset(rec, 0, RA_F_COUNT * sizeof *rec);
     snprintf(host, 16, "h%d.example", i % 3);
     snprintf(url, 32, "https://h%d.example/p/%d", i % 3, i);
-    rec[RA_F_TS] = (struct ra_out){.t = RA_O_INT, .i = 1000 + i};
-    rec[RA_F_DEST_HOST] = (struct ra_out){.t = RA_O_TEXT, .s = host,
-                                          .n = strlen(host)};
-    rec[RA_F_URL] = (struct ra_out){.t = RA_O_TEXT, .s = url,
-                                    .n = strlen(url)};
-    rec[RA_F_STATUS] = (struct ra_out){.t = RA_O_INT, .i = 200 + i % 2};
+    *rec++ = (struct ra_out){.t = RA_O_INT, .i = 1000 + i};
+    if (status)
+        *rec++ = (struct ra_out){.t = RA_O_INT, .i = 200 + i % 2};
+    *rec++ = (struct ra_out){.t = RA_O_TEXT, .s = host, .n = strlen(host)};
+    *rec = (struct ra_out){.t = RA_O_TEXT, .s = url, .n = strlen(url)};
 }
 
 /* A writer on the test's database, and its connection. */
@@ -73,18 +78,20 @@ test_rows_in_order(void)
     static char host[N][16], url[N][32];
     struct ra_out rec[RA_F_COUNT];
     int64_t gid = 0;
+    static const unsigned char gateway_fields[] = {RA_F_TS, RA_F_CALLER};
 
+    CHECK_INT(ra_writer_fields(w, RA_SRC_PROXY, proxy_fields, 4, &err), 0);
+    CHECK_INT(ra_writer_fields(w, RA_SRC_GATEWAY, gateway_fields, 2, &err),
+              0);
     CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
     for (int i = 0; i < N; i++) {
-        proxy_record(rec, i, host[i], url[i]);
+        proxy_record(rec, i, host[i], url[i], 1);
         CHECK_INT(ra_writer_record(w, RA_SRC_PROXY, i + 1, rec, NULL, NULL,
                                    NULL, &err),
                   0);
         if (i == 300) { /* another source, its rowid asked for */
-            struct ra_out g[RA_F_COUNT] = {0};
-            g[RA_F_TS] = (struct ra_out){.t = RA_O_INT, .i = 5};
-            g[RA_F_CALLER] = (struct ra_out){.t = RA_O_TEXT, .s = "alice",
-                                             .n = 5};
+            struct ra_out g[2] = {{.t = RA_O_INT, .i = 5},
+                                  {.t = RA_O_TEXT, .s = "alice", .n = 5}};
             CHECK_INT(ra_writer_record(w, RA_SRC_GATEWAY, 9999, g,
                                        "0123456789abcdef", NULL, &gid, &err),
                       0);
@@ -123,7 +130,7 @@ test_rows_in_order(void)
     /* Rows waiting when the transaction rolls back are gone with it. */
     CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
     for (int i = 0; i < 10; i++) {
-        proxy_record(rec, i, host[i], url[i]);
+        proxy_record(rec, i, host[i], url[i], 1);
         CHECK_INT(ra_writer_record(w, RA_SRC_PROXY, i + 1, rec, NULL, NULL,
                                    NULL, &err),
                   0);
@@ -135,11 +142,11 @@ test_rows_in_order(void)
 
     /* A row without a time fails its batch, and the commit with it. */
     CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
-    proxy_record(rec, 0, host[0], url[0]);
+    proxy_record(rec, 0, host[0], url[0], 1);
     CHECK_INT(ra_writer_record(w, RA_SRC_PROXY, 1, rec, NULL, NULL, NULL,
                                &err),
               0);
-    rec[RA_F_TS] = (struct ra_out){.t = RA_O_NULL};
+    rec[0] = (struct ra_out){.t = RA_O_NULL}; /* the time */
     CHECK_INT(ra_writer_record(w, RA_SRC_PROXY, 2, rec, NULL, NULL, NULL,
                                &err),
               0);
@@ -150,8 +157,9 @@ test_rows_in_order(void)
     ra_writer_close(w);
 }
 
-/* ra_writer_fields: a column left out is stored NULL whatever the record
- * holds; rows waiting go in under the columns they were made for. */
+/* ra_writer_fields: a column left out is stored NULL; rows waiting go in
+ * under the columns they were made for; a field of another source, or out
+ * of order, is refused. */
 static void
 test_fields(void)
 {
@@ -162,22 +170,28 @@ test_fields(void)
         return;
     static char host[20][16], url[20][32];
     struct ra_out rec[RA_F_COUNT];
-    static const unsigned char some[] = {RA_F_TS, RA_F_DEST_HOST, RA_F_URL};
-    unsigned char all[RA_F_COUNT];
-    int nall = 0;
-    for (int f = 0; f < RA_F_COUNT; f++)
-        if (ra_field_info[f].sources & RA_SRC_PROXY)
-            all[nall++] = (unsigned char)f;
+    static const unsigned char bad[][2] = {{RA_F_TS, RA_F_CALLER},
+                                           {RA_F_URL, RA_F_TS}};
 
+    CHECK_INT(ra_writer_fields(w, RA_SRC_PROXY, bad[0], 2, &err),
+              RA_ECONFIG);
+    CHECK_STR(err.msg, "caller is not a proxy field, or not in field order");
+    CHECK_INT(ra_writer_fields(w, RA_SRC_PROXY, bad[1], 2, &err),
+              RA_ECONFIG);
     CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
-    CHECK_INT(ra_writer_fields(w, RA_SRC_PROXY, some, 3, &err), 0);
+    CHECK_INT(ra_writer_fields(w, RA_SRC_PROXY, proxy_no_status, 3, &err),
+              0);
     for (int i = 0; i < 20; i++) {
         if (i == 10) { /* rows 0-9 wait: they go in first, as made */
-            CHECK_INT(ra_writer_fields(w, RA_SRC_PROXY, some, 3, &err), 0);
-            CHECK_INT(ra_writer_fields(w, RA_SRC_PROXY, all, nall, &err), 0);
+            CHECK_INT(
+                ra_writer_fields(w, RA_SRC_PROXY, proxy_no_status, 3, &err),
+                0);
+            CHECK_INT(one(db, "SELECT count(*) FROM proxy_rows"), 0);
+            CHECK_INT(ra_writer_fields(w, RA_SRC_PROXY, proxy_fields, 4, &err),
+                      0);
             CHECK_INT(one(db, "SELECT count(*) FROM proxy_rows"), 10);
         }
-        proxy_record(rec, i, host[i], url[i]); /* with a status */
+        proxy_record(rec, i, host[i], url[i], i >= 10);
         CHECK_INT(ra_writer_record(w, RA_SRC_PROXY, i + 1, rec, NULL, NULL,
                                    NULL, &err),
                   0);
