@@ -187,6 +187,23 @@ struct record {
     int has_fp_in, has_fp_out;
 };
 
+/* s[0..n) in lower case: s itself when it has no capital (hosts and
+ * countries mostly), else a copy in the arena. */
+static const char *
+lower(struct ra_arena *a, const char *s, size_t n)
+{
+    size_t k = 0;
+    while (k < n && !(s[k] >= 'A' && s[k] <= 'Z'))
+        k++;
+    if (k == n)
+        return s;
+    char *l = ra_arena_strndup(a, s, n);
+    for (; k < n; k++)
+        if (l[k] >= 'A' && l[k] <= 'Z')
+            l[k] = (char)(l[k] + 32);
+    return l;
+}
+
 /* The fields a record of f can hold, in field order: those with an
  * expression, and those build_record derives from them (a gateway's user
  * agent from its headers, a proxy's egress session and country from its
@@ -314,13 +331,8 @@ build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
                 goto bad;
             }
             s = ra_redact(c->norm, a, s, n, &n);
-            if (ra_field_info[i].type == RA_T_LOWER) {
-                char *l = ra_arena_strndup(a, s, n);
-                for (size_t k = 0; k < n; k++)
-                    if (l[k] >= 'A' && l[k] <= 'Z')
-                        l[k] = (char)(l[k] + 32);
-                s = l;
-            }
+            if (ra_field_info[i].type == RA_T_LOWER)
+                s = lower(a, s, n);
             if (ra_field_info[i].type == RA_T_MSG && n > 512) {
                 n = 512; /* cut at a character boundary */
                 while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
@@ -356,13 +368,8 @@ bad:
                           &ss, &sl, &cc, &cl, &rule);
         if (ss && r->out[RA_F_EGRESS_SESSION].t == RA_O_NULL)
             out_text(a, &r->out[RA_F_EGRESS_SESSION], ss, sl);
-        if (cc && r->out[RA_F_COUNTRY].t == RA_O_NULL) {
-            char *l = ra_arena_strndup(a, cc, cl);
-            for (size_t k = 0; k < cl; k++)
-                if (l[k] >= 'A' && l[k] <= 'Z')
-                    l[k] = (char)(l[k] + 32);
-            out_text(a, &r->out[RA_F_COUNTRY], l, cl);
-        }
+        if (cc && r->out[RA_F_COUNTRY].t == RA_O_NULL)
+            out_text(a, &r->out[RA_F_COUNTRY], lower(a, cc, cl), cl);
     }
     for (int ri = 0; ri < f->nrequired; ri++)
         if (r->out[f->required[ri]].t == RA_O_NULL) {
