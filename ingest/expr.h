@@ -47,6 +47,7 @@ struct ra_alt {
 struct ra_expr {
     struct ra_alt *alts;
     size_t nalts;
+    const struct ra_ref *plain; /* the whole of it is `$name`: read at once */
 };
 
 /* Compile src into an expression for f (refs are registered in f->refs).

@@ -409,6 +409,10 @@ ra_expr_parse(struct ra_format *f, const char *src, struct ra_err *err)
             goto fail;
         }
     }
+    const struct ra_alt *a = &e->alts[0];
+    if (e->nalts == 1 && !a->when && !a->nops && a->base.kind == RA_TERM_REF &&
+        !a->base.ref->nrest)
+        e->plain = a->base.ref;
     return e;
 
 fail:

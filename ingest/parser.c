@@ -761,5 +761,9 @@ ra_parser_field(struct ra_parser *p, enum ra_field f, struct ra_val *out,
         out->t = RA_V_ABSENT;
         return 0;
     }
+    if (e->plain) { /* as eval_expr would, a step shorter */
+        p->ops->get(p->st, e->plain, out);
+        return 0;
+    }
     return eval_expr(p, e, out, reason);
 }
