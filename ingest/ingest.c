@@ -540,8 +540,9 @@ struct filestate {
  * A reader thread decompresses and frames lines; parser threads parse and
  * normalize them; the calling thread owns SQLite and the ledger. Work
  * travels in slots of up to RA_BATCH_ITEMS lines: the reader fills a
- * slot's raw lines, a parser encodes its records into one byte buffer (no
- * per-field allocation), and the writer applies slots strictly in the
+ * slot's raw lines, a parser turns its records into the writer's rows
+ * (ra_writer_rows: no per-field allocation, and the writer inserts them
+ * where they lie), and the writer applies slots strictly in the
  * order they were read. RA_SLOTS bounds memory whatever the input. Each
  * slot carries the stream position after its last line: the writer
  * commits rows and that position together.
@@ -551,15 +552,18 @@ struct filestate {
 #define RA_BATCH_ITEMS 4096
 #define RA_BATCH_BYTES (1u << 20)
 
-enum { Q_REC = 1, Q_TAIL, Q_REJECT };            /* encoded items */
 enum { L_LINE = 1, L_TAIL, L_DAMAGED, L_TOO_LONG }; /* raw lines */
 
 struct batch { /* one thread's at a time: cache lines of its own */
     /* [kind u8][line i64][len u32][bytes] per line */
     _Alignas(RA_CACHE_LINE) struct ra_buf raw;
     size_t nraw;
-    struct ra_buf data; /* encoded items for the writer */
-    size_t items;
+    /* the parsers' work: the writer's rows (ra_writer_rows), their texts
+     * as offsets in `text`; a tail is the last row. Rejects are encoded
+     * in `rej`: [line i64][len u32][reason][len u32][excerpt]. */
+    struct ra_buf rows, text, rej;
+    size_t nrows, nrej;
+    int tail;
     uint64_t seq;
     int64_t offset, line_no, size_read, skipped;
     int last, broken, unread_tail;
@@ -625,69 +629,58 @@ get_str(struct cursor *c, size_t *n)
     return s;
 }
 
-/* Encode a normalized record: kind, line, fingerprints, then the value of
- * each of the format's fields (record_fields), in that order: the order of
- * the writer's insert (ra_writer_fields), so that it reads them in turn. */
+/* A normalized record as the writer's row (ra_writer_rows): its line, the
+ * value of each of the format's fields (record_fields) in that order, the
+ * order of the writer's insert, then a gateway's fingerprints; its texts
+ * copied to the batch's text, by offset (the buffer may move as it
+ * grows). The file id is the writer's to set. */
 static void
-emit_record(struct batch *b, int kind, int64_t line_no,
-            const struct record *r, const unsigned char *fields, int nfields)
+emit_record(struct batch *b, int tail, int64_t line_no,
+            const struct record *r, const struct filestate *fs)
 {
-    /* Sized first, then written in place: a put per byte cost more than
-     * the record's own fields (callgrind). */
-    size_t need = 1 + 8 + 1 + 16 + 16;
+    int gw = fs->f->source == RA_SRC_GATEWAY, width = 2 + fs->nfields + 2 * gw;
 #ifndef NDEBUG /* build_record fills no field that record_fields leaves out */
     for (int i = 0; i < RA_F_COUNT; i++)
-        assert(r->out[i].t == RA_O_NULL || memchr(fields, i, (size_t)nfields));
+        assert(r->out[i].t == RA_O_NULL ||
+               memchr(fs->fields, i, (size_t)fs->nfields));
 #endif
-    for (int k = 0; k < nfields; k++) {
-        const struct ra_out *o = &r->out[fields[k]];
-        need += 1 + (o->t == RA_O_NULL   ? 0
-                     : o->t == RA_O_TEXT ? 4 + (size_t)o->n
-                                         : 8);
+    size_t need = (size_t)width * sizeof(struct ra_out);
+    if (b->rows.len + need + 1 > b->rows.cap)
+        ra_buf_grow(&b->rows, need);
+    struct ra_out *v = (struct ra_out *)(void *)(b->rows.data + b->rows.len);
+    b->rows.len += need;
+    v[0] = (struct ra_out){.t = RA_O_NULL};
+    v[1] = (struct ra_out){.t = RA_O_INT, .i = line_no};
+    for (int k = 0; k < fs->nfields; k++)
+        v[2 + k] = r->out[fs->fields[k]];
+    if (gw) {
+        v[2 + fs->nfields] = r->has_fp_in
+                                 ? (struct ra_out){.t = RA_O_TEXT, .n = 16,
+                                                   .s = r->fp_in}
+                                 : (struct ra_out){.t = RA_O_NULL};
+        v[3 + fs->nfields] = r->has_fp_out
+                                 ? (struct ra_out){.t = RA_O_TEXT, .n = 16,
+                                                   .s = r->fp_out}
+                                 : (struct ra_out){.t = RA_O_NULL};
     }
-    struct ra_buf *d = &b->data;
-    if (d->len + need + 1 > d->cap)
-        ra_buf_grow(d, need);
-    unsigned char *p = (unsigned char *)d->data + d->len;
-    *p++ = (unsigned char)kind;
-    memcpy(p, &line_no, 8);
-    p += 8;
-    *p++ = (unsigned char)(r->has_fp_in | r->has_fp_out << 1);
-    if (r->has_fp_in)
-        memcpy(p, r->fp_in, 16), p += 16;
-    if (r->has_fp_out)
-        memcpy(p, r->fp_out, 16), p += 16;
-    for (int k = 0; k < nfields; k++) {
-        const struct ra_out *o = &r->out[fields[k]];
-        *p++ = (unsigned char)o->t;
-        if (o->t == RA_O_INT) {
-            memcpy(p, &o->i, 8);
-            p += 8;
-        } else if (o->t == RA_O_REAL) {
-            memcpy(p, &o->d, 8);
-            p += 8;
-        } else if (o->t == RA_O_TEXT) {
-            memcpy(p, &o->n, 4);
-            if (o->n)
-                memcpy(p + 4, o->s, o->n);
-            p += 4 + o->n;
+    for (int c = 2; c < width; c++)
+        if (v[c].t == RA_O_TEXT) {
+            int64_t off = (int64_t)b->text.len;
+            ra_buf_add(&b->text, v[c].s, v[c].n);
+            v[c].i = off;
         }
-    }
-    d->len = (size_t)(p - (unsigned char *)d->data);
-    d->data[d->len] = '\0';
-    b->items++;
+    b->nrows++;
+    b->tail = tail;
 }
 
 static void
 emit_reject(struct batch *b, int64_t line_no, const char *reason,
             const char *ex, size_t n)
 {
-    unsigned char k = Q_REJECT;
-    put_bytes(&b->data, &k, 1);
-    put_i64(&b->data, line_no);
-    put_str(&b->data, reason, strlen(reason));
-    put_str(&b->data, ex, n);
-    b->items++;
+    put_i64(&b->rej, line_no);
+    put_str(&b->rej, reason, strlen(reason));
+    put_str(&b->rej, ex, n);
+    b->nrej++;
 }
 
 /* The reader thread's state. */
@@ -894,8 +887,7 @@ handle(struct worker *w, int64_t line_no, const char *p, size_t n, int tail)
     if (rc == RA_HEADER)
         return;
     if (rc == RA_REC && build_record(w->c, w->p, w->fs->f, &r, &reason) == 0) {
-        emit_record(w->b, tail ? Q_TAIL : Q_REC, line_no, &r, w->fs->fields,
-                    w->fs->nfields);
+        emit_record(w->b, tail, line_no, &r, w->fs);
         return;
     }
     if (tail) {
@@ -928,8 +920,11 @@ parse_slots(void *arg)
         pthread_mutex_unlock(&q->mu);
 
         w->b = b;
-        ra_buf_reset(&b->data);
-        b->items = 0;
+        ra_buf_reset(&b->rows);
+        ra_buf_reset(&b->text);
+        ra_buf_reset(&b->rej);
+        b->nrows = b->nrej = 0;
+        b->tail = 0;
         b->skipped = 0;
         b->unread_tail = 0;
         struct cursor cur = {b->raw.data, b->raw.data + b->raw.len};
@@ -1027,66 +1022,34 @@ static int
 apply_batch(struct ctx *c, struct filestate *fs, struct batch *b,
             struct ra_err *err)
 {
-    struct cursor cur = {b->data.data, b->data.data + b->data.len};
-    struct ra_out vals[RA_F_COUNT]; /* a record's, in the insert's order */
-
-    for (size_t k = 0; k < b->items; k++) {
-        unsigned char kind, fps;
-        get_bytes(&cur, &kind, 1);
+    struct cursor cur = {b->rej.data, b->rej.data + b->rej.len};
+    for (size_t k = 0; k < b->nrej; k++) {
         int64_t line_no = get_i64(&cur);
-        if (kind == Q_REJECT) {
-            size_t rn, en;
-            const char *reason = get_str(&cur, &rn);
-            const char *ex = get_str(&cur, &en);
-            char rbuf[256];
-            snprintf(rbuf, sizeof rbuf, "%.*s", (int)rn, reason);
-            if (fs->shown++ < RA_SHOW_REJECTS)
-                note(c, "%s:%lld: %s", fs->path, (long long)line_no, rbuf);
-            if (ra_writer_reject(c->w, fs->path, line_no, rbuf, ex, en, err))
-                return RA_EDB;
-            fs->l.rejected++;
-            fs->new_rejected++;
-            continue;
-        }
-        char fp_in[17] = "", fp_out[17] = "";
-        get_bytes(&cur, &fps, 1);
-        if (fps & 1)
-            get_bytes(&cur, fp_in, 16);
-        if (fps & 2)
-            get_bytes(&cur, fp_out, 16);
-        for (int i = 0; i < fs->nfields; i++) {
-            struct ra_out *o = &vals[i];
-            unsigned char t;
-            get_bytes(&cur, &t, 1);
-            o->t = t;
-            if (t == RA_O_INT) {
-                o->i = get_i64(&cur);
-            } else if (t == RA_O_REAL) {
-                get_bytes(&cur, &o->d, sizeof o->d);
-            } else if (t == RA_O_TEXT) {
-                size_t n;
-                o->s = get_str(&cur, &n);
-                o->n = (uint32_t)n;
-            }
-        }
-        int64_t id = 0;
-        if (ra_writer_record(c->w, fs->f->source, line_no, vals,
-                             (fps & 1) ? fp_in : NULL,
-                             (fps & 2) ? fp_out : NULL,
-                             kind == Q_TAIL ? &id : NULL, err))
+        size_t rn, en;
+        const char *reason = get_str(&cur, &rn);
+        const char *ex = get_str(&cur, &en);
+        char rbuf[256];
+        snprintf(rbuf, sizeof rbuf, "%.*s", (int)rn, reason);
+        if (fs->shown++ < RA_SHOW_REJECTS)
+            note(c, "%s:%lld: %s", fs->path, (long long)line_no, rbuf);
+        if (ra_writer_reject(c->w, fs->path, line_no, rbuf, ex, en, err))
             return RA_EDB;
-        fs->l.records++;
-        fs->new_records++;
-        if (kind == Q_TAIL) {
-            fs->l.tail_id = id;
-            snprintf(fs->l.tail_table, sizeof fs->l.tail_table, "%s",
-                     fs->f->source == RA_SRC_GATEWAY ? "gateway_events"
-                     : fs->f->source == RA_SRC_PROXY ? "proxy_events"
-                                                     : "map");
-        }
+        fs->l.rejected++;
+        fs->new_rejected++;
     }
-    if (ra_writer_flush(c->w, err)) /* before the batch's text is let go */
+    int64_t id = 0;
+    if (ra_writer_rows(c->w, fs->f->source, (struct ra_out *)(void *)b->rows.data,
+                       b->nrows, b->text.data, b->tail ? &id : NULL, err))
         return RA_EDB;
+    fs->l.records += (int64_t)b->nrows;
+    fs->new_records += (int64_t)b->nrows;
+    if (b->tail) {
+        fs->l.tail_id = id;
+        snprintf(fs->l.tail_table, sizeof fs->l.tail_table, "%s",
+                 fs->f->source == RA_SRC_GATEWAY ? "gateway_events"
+                 : fs->f->source == RA_SRC_PROXY ? "proxy_events"
+                                                 : "map");
+    }
     fs->l.skipped += b->skipped;
     fs->new_skipped += b->skipped;
     fs->l.offset = b->offset;
@@ -1383,7 +1346,9 @@ threads_out:
     pthread_cond_destroy(&q.cv);
     for (int i = 0; i < RA_SLOTS; i++) {
         ra_buf_release(&slots[i].raw);
-        ra_buf_release(&slots[i].data);
+        ra_buf_release(&slots[i].rows);
+        ra_buf_release(&slots[i].text);
+        ra_buf_release(&slots[i].rej);
     }
     if (rc)
         goto out;

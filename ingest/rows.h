@@ -38,7 +38,7 @@ int ra_rows_prepare(struct sqlite3 *db, const char *name, const char *into,
                     int n, struct sqlite3_stmt **st,
                     struct ra_err *err) RA_WUR;
 
-/* Insert the rows waiting with st and empty them. Returns SQLite's result
+/* Insert the rows held with st and empty them. Returns SQLite's result
  * (SQLITE_DONE when the statement ran through) and sets *refused to the
  * rows it left out. */
 int ra_rows_flush(struct sqlite3_stmt *st, struct ra_rows *rows,

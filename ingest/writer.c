@@ -1,8 +1,8 @@
 /* writer.c -- SQLite database, schema migrations, the ingest ledger and the
  * batched inserts.
  *
- * Every statement is prepared once. Records go in PEND_ROWS to a statement,
- * read from a virtual table over the rows waiting. The column lists are
+ * Every statement is prepared once. A batch's rows go in with one
+ * statement, read from a virtual table over them. The column lists are
  * built from the static canonical field table (fields.h), never from input.
  * A batch of rows and the ledger position of its file commit together.
  */
@@ -47,22 +47,14 @@ struct dict {
     sqlite3_stmt *find, *add;
 };
 
-/* Records wait in the writer and go in PEND_ROWS to a statement:
- * INSERT INTO <table>(...) SELECT c0, c1... FROM ra_pending, where
- * ra_pending is a virtual table over the waiting rows (ingest/rows.c).
- * A statement per row cost a third of its step in starting and ending
- * the statement (opening the table, finding its last rowid, halting):
- * 1 M rows of the proxy table, 1.06 s -> 0.86 s. A row's values are its
- * insert's columns in order; its text still points into the caller's
- * batch, which is why ra_writer_flush comes before the batch is let go. */
-#define PEND_ROWS 256
-#define PEND_COLS (2 + RA_F_COUNT + 2)
-
-struct pend {
-    int k;               /* the rows' source index */
-    struct ra_rows rows; /* PEND_ROWS rows of PEND_COLS values */
-    int64_t first, last; /* their line numbers */
-};
+/* A batch of rows goes in with one INSERT INTO <table>(...) SELECT c0,
+ * c1... FROM ra_pending, where ra_pending is a virtual table over the
+ * caller's rows (ingest/rows.c), read where they lie. A statement per row
+ * cost a third of its step in starting and ending the statement (opening
+ * the table, finding its last rowid, halting): 1 M rows of the proxy
+ * table, 1.06 s -> 0.86 s. A row's values are its insert's columns in
+ * order, at most ROW_COLS. */
+#define ROW_COLS (2 + RA_F_COUNT + 2)
 
 /* Checkpoints on a thread of their own: the writer's connection does not
  * copy its write-ahead log back into the database after every 1000 pages
@@ -96,9 +88,9 @@ struct ra_writer {
     sqlite3 *db;
     struct ckpt *ckpt; /* NULL: the writer checkpoints itself */
     sqlite3_stmt *ins[3]; /* gateway, proxy, map: from ra_pending */
-    struct pend pend;
-    unsigned char dict_col[3][RA_F_COUNT]; /* field stored as a string id */
-    unsigned char cols[3][RA_F_COUNT];     /* the insert's fields, in order */
+    struct ra_rows rows;  /* what ra_pending reads: a ra_writer_rows' */
+    unsigned char dict_at[3][ROW_COLS]; /* column stored as a string id */
+    unsigned char cols[3][RA_F_COUNT];  /* the insert's fields, in order */
     int ncols[3];
     int width[3];      /* the insert's columns: file, line, fields[, fps] */
     uint64_t fmask[3]; /* the insert's fields (ra_writer_fields) */
@@ -334,14 +326,14 @@ prepare_insert(struct ra_writer *w, enum ra_source src, uint64_t mask,
         if ((ra_field_info[f].sources & src) && (mask >> f & 1)) {
             w->cols[k][w->ncols[k]++] = (unsigned char)f;
             ra_buf_addf(&sql, ", %s", ra_field_info[f].name);
-            w->dict_col[src_index(src)][f] =
+            w->dict_at[k][n++] =
                 text_field(ra_field_info[f].type) &&
                 dict_column(w->db, table, ra_field_info[f].name);
-            n++;
         }
     if (src == RA_SRC_GATEWAY) {
         ra_buf_adds(&sql, ", hdr_in_fp, hdr_out_fp");
-        n += 2;
+        w->dict_at[k][n++] = 1;
+        w->dict_at[k][n++] = 1;
     }
     ra_buf_adds(&sql, ")");
     w->width[k] = n;
@@ -370,9 +362,13 @@ ra_writer_fields(struct ra_writer *w, enum ra_source src,
     }
     if (mask == w->fmask[src_index(src)])
         return 0;
-    return ra_writer_flush(w, err) || prepare_insert(w, src, mask, err)
-               ? RA_EDB
-               : 0;
+    return prepare_insert(w, src, mask, err) ? RA_EDB : 0;
+}
+
+int
+ra_writer_width(const struct ra_writer *w, enum ra_source src)
+{
+    return w->width[src_index(src)];
 }
 
 static void *
@@ -481,11 +477,9 @@ ra_writer_open(const char *path, struct ra_err *err)
     ra_buf_addf(&cp, "%s-claims", path);
     w->claims = open(cp.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     ra_buf_release(&cp);
-    w->pend.rows.v =
-        xmalloc(PEND_ROWS * PEND_COLS * sizeof *w->pend.rows.v);
-    w->pend.rows.ncols = w->pend.rows.stride = PEND_COLS;
+    w->rows.ncols = ROW_COLS;
     if (ra_db_open(path, 0, &w->db, err) ||
-        ra_rows_register(w->db, "ra_pending", &w->pend.rows, err) ||
+        ra_rows_register(w->db, "ra_pending", &w->rows, err) ||
         prepare_insert(w, RA_SRC_GATEWAY, ALL_FIELDS, err) ||
         prepare_insert(w, RA_SRC_PROXY, ALL_FIELDS, err) ||
         prepare_insert(w, RA_SRC_MAP, ALL_FIELDS, err) ||
@@ -535,7 +529,6 @@ ra_writer_close(struct ra_writer *w)
     free(w->dict.slot);
     free(w->dict.bytes);
     sqlite3_close(w->db);
-    free(w->pend.rows.v);
     if (w->claims >= 0)
         close(w->claims);
     free(w);
@@ -871,72 +864,50 @@ dict_id(struct ra_writer *w, const char *s, size_t n, int64_t *id,
 }
 
 int
-ra_writer_flush(struct ra_writer *w, struct ra_err *err)
+ra_writer_rows(struct ra_writer *w, enum ra_source src, struct ra_out *rows,
+               size_t n, const char *text, int64_t *last_rowid,
+               struct ra_err *err)
 {
-    struct pend *p = &w->pend;
-    if (!p->rows.n)
+    int k = src_index(src), width = w->width[k];
+    const unsigned char *dict = w->dict_at[k];
+    if (!n)
         return 0;
-    size_t n = p->rows.n, refused;
-    int rc = ra_rows_flush(w->ins[p->k], &p->rows, &refused);
+    for (size_t r = 0; r < n; r++) {
+        struct ra_out *v = rows + r * (size_t)width;
+        v[0] = w->file_id ? (struct ra_out){.t = RA_O_INT, .i = w->file_id}
+                          : (struct ra_out){.t = RA_O_NULL};
+        for (int c = 2; c < width; c++) {
+            struct ra_out *o = &v[c];
+            if (o->t != RA_O_TEXT)
+                continue;
+            if (text)
+                o->s = text + o->i; /* an offset until here */
+            if (dict[c]) {
+                if (dict_id(w, o->s, o->n, &o->i, err))
+                    return RA_EDB;
+                o->t = RA_O_INT;
+            }
+        }
+    }
+    size_t refused;
+    w->rows.v = rows;
+    w->rows.n = n;
+    w->rows.stride = (size_t)width;
+    w->rows.width = width;
+    int rc = ra_rows_flush(w->ins[k], &w->rows, &refused);
+    long long first = rows[1].i, last = rows[(n - 1) * (size_t)width + 1].i;
     if (rc != SQLITE_DONE)
         return ra_err_set(err, RA_EDB, "cannot insert lines %lld-%lld: %s",
-                          (long long)p->first, (long long)p->last,
-                          sqlite3_errmsg(w->db));
+                          first, last, sqlite3_errmsg(w->db));
     /* a row left out (no time) fails the batch, as a plain INSERT's would */
     if (refused)
         return ra_err_set(err, RA_EDB,
                           "cannot insert lines %lld-%lld: %zu of %zu rows "
                           "refused (no time)",
-                          (long long)p->first, (long long)p->last, refused,
-                          n);
-    return 0;
-}
-
-int
-ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
-                 const struct ra_out *rec, const char *fp_in,
-                 const char *fp_out, int64_t *rowid, struct ra_err *err)
-{
-    struct pend *p = &w->pend;
-    int k = src_index(src);
-
-    if (p->rows.n && (p->k != k || p->rows.n == PEND_ROWS) &&
-        ra_writer_flush(w, err))
-        return RA_EDB;
-    if (!p->rows.n) {
-        p->k = k;
-        p->rows.width = w->width[k];
-        p->first = line_no;
-    }
-    struct ra_out *v = p->rows.v + p->rows.n * PEND_COLS;
-    *v++ = w->file_id ? (struct ra_out){.t = RA_O_INT, .i = w->file_id}
-                      : (struct ra_out){.t = RA_O_NULL};
-    *v++ = (struct ra_out){.t = RA_O_INT, .i = line_no};
-    for (int c = 0; c < w->ncols[k]; c++, v++) {
-        if (w->dict_col[k][w->cols[k][c]] && rec[c].t == RA_O_TEXT) {
-            *v = (struct ra_out){.t = RA_O_INT};
-            if (dict_id(w, rec[c].s, rec[c].n, &v->i, err))
-                return RA_EDB;
-        } else {
-            *v = rec[c];
-        }
-    }
-    if (src == RA_SRC_GATEWAY) {
-        const char *fp[2] = {fp_in, fp_out};
-        for (int j = 0; j < 2; j++, v++) {
-            *v = (struct ra_out){.t = fp[j] ? RA_O_INT : RA_O_NULL};
-            if (fp[j] && dict_id(w, fp[j], 16, &v->i, err))
-                return RA_EDB;
-        }
-    }
-    p->last = line_no;
-    p->rows.n++;
-    w->pending++;
-    if (!rowid)
-        return 0;
-    if (ra_writer_flush(w, err))
-        return RA_EDB;
-    *rowid = sqlite3_last_insert_rowid(w->db);
+                          first, last, refused, n);
+    w->pending += n;
+    if (last_rowid)
+        *last_rowid = sqlite3_last_insert_rowid(w->db);
     return 0;
 }
 
@@ -974,8 +945,6 @@ ra_writer_delete(struct ra_writer *w, const char *table, int64_t id,
             break;
     if (k == 3)
         return 0;
-    if (ra_writer_flush(w, err))
-        return RA_EDB;
     snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = ?", row_tables[k]);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -991,20 +960,13 @@ ra_writer_delete(struct ra_writer *w, const char *table, int64_t id,
 int
 ra_writer_clear_map(struct ra_writer *w, struct ra_err *err)
 {
-    return ra_writer_flush(w, err) ||
-                   ra_db_exec(w->db, "DELETE FROM map_rows", err)
-               ? RA_EDB
-               : 0;
+    return ra_db_exec(w->db, "DELETE FROM map_rows", err) ? RA_EDB : 0;
 }
 
 int
 ra_writer_commit(struct ra_writer *w, const struct ra_ledger *l,
                  const char *error, int more, struct ra_err *err)
 {
-    if (ra_writer_flush(w, err)) {
-        ra_writer_rollback(w);
-        return RA_EDB;
-    }
     if (w->file_id && l) {
         sqlite3_stmt *st = w->upd;
         sqlite3_bind_int64(st, 1, w->file_id);
@@ -1058,7 +1020,6 @@ ra_writer_rollback(struct ra_writer *w)
         return;
     sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
     dict_clear(&w->dict);
-    w->pend.rows.n = 0;
     w->in_tx = 0;
     w->pending = 0;
 }

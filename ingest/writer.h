@@ -92,24 +92,25 @@ struct ra_fileinfo {
  * changed) when a live process has claimed the file. */
 int ra_writer_begin_file(struct ra_writer *w, const struct ra_fileinfo *fi,
                          struct ra_ledger *ledger, struct ra_err *err) RA_WUR;
-/* The fields the records of src carry from now on, fields[0..n) in field
+/* The fields the rows of src carry from now on, fields[0..n) in field
  * order, src's fields all (those a format can fill): the insert names only
  * their columns, and the others are stored NULL. Until then, all of
  * src's. */
 int ra_writer_fields(struct ra_writer *w, enum ra_source src,
                      const unsigned char *fields, int n,
                      struct ra_err *err) RA_WUR;
-/* Add one record of the given source: rec[i] is the value of the i-th
- * field of src's ra_writer_fields (of all src's fields, in field order,
- * before any). It waits, its text still the caller's, until
- * ra_writer_flush, the next commit, or a later record makes it go in; with
- * rowid, it goes in now and *rowid is set. */
-int ra_writer_record(struct ra_writer *w, enum ra_source src, int64_t line_no,
-                     const struct ra_out *rec, const char *fp_in,
-                     const char *fp_out, int64_t *rowid,
-                     struct ra_err *err) RA_WUR;
-/* Insert the records waiting: before the text they point to is let go. */
-int ra_writer_flush(struct ra_writer *w, struct ra_err *err) RA_WUR;
+/* Insert rows[0..n) of src, now, with one statement. Row r is rows[r *
+ * width ..] (width: ra_writer_width): the file id (set here), the line
+ * number, the values of src's ra_writer_fields in order, then for a
+ * gateway the two header fingerprints (text, or NULL). When text is not
+ * NULL, a text value's i is its offset in text. Texts the schema keeps as
+ * string ids are turned into them in place. *last_rowid, when asked, is
+ * the last row's id. */
+int ra_writer_rows(struct ra_writer *w, enum ra_source src,
+                   struct ra_out *rows, size_t n, const char *text,
+                   int64_t *last_rowid, struct ra_err *err) RA_WUR;
+/* The width of src's rows for ra_writer_rows. */
+int ra_writer_width(const struct ra_writer *w, enum ra_source src);
 int ra_writer_reject(struct ra_writer *w, const char *path, int64_t line_no,
                      const char *reason, const char *excerpt, size_t n,
                      struct ra_err *err) RA_WUR;

@@ -1,10 +1,11 @@
-/* test_writer.c -- the writer's inserts (ingest/writer.c): records wait
- * and go in PEND_ROWS to a statement, so these check that every record
- * goes in once, in order, with its values; that a change of source, a
- * rowid asked for, a commit and a rollback each do the right thing with
- * the rows waiting; and that a row the table refuses fails the batch.
- * Then the table over rows in memory that refills itself (ingest/rows.c),
- * as analyze's links step reads it: every row once, across refills, and a
+/* test_writer.c -- the writer's inserts (ingest/writer.c): a batch of
+ * rows goes in with one statement, so these check that every row goes in
+ * once, in order, with its values, its texts given as pointers or as
+ * offsets in a text buffer; that the rowid asked for is the last row's;
+ * that a rollback takes rows back; that a row the table refuses fails the
+ * batch; and that the columns a format cannot fill are left out. Then the
+ * table over rows in memory that refills itself (ingest/rows.c), as
+ * analyze's links step reads it: every row once, across refills, and a
  * failed refill fails the statement. */
 #include "ingest/rows.h"
 #include "ingest/writer.h"
@@ -13,9 +14,10 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
-#define N 600 /* more than two statements' worth */
+#define N 600
 
 static char path[64];
 
@@ -36,24 +38,35 @@ one(sqlite3 *db, const char *sql)
     return ra_db_int(db, sql);
 }
 
-/* The proxy fields the tests write, in field order, and a record of line
- * i in that order (without the status: the three others), its texts in
- * the caller's keeping. */
+/* The proxy fields the tests write, in field order (with and without the
+ * status). */
 static const unsigned char proxy_fields[] = {RA_F_TS, RA_F_STATUS,
                                              RA_F_DEST_HOST, RA_F_URL};
 static const unsigned char proxy_no_status[] = {RA_F_TS, RA_F_DEST_HOST,
                                                 RA_F_URL};
 
+/* Row i of a proxy batch (the fields above, with or without the status):
+ * its texts point to host and url, in the caller's keeping, or with text,
+ * are put there and given by offset. */
 static void
-proxy_record(struct ra_out *rec, int i, char *host, char *url, int status)
+proxy_row(struct ra_out *v, int i, char *host, char *url, int status,
+          struct ra_buf *text)
 {
     snprintf(host, 16, "h%d.example", i % 3);
     snprintf(url, 32, "https://h%d.example/p/%d", i % 3, i);
-    *rec++ = (struct ra_out){.t = RA_O_INT, .i = 1000 + i};
+    *v++ = (struct ra_out){.t = RA_O_NULL}; /* the file: the writer's */
+    *v++ = (struct ra_out){.t = RA_O_INT, .i = i + 1};
+    *v++ = (struct ra_out){.t = RA_O_INT, .i = 1000 + i};
     if (status)
-        *rec++ = (struct ra_out){.t = RA_O_INT, .i = 200 + i % 2};
-    *rec++ = (struct ra_out){.t = RA_O_TEXT, .s = host, .n = strlen(host)};
-    *rec = (struct ra_out){.t = RA_O_TEXT, .s = url, .n = strlen(url)};
+        *v++ = (struct ra_out){.t = RA_O_INT, .i = 200 + i % 2};
+    const char *t[2] = {host, url};
+    for (int k = 0; k < 2; k++, v++) {
+        *v = (struct ra_out){.t = RA_O_TEXT, .n = strlen(t[k]), .s = t[k]};
+        if (text) {
+            v->i = (int64_t)text->len;
+            ra_buf_add(text, t[k], strlen(t[k]));
+        }
+    }
 }
 
 /* A writer on the test's database, and its connection. */
@@ -76,38 +89,41 @@ test_rows_in_order(void)
     if (!w)
         return;
     static char host[N][16], url[N][32];
-    struct ra_out rec[RA_F_COUNT];
-    int64_t gid = 0;
+    static struct ra_out rows[N * 6];
+    struct ra_buf text = RA_BUF_INIT;
+    int64_t gid = 0, last = 0;
     static const unsigned char gateway_fields[] = {RA_F_TS, RA_F_CALLER};
 
     CHECK_INT(ra_writer_fields(w, RA_SRC_PROXY, proxy_fields, 4, &err), 0);
     CHECK_INT(ra_writer_fields(w, RA_SRC_GATEWAY, gateway_fields, 2, &err),
               0);
+    int pw = ra_writer_width(w, RA_SRC_PROXY);
+    CHECK_INT(pw, 6);
+    CHECK_INT(ra_writer_width(w, RA_SRC_GATEWAY), 6);
     CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
-    for (int i = 0; i < N; i++) {
-        proxy_record(rec, i, host[i], url[i], 1);
-        CHECK_INT(ra_writer_record(w, RA_SRC_PROXY, i + 1, rec, NULL, NULL,
-                                   NULL, &err),
-                  0);
-        if (i == 300) { /* another source, its rowid asked for */
-            struct ra_out g[2] = {{.t = RA_O_INT, .i = 5},
-                                  {.t = RA_O_TEXT, .s = "alice", .n = 5}};
-            CHECK_INT(ra_writer_record(w, RA_SRC_GATEWAY, 9999, g,
-                                       "0123456789abcdef", NULL, &gid, &err),
-                      0);
-        }
-        if (i == 450)
-            CHECK_INT(ra_writer_reject(w, "-", 7777, "bad", "x", 1, &err),
-                      0);
-    }
-    /* The rows still waiting point into host[] and url[]: nothing is in
-     * the table before the flush but whole statements' worth. */
-    CHECK(one(db, "SELECT count(*) FROM proxy_rows") < N);
-    CHECK_INT(ra_writer_flush(w, &err), 0);
-    CHECK_INT(one(db, "SELECT count(*) FROM proxy_rows"), N);
+    /* the first half's texts by pointer, the second's by offset */
+    for (int i = 0; i < N; i++)
+        proxy_row(rows + i * pw, i, host[i], url[i], 1,
+                  i < N / 2 ? NULL : &text);
+    CHECK_INT(ra_writer_rows(w, RA_SRC_PROXY, rows, N / 2, NULL, NULL, &err),
+              0);
+    /* another source between, its rowid asked for */
+    struct ra_out g[6] = {{.t = RA_O_NULL},
+                          {.t = RA_O_INT, .i = 9999},
+                          {.t = RA_O_INT, .i = 5},
+                          {.t = RA_O_TEXT, .n = 5, .s = "alice"},
+                          {.t = RA_O_TEXT, .n = 16, .s = "0123456789abcdef"},
+                          {.t = RA_O_NULL}};
+    CHECK_INT(ra_writer_rows(w, RA_SRC_GATEWAY, g, 1, NULL, &gid, &err), 0);
+    CHECK_INT(ra_writer_reject(w, "-", 7777, "bad", "x", 1, &err), 0);
+    CHECK_INT(ra_writer_rows(w, RA_SRC_PROXY, rows + (N / 2) * pw, N / 2,
+                             text.data, &last, &err),
+              0);
+    CHECK_INT(ra_writer_pending(w), N + 2);
     CHECK_INT(ra_writer_commit(w, NULL, NULL, 0, &err), 0);
 
     CHECK_INT(one(db, "SELECT count(*) FROM proxy_rows"), N);
+    CHECK_INT(last, one(db, "SELECT max(id) FROM proxy_rows"));
     CHECK_INT(one(db, "SELECT sum(ts) FROM proxy_rows"),
               1000LL * N + (long long)N * (N - 1) / 2);
     CHECK_INT(one(db, "SELECT count(*) FROM proxy_rows a JOIN proxy_rows b "
@@ -127,14 +143,11 @@ test_rows_in_order(void)
     CHECK_INT(one(db, "SELECT count(*) FROM rejects WHERE line_no = 7777"),
               1);
 
-    /* Rows waiting when the transaction rolls back are gone with it. */
+    /* Rows in a transaction that rolls back are gone with it. */
     CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
-    for (int i = 0; i < 10; i++) {
-        proxy_record(rec, i, host[i], url[i], 1);
-        CHECK_INT(ra_writer_record(w, RA_SRC_PROXY, i + 1, rec, NULL, NULL,
-                                   NULL, &err),
-                  0);
-    }
+    for (int i = 0; i < 10; i++)
+        proxy_row(rows + i * pw, i, host[i], url[i], 1, NULL);
+    CHECK_INT(ra_writer_rows(w, RA_SRC_PROXY, rows, 10, NULL, NULL, &err), 0);
     ra_writer_rollback(w);
     CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
     CHECK_INT(ra_writer_commit(w, NULL, NULL, 0, &err), 0);
@@ -142,24 +155,22 @@ test_rows_in_order(void)
 
     /* A row without a time fails its batch, and the commit with it. */
     CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
-    proxy_record(rec, 0, host[0], url[0], 1);
-    CHECK_INT(ra_writer_record(w, RA_SRC_PROXY, 1, rec, NULL, NULL, NULL,
-                               &err),
-              0);
-    rec[0] = (struct ra_out){.t = RA_O_NULL}; /* the time */
-    CHECK_INT(ra_writer_record(w, RA_SRC_PROXY, 2, rec, NULL, NULL, NULL,
-                               &err),
-              0);
-    CHECK_INT(ra_writer_commit(w, NULL, NULL, 0, &err), RA_EDB);
+    for (int i = 0; i < 2; i++)
+        proxy_row(rows + i * pw, i, host[i], url[i], 1, NULL);
+    rows[pw + 2] = (struct ra_out){.t = RA_O_NULL}; /* line 2's time */
+    CHECK_INT(ra_writer_rows(w, RA_SRC_PROXY, rows, 2, NULL, NULL, &err),
+              RA_EDB);
     CHECK_STR(err.msg, "cannot insert lines 1-2: 1 of 2 rows refused (no "
                        "time)");
+    ra_writer_rollback(w);
     CHECK_INT(one(db, "SELECT count(*) FROM proxy_rows"), N);
+    ra_buf_release(&text);
     ra_writer_close(w);
 }
 
-/* ra_writer_fields: a column left out is stored NULL; rows waiting go in
- * under the columns they were made for; a field of another source, or out
- * of order, is refused. */
+/* ra_writer_fields: a column left out is stored NULL, and the rows'
+ * width follows; a field of another source, or out of order, is
+ * refused. */
 static void
 test_fields(void)
 {
@@ -169,7 +180,7 @@ test_fields(void)
     if (!w)
         return;
     static char host[20][16], url[20][32];
-    struct ra_out rec[RA_F_COUNT];
+    struct ra_out rows[20 * 6];
     static const unsigned char bad[][2] = {{RA_F_TS, RA_F_CALLER},
                                            {RA_F_URL, RA_F_TS}};
 
@@ -181,21 +192,15 @@ test_fields(void)
     CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
     CHECK_INT(ra_writer_fields(w, RA_SRC_PROXY, proxy_no_status, 3, &err),
               0);
-    for (int i = 0; i < 20; i++) {
-        if (i == 10) { /* rows 0-9 wait: they go in first, as made */
-            CHECK_INT(
-                ra_writer_fields(w, RA_SRC_PROXY, proxy_no_status, 3, &err),
-                0);
-            CHECK_INT(one(db, "SELECT count(*) FROM proxy_rows"), 0);
-            CHECK_INT(ra_writer_fields(w, RA_SRC_PROXY, proxy_fields, 4, &err),
-                      0);
-            CHECK_INT(one(db, "SELECT count(*) FROM proxy_rows"), 10);
-        }
-        proxy_record(rec, i, host[i], url[i], i >= 10);
-        CHECK_INT(ra_writer_record(w, RA_SRC_PROXY, i + 1, rec, NULL, NULL,
-                                   NULL, &err),
-                  0);
-    }
+    CHECK_INT(ra_writer_width(w, RA_SRC_PROXY), 5);
+    for (int i = 0; i < 10; i++)
+        proxy_row(rows + i * 5, i, host[i], url[i], 0, NULL);
+    CHECK_INT(ra_writer_rows(w, RA_SRC_PROXY, rows, 10, NULL, NULL, &err), 0);
+    CHECK_INT(ra_writer_fields(w, RA_SRC_PROXY, proxy_fields, 4, &err), 0);
+    CHECK_INT(ra_writer_width(w, RA_SRC_PROXY), 6);
+    for (int i = 10; i < 20; i++)
+        proxy_row(rows + (i - 10) * 6, i, host[i], url[i], 1, NULL);
+    CHECK_INT(ra_writer_rows(w, RA_SRC_PROXY, rows, 10, NULL, NULL, &err), 0);
     CHECK_INT(ra_writer_commit(w, NULL, NULL, 0, &err), 0);
     CHECK_INT(one(db, "SELECT count(*) FROM proxy_events WHERE line_no <= 10 "
                       "AND status IS NULL AND url IS NOT NULL AND "
