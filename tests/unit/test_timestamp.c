@@ -91,7 +91,7 @@ sweep_epochs(struct ra_timectx *tc)
         if (dot < n)
             s[dot] = '.';
         s[n] = '\0';
-        long long want;
+        long long want = 0;
         int64_t got;
         int wr = ref_epoch(s, &want),
             gr = ra_parse_ts(s, n, NULL, 0, tc, &got);
