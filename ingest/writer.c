@@ -251,7 +251,12 @@ ra_db_open(const char *path, int readonly, sqlite3 **out, struct ra_err *err)
     } else if (ra_db_exec(db, "PRAGMA page_size=16384; " /* new files */
                               "PRAGMA journal_mode=WAL; "
                               "PRAGMA synchronous=NORMAL; "
-                              "PRAGMA cache_size=-16000",
+                              /* 4 MB: the writer appends, and a larger
+                               * cache only kept old clean pages, each a
+                               * page fault the first time (1 M Squid
+                               * lines: 16 MB, 8,600 faults, 1.01 s; 4 MB,
+                               * 5,600, 0.97 s) */
+                              "PRAGMA cache_size=-4000",
                           err) ||
                migrate(db, path, err)) {
         sqlite3_close(db);
