@@ -533,6 +533,7 @@ struct filestate {
     int is_plain; /* a regular uncompressed file: tails wait for growth */
     unsigned char fields[RA_F_COUNT]; /* record_fields: what is encoded */
     int nfields;
+    int width; /* a row's values (ra_writer_width) */
 };
 
 /* ---- the pipeline ---------------------------------------------------------
@@ -638,7 +639,7 @@ static void
 emit_record(struct batch *b, int tail, int64_t line_no,
             const struct record *r, const struct filestate *fs)
 {
-    int gw = fs->f->source == RA_SRC_GATEWAY, width = 2 + fs->nfields + 2 * gw;
+    int width = fs->width;
 #ifndef NDEBUG /* build_record fills no field that record_fields leaves out */
     for (int i = 0; i < RA_F_COUNT; i++)
         assert(r->out[i].t == RA_O_NULL ||
@@ -653,15 +654,14 @@ emit_record(struct batch *b, int tail, int64_t line_no,
     v[1] = (struct ra_out){.t = RA_O_INT, .i = line_no};
     for (int k = 0; k < fs->nfields; k++)
         v[2 + k] = r->out[fs->fields[k]];
-    if (gw) {
-        v[2 + fs->nfields] = r->has_fp_in
-                                 ? (struct ra_out){.t = RA_O_TEXT, .n = 16,
-                                                   .s = r->fp_in}
-                                 : (struct ra_out){.t = RA_O_NULL};
-        v[3 + fs->nfields] = r->has_fp_out
-                                 ? (struct ra_out){.t = RA_O_TEXT, .n = 16,
-                                                   .s = r->fp_out}
-                                 : (struct ra_out){.t = RA_O_NULL};
+    if (fs->f->source == RA_SRC_GATEWAY) { /* the last two: fingerprints */
+        v[width - 2] = r->has_fp_in ? (struct ra_out){.t = RA_O_TEXT, .n = 16,
+                                                      .s = r->fp_in}
+                                    : (struct ra_out){.t = RA_O_NULL};
+        v[width - 1] = r->has_fp_out
+                           ? (struct ra_out){.t = RA_O_TEXT, .n = 16,
+                                             .s = r->fp_out}
+                           : (struct ra_out){.t = RA_O_NULL};
     }
     for (int c = 2; c < width; c++)
         if (v[c].t == RA_O_TEXT) {
@@ -1210,6 +1210,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     if ((rc = ra_writer_fields(c->w, fs.f->source, fs.fields, fs.nfields,
                                err)))
         goto out;
+    fs.width = ra_writer_width(c->w, fs.f->source);
 
     /* Read on one thread and parse on RA_WORKERS (one for CSV, whose
      * header names the columns of the lines after it) while this one
