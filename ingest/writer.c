@@ -90,8 +90,6 @@ struct ra_writer {
     sqlite3_stmt *ins[3]; /* gateway, proxy, map: from ra_pending */
     struct ra_rows rows;  /* what ra_pending reads: a ra_writer_rows' */
     unsigned char dict_at[3][ROW_COLS]; /* column stored as a string id */
-    unsigned char cols[3][RA_F_COUNT];  /* the insert's fields, in order */
-    int ncols[3];
     int width[3];      /* the insert's columns: file, line, fields[, fps] */
     uint64_t fmask[3]; /* the insert's fields (ra_writer_fields) */
     sqlite3_stmt *rej, *upd, *newfile;
@@ -324,12 +322,10 @@ prepare_insert(struct ra_writer *w, enum ra_source src, uint64_t mask,
     int n = 2;
     sqlite3_finalize(w->ins[k]);
     w->ins[k] = NULL;
-    w->ncols[k] = 0;
     w->fmask[k] = mask;
     ra_buf_addf(&sql, "%s(file_id, line_no", table);
     for (int f = 0; f < RA_F_COUNT; f++)
         if ((ra_field_info[f].sources & src) && (mask >> f & 1)) {
-            w->cols[k][w->ncols[k]++] = (unsigned char)f;
             ra_buf_addf(&sql, ", %s", ra_field_info[f].name);
             w->dict_at[k][n++] =
                 text_field(ra_field_info[f].type) &&
