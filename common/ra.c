@@ -445,17 +445,11 @@ ra_parse_i64(const char *p, size_t n, int64_t *out)
     }
     if (i == n)
         return -1;
-    if (n - i <= 18) { /* below 10^18: no digit can overflow */
-        for (; i < n; i++) {
-            unsigned d = (unsigned)((unsigned char)p[i] - '0');
-            if (d > 9)
-                return -1;
-            v = v * 10 + d;
-        }
-    }
-    for (; i < n; i++) {
+    /* below 10^18 (the first 18 digits) no digit can overflow: the range
+     * is checked only past them */
+    for (size_t safe = i + 18; i < n; i++) {
         unsigned d = (unsigned)((unsigned char)p[i] - '0');
-        if (d > 9 || v > (lim - d) / 10)
+        if (d > 9 || (i >= safe && v > (lim - d) / 10))
             return -1; /* not a digit, or out of range */
         v = v * 10 + d;
     }
