@@ -1046,9 +1046,7 @@ apply_batch(struct ctx *c, struct filestate *fs, struct batch *b,
     if (b->tail) {
         fs->l.tail_id = id;
         snprintf(fs->l.tail_table, sizeof fs->l.tail_table, "%s",
-                 fs->f->source == RA_SRC_GATEWAY ? "gateway_events"
-                 : fs->f->source == RA_SRC_PROXY ? "proxy_events"
-                                                 : "map");
+                 ra_writer_table(fs->f->source));
     }
     fs->l.skipped += b->skipped;
     fs->new_skipped += b->skipped;

@@ -288,6 +288,12 @@ src_index(enum ra_source s)
     return s == RA_SRC_GATEWAY ? 0 : s == RA_SRC_PROXY ? 1 : 2;
 }
 
+const char *
+ra_writer_table(enum ra_source src)
+{
+    return tables[src_index(src)];
+}
+
 /* Whether a text field is kept in the string dictionary is the schema's
  * word (schemas/schema.sql): its column in the row table is declared
  * INTEGER, a `strings` id, where the views turn it back into text. */

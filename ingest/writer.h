@@ -111,6 +111,9 @@ int ra_writer_rows(struct ra_writer *w, enum ra_source src,
                    int64_t *last_rowid, struct ra_err *err) RA_WUR;
 /* The width of src's rows for ra_writer_rows. */
 int ra_writer_width(const struct ra_writer *w, enum ra_source src);
+/* The contract's name of src's events (gateway_events, proxy_events, map):
+ * what the ledger's tail_table holds and ra_writer_delete takes. */
+const char *ra_writer_table(enum ra_source src);
 int ra_writer_reject(struct ra_writer *w, const char *path, int64_t line_no,
                      const char *reason, const char *excerpt, size_t n,
                      struct ra_err *err) RA_WUR;
