@@ -13,10 +13,10 @@
  * minimum is exactly taking the next pair of the sorted list whose two
  * events are both free. Memory: the events of one session group.
  *
- * The links are made as one INSERT reads them (ra_links_made, a table over
- * rows in memory that refills itself: ingest/rows.c), and SQLite sorts them
- * by their proxy event, link_rows' key: they are appended in key order,
- * and that side needs no index.
+ * The links are made as one INSERT reads them (link_store.sql, from
+ * ra_links_made, a table over rows in memory that refills itself:
+ * ingest/rows.c), and SQLite sorts them by their proxy event, link_rows'
+ * key: they are appended in key order, and that side needs no index.
  */
 #include "analyze/join.h"
 #include "ingest/rows.h"
@@ -627,32 +627,20 @@ ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks,
     j->gused = xcalloc((size_t)(j->gmax / 8 + 1), 1);
     j->pused = xcalloc((size_t)(j->pmax / 8 + 1), 1);
     queue_init(&j->q, tolerance);
-    /* The unique index is built once after the bulk insert; the used
-     * bitmaps already keep every event in at most one link. */
     j->rows = (struct ra_rows){j->buf, 0, 4, 4, 4, refill, j};
     phase(NULL);
     if ((rc = ra_rows_register(db, "ra_links_made", &j->rows, err)) ||
-        (rc = ra_db_exec(db, "DROP INDEX IF EXISTS links_gateway; "
-                             "DELETE FROM link_rows",
-                         err)) ||
         (rc = ra_sql_prepare(db, "link_request_id", &j->rid, err)))
         goto out;
-    /* One statement makes, sorts and stores them all; the rows it reads
-     * are never all in memory (SQLite's sort spills to its files). */
-    rc = ra_db_exec(db,
-                    "INSERT INTO link_rows (gateway_id, proxy_id, by_session, "
-                    "dt_ms) SELECT c0, c1, c2, c3 FROM ra_links_made "
-                    "ORDER BY c1",
-                    err);
+    /* link_store.sql's INSERT makes, sorts and stores them all */
+    rc = ra_sql_run(db, "link_store", NULL, 0, NULL, NULL, err);
     if (j->rc) { /* rather than SQLite's word for a failed refill */
         rc = j->rc;
         *err = made;
     } else if (!rc) {
         int64_t stored = sqlite3_changes64(db); /* before the index */
         phase("links stored");
-        if (!(rc = ra_db_exec(db, "CREATE UNIQUE INDEX links_gateway "
-                                  "ON link_rows(gateway_id)",
-                              err))) {
+        if (!(rc = ra_sql_run(db, "link_index", NULL, 0, NULL, NULL, err))) {
             phase("unique index");
             *nlinks = stored;
         }
