@@ -48,6 +48,9 @@ struct pair {
 /* The links are handed to SQLite LINK_ROWS at a time. */
 #define LINK_ROWS 256
 
+/* Routes whose host the join keeps (a route's slot: its id's low bits). */
+#define ROUTE_SLOTS 1024
+
 enum { BY_REQUEST_ID = 0, BY_SESSION = 1 }; /* link_rows.by_session */
 
 struct ev {
@@ -100,8 +103,11 @@ struct ra_join {
     sqlite3 *db;
     int pass, rc;
     int64_t tol;
-    sqlite3_stmt *rid, *gs, *ps;
+    sqlite3_stmt *rid, *gs, *ps, *rh;
     int grc, prc;
+    struct {
+        int64_t route, host; /* route 0: an empty slot */
+    } route_host[ROUTE_SLOTS];
     struct ra_link_stream *pre;
     struct group gr;
     struct queue q;
@@ -491,22 +497,43 @@ add_ev(struct ev **v, size_t *n, size_t *cap, struct ev e)
     (*v)[(*n)++] = e;
 }
 
+/* The host of a route (0: none), asked of SQL once per route while it
+ * keeps its slot; an error is left in j->rc. */
+static int64_t
+route_host(struct ra_join *j, int64_t route)
+{
+    size_t i = (size_t)route & (ROUTE_SLOTS - 1);
+    if (!route || j->route_host[i].route == route)
+        return route ? j->route_host[i].host : 0;
+    sqlite3_bind_int64(j->rh, 1, route);
+    int rc = sqlite3_step(j->rh);
+    int64_t host = rc == SQLITE_ROW ? sqlite3_column_int64(j->rh, 0) : 0;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        j->rc = ra_err_set(j->err, RA_EDB, "a route's host: %s",
+                           sqlite3_errmsg(j->db));
+    sqlite3_reset(j->rh);
+    j->route_host[i].route = route;
+    j->route_host[i].host = host;
+    return host;
+}
+
 /* Append the rows of group cur that stream st (at step result rc) holds:
- * grp, id, ts, host, request_id, egress_session[, account]. Returns the
- * step result past them. */
+ * grp, id, ts, host (the gateway's: its route), request_id,
+ * egress_session[, account]. Returns the step result past them. */
 static int
-take_group(struct group *gr, sqlite3_stmt *st, int rc, int64_t cur,
+take_group(struct ra_join *j, sqlite3_stmt *st, int rc, int64_t cur,
            struct ev **v, size_t *n, size_t *cap)
 {
-    int has_acct = sqlite3_column_count(st) > 6;
+    int gateway = st == j->gs;
     for (; rc == SQLITE_ROW && sqlite3_column_int64(st, 0) == cur;
          rc = sqlite3_step(st)) {
+        int64_t h = sqlite3_column_int64(st, 3);
         struct ev e = {sqlite3_column_int64(st, 1),
                        sqlite3_column_int64(st, 2),
-                       sqlite3_column_int64(st, 3),
+                       gateway ? route_host(j, h) : h,
                        sqlite3_column_int64(st, 5),
-                       has_acct ? sqlite3_column_int64(st, 6) : 0,
-                       rid(gr, st, 4),
+                       gateway ? sqlite3_column_int64(st, 6) : 0,
+                       rid(&j->gr, st, 4),
                        0,
                        0};
         add_ev(v, n, cap, e);
@@ -523,6 +550,7 @@ session_begin(struct ra_join *j)
     j->gr.a = ra_arena_new();
     if ((rc = session_groups(j->db, j, j->err)) ||
         (rc = ra_sql_prepare(j->db, "link_gateway_stream", &j->gs, j->err)) ||
+        (rc = ra_sql_prepare(j->db, "link_route_host", &j->rh, j->err)) ||
         (!j->pre &&
          (rc = ra_sql_prepare(j->db, "link_proxy_stream", &j->ps, j->err))))
         return rc;
@@ -571,8 +599,10 @@ session_more(struct ra_join *j)
     group_reset(gr);
     while (j->prc == SQLITE_ROW && sqlite3_column_int64(j->ps, 0) < cur)
         j->prc = sqlite3_step(j->ps);
-    j->grc = take_group(gr, j->gs, j->grc, cur, &gr->g, &gr->ng, &gr->capg);
-    j->prc = take_group(gr, j->ps, j->prc, cur, &gr->p, &gr->np, &gr->capp);
+    j->grc = take_group(j, j->gs, j->grc, cur, &gr->g, &gr->ng, &gr->capg);
+    j->prc = take_group(j, j->ps, j->prc, cur, &gr->p, &gr->np, &gr->capp);
+    if (j->rc)
+        return j->rc;
     if (gr->np)
         match_group(j, gr, &j->q, j->tol);
     j->emit = 0;
@@ -598,6 +628,7 @@ join_free(struct ra_join *j)
     sqlite3_finalize(j->rid);
     sqlite3_finalize(j->gs);
     sqlite3_finalize(j->ps);
+    sqlite3_finalize(j->rh);
     free(j->gr.g);
     free(j->gr.p);
     free(j->gr.mate);

@@ -5,17 +5,28 @@
 -- the findings carry the strings, ordered by them.
 
 -- route_mismatch: a gateway event linked by request_id to a proxy event
--- whose destination host is not the route's host (temp.ra_route_host, made
--- by route_hosts.sql in this run: a route's host as an id, -1 when no
--- string is that host).
+-- whose destination host is not the route's host (rh, from
+-- temp.ra_route_host, route_hosts.sql's view, once per route of these
+-- links: a route's host as an id, -1 when no string is that host).
+-- Links by request id need a proxy event with one: when none has (Squid's
+-- never do), the first loop is no row and the links are not read (5 M + 5
+-- M: 0.24 s).
 WITH rl AS MATERIALIZED (
-    SELECT gateway_id, proxy_id FROM links WHERE method = 'request_id'
+    SELECT l.gateway_id, l.proxy_id, g.route
+    FROM (SELECT 1 FROM proxy_rows WHERE request_id IS NOT NULL LIMIT 1)
+         CROSS JOIN links l
+         JOIN gateway_rows g ON g.id = l.gateway_id
+    WHERE l.method = 'request_id'
+),
+rh AS MATERIALIZED (
+    SELECT route, host FROM temp.ra_route_host
+    WHERE route IN (SELECT route FROM rl)
 ),
 mm0 AS MATERIALIZED (
     SELECT g.account, g.request_id, g.ts, g.route, p.dest_host
     FROM rl l JOIN gateway_rows g ON g.id = l.gateway_id
               JOIN proxy_rows p ON p.id = l.proxy_id
-              JOIN temp.ra_route_host rh ON rh.route = g.route
+              JOIN rh ON rh.route = l.route
     WHERE g.ts >= :since AND g.ts < :until
       AND g.account IS NOT NULL AND p.dest_host IS NOT NULL
       AND rh.host IS NOT NULL AND rh.host <> p.dest_host

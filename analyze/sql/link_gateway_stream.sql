@@ -6,21 +6,20 @@
 -- are dictionary ids (schema version 3): they compare as their strings do.
 
 -- Gateway events with an egress session, and those without
--- one under each session the map gives their account (one scan). A route's
--- host was looked up once per distinct route (temp.ra_route_host, made by
--- route_hosts.sql); -1 is a host that no proxy event has.
-SELECT grp, id, ts, host, request_id, egress_session, account FROM (
+-- one under each session the map gives their account (one scan). The
+-- route's host is looked up by analyze/join.c, once per route
+-- (link_route_host.sql), not here with a seek a row.
+SELECT grp, id, ts, route, request_id, egress_session, account FROM (
   SELECT CASE WHEN g.egress_session IS NOT NULL
               THEN coalesce(sg.grp, g.egress_session)
               ELSE (SELECT sg2.grp FROM map_rows m
                     JOIN temp.ra_session_group sg2
                       ON sg2.session = m.egress_session
                     WHERE m.account = g.account LIMIT 1) END AS grp,
-         g.id, g.ts, rh.host, g.request_id, g.egress_session,
+         g.id, g.ts, g.route, g.request_id, g.egress_session,
          CASE WHEN g.egress_session IS NULL THEN g.account END AS account
   FROM gateway_rows g
   LEFT JOIN temp.ra_session_group sg ON sg.session = g.egress_session
-  LEFT JOIN temp.ra_route_host rh ON rh.route = g.route
   WHERE g.egress_session IS NOT NULL
      OR g.account IN (SELECT account FROM map_rows
                       WHERE egress_session IS NOT NULL))
