@@ -134,31 +134,17 @@ count_rows(sqlite3 *db, const char *sql, int64_t run_id, int64_t *out)
 
 /* SQLite's sorter may use helper threads (index builds and the ordered
  * passes sort millions of rows), but only on the cores that the run's own
- * threads leave over, up to 4 (helpers()). The page
- * cache is also the size of each in-memory sort run: 2 MiB runs, merged
+ * threads leave idle (ra_sql_idle_cores). The page cache is also the size of each in-memory sort run: 2 MiB runs, merged
  * from temporary files, sort faster than 16 MiB ones and halve analyze's
  * peak RSS (bench/RESULTS.md). The temp tables' cache is set as well: an
  * unset one reads as 0, and a file that sizes the caches for its own
  * statements gets back what it read (analyze/sqlrun.c). */
 static int
-tune(sqlite3 *db, int helpers, struct ra_err *err)
+tune(sqlite3 *db, struct ra_err *err)
 {
-    sqlite3_limit(db, SQLITE_LIMIT_WORKER_THREADS, helpers);
     return ra_db_exec(db, "PRAGMA main.cache_size=-2000; "
                           "PRAGMA temp.cache_size=-2000",
                       err);
-}
-
-/* Sorter helpers for each connection when the run has `threads` threads
- * of its own, each of which keeps a core busy until its last step. On 2
- * cores with the second thread running, helpers there cost the 5 M + 5 M
- * analysis 2 s more CPU (four threads taking turns on two cores) and took
- * 10% longer (bench/RESULTS.md). */
-static int
-helpers(long cores, int threads)
-{
-    long h = cores - threads;
-    return h > 4 ? 4 : h > 0 ? (int)h : 0;
 }
 
 /* The beside steps: one thread runs them in turn, each on a read-only
@@ -261,6 +247,7 @@ crew_main(void *arg)
         else if (c->ps.db && !strcmp(steps[i].name, "links"))
             crew_run(c, &c->ps, i, &rc, &err);
     }
+    ra_sql_idle_change(1); /* this thread's core */
     return NULL;
 }
 
@@ -283,8 +270,7 @@ crew_start(struct crew *c, sqlite3 *db, long cores,
         return 0;
     /* The links' proxy stream needs no more than the map's session groups,
      * made on its connection too. */
-    if (ra_db_open(path, 1, &c->ps.db, err) ||
-        tune(c->ps.db, helpers(cores, 2), err))
+    if (ra_db_open(path, 1, &c->ps.db, err) || tune(c->ps.db, err))
         return RA_EDB;
     for (int i = 0; i < RA_NSTEPS; i++) {
         struct worker *w = &c->w[i];
@@ -292,8 +278,7 @@ crew_start(struct crew *c, sqlite3 *db, long cores,
             continue;
         if (ra_db_open(path, 1, &w->db, err))
             return RA_EDB;
-        if (tune(w->db, helpers(cores, 2), err) ||
-            ra_rules_load(w->db, err) ||
+        if (tune(w->db, err) || ra_rules_load(w->db, err) ||
             ra_identity_load(w->db, err) ||
             ra_db_exec(w->db,
                        "CREATE TEMP TABLE findings AS "
@@ -317,8 +302,12 @@ static int
 crew_wait(struct crew *c, struct worker *w, struct ra_err *err)
 {
     pthread_mutex_lock(&c->mu);
-    while (!w->done)
-        pthread_cond_wait(&c->cv, &c->mu);
+    if (!w->done) { /* this thread's core is idle meanwhile */
+        ra_sql_idle_change(1);
+        while (!w->done)
+            pthread_cond_wait(&c->cv, &c->mu);
+        ra_sql_idle_change(-1);
+    }
     pthread_mutex_unlock(&c->mu);
     if (w->rc)
         *err = w->err;
@@ -463,8 +452,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
     /* One write transaction for the whole run: nobody else commits until
      * it ends, so the second connection, which starts reading inside it,
      * reads exactly what this one started from. */
-    if (tune(db, helpers(cores, cores > 1 ? 2 : 1), err) ||
-        ra_db_exec(db, "BEGIN IMMEDIATE", err))
+    if (tune(db, err) || ra_db_exec(db, "BEGIN IMMEDIATE", err))
         return RA_EDB;
 
     /* The findings of an earlier run over exactly this window go. */
@@ -523,8 +511,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         crew_end(&crew);
         memset(&crew, 0, sizeof crew);
     }
-    if (!crew.running) /* this thread alone */
-        sqlite3_limit(db, SQLITE_LIMIT_WORKER_THREADS, helpers(cores, 1));
+    ra_sql_idle_cores((int)(cores > 4096 ? 4096 : cores) - 1 - crew.running);
     t0 = ra_mono_s();
     show(p, start, 0, "indexes");
     int windowed = p->since != RA_TS_MIN || p->until != RA_TS_MAX;
@@ -583,6 +570,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
     }
     out->t_commit = ra_mono_s() - t0;
     crew_end(&crew);
+    ra_sql_idle_cores(-1);
     ra_buf_release(&params);
     show(p, start, -1, NULL);
     return 0;
@@ -592,6 +580,7 @@ dberr:
 fail:
     show(p, start, -1, NULL);
     crew_end(&crew);
+    ra_sql_idle_cores(-1);
     sqlite3_finalize(st);
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     ra_buf_release(&params);

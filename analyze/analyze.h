@@ -60,6 +60,15 @@ int ra_sql_run(struct sqlite3 *db, const char *name,
                const struct ra_sqlparam *params, size_t nparams,
                int (*row)(void *ctx, int stmt, struct sqlite3_stmt *st),
                void *ctx, struct ra_err *err) RA_WUR;
+/* The cores that an analysis's own threads leave idle, as they start,
+ * wait and end (-1: none is under way, the connections' own limits
+ * hold). Each statement that ra_sql_run starts may give its sorts that
+ * many helper threads, up to 4: helpers pay on a core left idle, and on 2
+ * cores with both threads at work they cost the 5 M + 5 M analysis 2 s
+ * more CPU (four threads taking turns on two cores; bench/RESULTS.md). */
+void ra_sql_idle_cores(int n);
+void ra_sql_idle_change(int delta);
+
 /* Whether st's first column is named group_into; if so, run it with
  * ra_group_into, as analyze/group.c says: its rows grouped in memory, at
  * most cap groups at a time, into the temp tables those columns name. */

@@ -6,10 +6,25 @@
 #include "ingest/writer.h"
 
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+static atomic_int idle_cores = -1;
+
+void
+ra_sql_idle_cores(int n)
+{
+    atomic_store(&idle_cores, n);
+}
+
+void
+ra_sql_idle_change(int delta)
+{
+    atomic_fetch_add(&idle_cores, delta);
+}
 
 /* RELAYAUDIT_TIMINGS=plan: SQLite's query plan of a statement, bound. */
 static void
@@ -75,6 +90,10 @@ ra_sql_run(sqlite3 *db, const char *name, const struct ra_sqlparam *params,
     for (p = sql; rc == 0 && p && *p;) {
         sqlite3_stmt *st = NULL;
         const char *tail;
+        int idle = atomic_load(&idle_cores);
+        if (idle >= 0) /* read as its sorts start */
+            sqlite3_limit(db, SQLITE_LIMIT_WORKER_THREADS,
+                          idle > 4 ? 4 : idle);
         if (sqlite3_prepare_v2(db, p, -1, &st, &tail) != SQLITE_OK) {
             rc = ra_err_set(err, RA_EDB, "%s: %s", path.data,
                             sqlite3_errmsg(db));

@@ -2,7 +2,8 @@
  * the same groups, sums, least and greatest values, NULLs skipped, in key
  * order, whether every group fits in memory or the table is written out
  * every two groups, for one table or two fed by one scan, with a column
- * feeding one aggregate or several; and its errors. */
+ * feeding one aggregate or several; and its errors. Also the sorter
+ * helpers that ra_sql_run gives a statement (analyze/sqlrun.c). */
 #include "analyze/analyze.h"
 #include "check.h"
 
@@ -172,6 +173,24 @@ main(void)
         CHECK_INT(group(db, bad[i].sql, RA_GROUP_CAP, &err), RA_EDB);
         CHECK(strstr(err.msg, bad[i].says) != NULL);
     }
+
+    /* ra_sql_run gives each statement's sorts a helper thread for each
+     * core that the analysis's threads leave idle (at most 4), and leaves
+     * the connection's limit alone when no analysis counts them */
+    exec(db, "CREATE TABLE strings (id INTEGER PRIMARY KEY, s TEXT)");
+    sqlite3_limit(db, SQLITE_LIMIT_WORKER_THREADS, 1);
+    CHECK_INT(ra_sql_run(db, "route_hosts", NULL, 0, NULL, NULL, &err), 0);
+    CHECK_INT(sqlite3_limit(db, SQLITE_LIMIT_WORKER_THREADS, -1), 1);
+    ra_sql_idle_cores(0);
+    CHECK_INT(ra_sql_run(db, "route_hosts", NULL, 0, NULL, NULL, &err), 0);
+    CHECK_INT(sqlite3_limit(db, SQLITE_LIMIT_WORKER_THREADS, -1), 0);
+    ra_sql_idle_change(3);
+    CHECK_INT(ra_sql_run(db, "route_hosts", NULL, 0, NULL, NULL, &err), 0);
+    CHECK_INT(sqlite3_limit(db, SQLITE_LIMIT_WORKER_THREADS, -1), 3);
+    ra_sql_idle_cores(7);
+    CHECK_INT(ra_sql_run(db, "route_hosts", NULL, 0, NULL, NULL, &err), 0);
+    CHECK_INT(sqlite3_limit(db, SQLITE_LIMIT_WORKER_THREADS, -1), 4);
+    ra_sql_idle_cores(-1);
 
     free(want);
     sqlite3_close(db);
