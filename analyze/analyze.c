@@ -134,9 +134,10 @@ count_rows(sqlite3 *db, const char *sql, int64_t run_id, int64_t *out)
 
 /* SQLite's sorter may use helper threads (index builds and the ordered
  * passes sort millions of rows), but only on the cores that the run's own
- * threads leave idle (ra_sql_idle_cores). The page cache is also the size of each in-memory sort run: 2 MiB runs, merged
- * from temporary files, sort faster than 16 MiB ones and halve analyze's
- * peak RSS (bench/RESULTS.md). The temp tables' cache is set as well: an
+ * threads leave idle (ra_sql_idle_cores). The page cache is also the size
+ * of each in-memory sort run: 2 MiB runs, merged from temporary files,
+ * sort faster than 16 MiB ones and halve analyze's peak RSS
+ * (bench/RESULTS.md). The temp tables' cache is set as well: an
  * unset one reads as 0, and a file that sizes the caches for its own
  * statements gets back what it read (analyze/sqlrun.c). */
 static int
@@ -511,7 +512,9 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         crew_end(&crew);
         memset(&crew, 0, sizeof crew);
     }
-    ra_sql_idle_cores((int)(cores > 4096 ? 4096 : cores) - 1 - crew.running);
+    /* the cores left to sorter helpers: this thread and the second take
+     * one each */
+    ra_sql_idle_cores((int)(cores < 4096 ? cores : 4096) - 1 - crew.running);
     t0 = ra_mono_s();
     show(p, start, 0, "indexes");
     int windowed = p->since != RA_TS_MIN || p->until != RA_TS_MAX;

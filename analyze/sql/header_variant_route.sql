@@ -12,23 +12,22 @@
 -- never do), the first loop is no row and the links are not read (5 M + 5
 -- M: 0.24 s).
 WITH rl AS MATERIALIZED (
-    SELECT l.gateway_id, l.proxy_id, g.route
+    SELECT g.account, g.request_id, g.ts, g.route, l.proxy_id
     FROM (SELECT 1 FROM proxy_rows WHERE request_id IS NOT NULL LIMIT 1)
          CROSS JOIN links l
          JOIN gateway_rows g ON g.id = l.gateway_id
-    WHERE l.method = 'request_id'
+    WHERE l.method = 'request_id' AND g.ts >= :since AND g.ts < :until
+      AND g.account IS NOT NULL
 ),
 rh AS MATERIALIZED (
     SELECT route, host FROM temp.ra_route_host
     WHERE route IN (SELECT route FROM rl)
 ),
 mm0 AS MATERIALIZED (
-    SELECT g.account, g.request_id, g.ts, g.route, p.dest_host
-    FROM rl l JOIN gateway_rows g ON g.id = l.gateway_id
-              JOIN proxy_rows p ON p.id = l.proxy_id
+    SELECT l.account, l.request_id, l.ts, l.route, p.dest_host
+    FROM rl l JOIN proxy_rows p ON p.id = l.proxy_id
               JOIN rh ON rh.route = l.route
-    WHERE g.ts >= :since AND g.ts < :until
-      AND g.account IS NOT NULL AND p.dest_host IS NOT NULL
+    WHERE p.dest_host IS NOT NULL
       AND rh.host IS NOT NULL AND rh.host <> p.dest_host
 ),
 mm AS MATERIALIZED (
