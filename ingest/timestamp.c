@@ -254,8 +254,10 @@ epoch_short(const char *s, const char *end, int64_t *out)
         v = v * 10 + (*p - '0');
     if (nd == 0 || nd > 14)
         return -1;
-    if (p == end && v >= 100000000000) /* 1e11 and up: milliseconds */
-        return v < 100000000000000 ? (*out = v, 0) : -1;
+    if (p == end && v >= 100000000000) { /* 1e11 to 1e14: milliseconds */
+        *out = v;
+        return 0;
+    }
     if (v >= 100000000000)
         return -1;
     if (p < end && *p == '.')
