@@ -25,6 +25,9 @@ int ra_parse_source(const char *s, unsigned *out);
 /* --since / --until values (when.c): ISO, today, yesterday, now, -24h.
  * tz as --tz (NULL = UTC). 0 and *out in UTC ms, or -1. */
 int ra_parse_when(const char *s, const char *tz, int64_t *out);
+/* A --max-line value (ingest and run): 256 to RA_MAX_LINE_LIMIT bytes.
+ * 0 and *out, or -1. */
+int ra_parse_max_line(const char *s, size_t *out);
 /* Note callback printing to stderr. */
 void ra_note_stderr(void *ctx, const char *msg);
 

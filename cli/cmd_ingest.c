@@ -46,6 +46,16 @@ ra_parse_source(const char *s, unsigned *out)
 }
 
 int
+ra_parse_max_line(const char *s, size_t *out)
+{
+    int64_t v;
+    if (ra_parse_i64(s, strlen(s), &v) || v < 256 || v > RA_MAX_LINE_LIMIT)
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+int
 cmd_ingest(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -66,7 +76,7 @@ cmd_ingest(int argc, char **argv)
     int64_t v;
 
     o.db_path = "relayaudit.db";
-    o.max_line = 1u << 20;
+    o.max_line = RA_MAX_LINE_DEFAULT;
     o.note = ra_note_stderr;
     o.progress = isatty(2);
     opterr = 0;
@@ -97,11 +107,9 @@ cmd_ingest(int argc, char **argv)
             o.formats_dir = optarg;
             break;
         case 'm':
-            if (ra_parse_i64(optarg, strlen(optarg), &v) || v < 256 ||
-                v > RA_MAX_LINE_LIMIT)
+            if (ra_parse_max_line(optarg, &o.max_line))
                 return ra_usage_error("ingest", "bad --max-line '%s'",
                                       optarg);
-            o.max_line = (size_t)v;
             break;
         case 'h':
             fputs(help, stdout);

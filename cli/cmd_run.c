@@ -106,7 +106,7 @@ cmd_run(int argc, char **argv)
     sqlite3 *db = NULL;
 
     o.db_path = "relayaudit.db";
-    o.max_line = 1u << 20;
+    o.max_line = RA_MAX_LINE_DEFAULT;
     o.note = ra_note_stderr;
     o.progress = isatty(2);
     ra_params_init(&p);
@@ -148,12 +148,10 @@ cmd_run(int argc, char **argv)
             o.tz = optarg;
             break;
         case 'l':
-            if (ra_parse_i64(optarg, strlen(optarg), &v) || v < 256 ||
-                v > RA_MAX_LINE_LIMIT) {
+            if (ra_parse_max_line(optarg, &o.max_line)) {
                 rc = ra_usage_error("run", "bad --max-line '%s'", optarg);
                 goto out;
             }
-            o.max_line = (size_t)v;
             break;
         case 'h':
             fputs(help, stdout);

@@ -19,6 +19,7 @@
  * escaped as \xHH, or as JSON's \u00XX -- still has a length that fits in
  * 32 bits */
 #define RA_MAX_LINE_LIMIT (1u << 28)
+#define RA_MAX_LINE_DEFAULT (1u << 20) /* --max-line's default */
 
 #if defined(__GNUC__)
 #define RA_PRINTF(a, b) __attribute__((format(printf, a, b)))
