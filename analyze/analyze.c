@@ -151,11 +151,13 @@ tune(sqlite3 *db, struct ra_err *err)
 /* The beside steps: one thread runs them in turn, each on a read-only
  * connection of its own, so that this connection can take what a step
  * made (reading that step's connection) while the thread goes on with the
- * next. */
+ * next. A step that thread has not started when this one comes to it runs
+ * here instead, on the step's connection: whichever thread is ahead takes
+ * it (the VM's cores often run at different speeds for minutes). */
 struct worker {
     sqlite3 *db;
     double t;
-    int rc, done;
+    int rc, taken, done; /* taken: by one thread or the other */
     struct ra_err err;
 };
 
@@ -184,6 +186,16 @@ step_reads(int k, const char *table)
     return 0;
 }
 
+/* Whether beside step i lends a table that step k reads. */
+static int
+feeds(int i, int k)
+{
+    for (int l = 0; l < STEP_TABLES && steps[i].lends[l]; l++)
+        if (step_reads(k, steps[i].lends[l]))
+            return 1;
+    return 0;
+}
+
 /* What beside step i lends, each table copied to the connection of every
  * later beside step that reads it. */
 static int
@@ -197,8 +209,32 @@ lend(struct crew *c, int i, struct ra_err *err)
     return 0;
 }
 
-/* Run worker w (beside step i, or the links' proxy stream) unless an
- * earlier one failed or the run is stopping; then say it is done. */
+/* Take worker w for the calling thread: 0 when the other took it. */
+static int
+crew_take(struct crew *c, struct worker *w)
+{
+    pthread_mutex_lock(&c->mu);
+    int mine = !w->taken;
+    w->taken = 1;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    return mine;
+}
+
+/* Beside step i's worker, the links' proxy stream's, or NULL. */
+static struct worker *
+worker_of(struct crew *c, int i)
+{
+    if (c->w[i].db)
+        return &c->w[i];
+    return c->ps.db && !strcmp(steps[i].name, "links") ? &c->ps : NULL;
+}
+
+static int crew_wait(struct crew *c, struct worker *w, struct ra_err *err);
+
+/* Run worker w (beside step i, or the links' proxy stream), taken by the
+ * calling thread, unless an earlier one failed or the run is stopping;
+ * then say it is done. */
 static void
 crew_run(struct crew *c, struct worker *w, int i, int *rc,
          struct ra_err *err)
@@ -242,11 +278,29 @@ crew_main(void *arg)
     struct crew *c = arg;
     int rc = 0;
     struct ra_err err = {0};
+#ifndef NDEBUG
+    /* Tests only: start once the main thread has taken the step named, so
+     * that it takes those before (tests/scenarios/analyze_cores.sh). */
+    const char *after = getenv("RELAYAUDIT_TEST_CREW_AFTER");
+    for (int i = 0; after && i < RA_NSTEPS; i++) {
+        struct worker *w = worker_of(c, i);
+        if (!w || strcmp(steps[i].name, after))
+            continue;
+        pthread_mutex_lock(&c->mu);
+        while (!w->taken && !c->stop)
+            pthread_cond_wait(&c->cv, &c->mu);
+        pthread_mutex_unlock(&c->mu);
+    }
+#endif
     for (int i = 0; i < RA_NSTEPS; i++) {
-        if (c->w[i].db)
-            crew_run(c, &c->w[i], i, &rc, &err);
-        else if (c->ps.db && !strcmp(steps[i].name, "links"))
-            crew_run(c, &c->ps, i, &rc, &err);
+        struct worker *w = worker_of(c, i);
+        if (!w || !crew_take(c, w))
+            continue;
+        /* what it reads from a step the main thread took, once lent */
+        for (int j = 0; j < i && !rc && w != &c->ps; j++)
+            if (c->w[j].db && feeds(j, i))
+                rc = crew_wait(c, &c->w[j], &err);
+        crew_run(c, w, i, &rc, &err);
     }
     ra_sql_idle_change(1); /* this thread's core */
     return NULL;
@@ -320,6 +374,10 @@ static int
 stream_ready(void *ctx, struct ra_err *err)
 {
     struct crew *c = ctx;
+    if (crew_take(c, &c->ps)) { /* the second thread is still busy */
+        int rc = 0;
+        crew_run(c, &c->ps, 0, &rc, err);
+    }
     return crew_wait(c, &c->ps, err);
 }
 
@@ -330,6 +388,7 @@ crew_end(struct crew *c)
     if (c->running) {
         pthread_mutex_lock(&c->mu);
         c->stop = 1;
+        pthread_cond_broadcast(&c->cv);
         pthread_mutex_unlock(&c->mu);
         for (int i = 0; i < RA_NSTEPS; i++) /* idle ones: no effect */
             if (c->w[i].db)
@@ -529,6 +588,10 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         show(p, start, i + 1, steps[i].name);
         sqlite3 *wdb = crew.w[i].db;
         if (wdb) {
+            if (crew_take(&crew, &crew.w[i])) { /* not started there */
+                int wrc = 0;
+                crew_run(&crew, &crew.w[i], i, &wrc, err);
+            }
             if ((rc = crew_wait(&crew, &crew.w[i], err)))
                 goto fail;
             for (int h = 0; h < STEP_TABLES && steps[i].hands[h]; h++)

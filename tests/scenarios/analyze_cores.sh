@@ -11,11 +11,22 @@ SRC=$2
 "$RA" ingest --db one.db "$SRC/samples/gateway" "$SRC/samples/proxy" 2>/dev/null
 cp one.db two.db
 cp one.db few.db
+cp one.db late.db
+cp one.db last.db
 RELAYAUDIT_CORES=1 "$RA" analyze --db one.db 2>/dev/null
 RELAYAUDIT_CORES=2 "$RA" analyze --db two.db 2>/dev/null
 # with few file descriptors, one connection does it all (a second thread's
 # connections would leave too few for the sorts' temporary files)
 (ulimit -n 12 && RELAYAUDIT_CORES=2 "$RA" analyze --db few.db 2>/dev/null)
+# a step the second thread has not started when the main thread comes to
+# it runs on the main thread (debug builds hold the second thread back
+# until the main one has taken the step named): here it takes the proxy
+# stream and the steps up to event_groups, whose tables the second thread
+# then waits for; then every step
+RELAYAUDIT_CORES=2 RELAYAUDIT_TEST_CREW_AFTER=event_groups \
+  timeout 60 "$RA" analyze --db late.db 2>/dev/null
+RELAYAUDIT_CORES=2 RELAYAUDIT_TEST_CREW_AFTER=header_variant \
+  timeout 60 "$RA" analyze --db last.db 2>/dev/null
 dump() {
   q "$1" "SELECT 'L', gateway_id, proxy_id, method, dt_ms FROM links
           ORDER BY gateway_id" | md5sum
@@ -34,4 +45,8 @@ expect "findings on two cores, by id" \
                FROM (SELECT kind, sub FROM findings ORDER BY id)")"
 expect "links, bans, findings: one core = two cores" "$(dump one.db)" "$(dump two.db)"
 expect "links, bans, findings: 12 file descriptors" "$(dump one.db)" "$(dump few.db)"
+expect "links, bans, findings: steps taken by the main thread" \
+  "$(dump one.db)" "$(dump late.db)"
+expect "links, bans, findings: every step on the main thread" \
+  "$(dump one.db)" "$(dump last.db)"
 exit $fail
