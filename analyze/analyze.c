@@ -48,7 +48,9 @@ static const struct {
      {NULL}},
     {"bans", 0, {NULL}, {NULL}, {NULL}},
     {"shared_account", 1, {NULL}, {NULL}, {"ev_groups"}},
-    {"sticky_break", 1, {NULL}, {NULL}, {"multi_s", "multi_ip"}},
+    {"sticky_break", 1, {NULL}, {NULL}, {"multi_s"}},
+    /* a step of its own, so that the main thread can take it */
+    {"sticky_break_exit", 1, {NULL}, {NULL}, {"multi_ip"}},
     {"sticky_break_declared", 0, {NULL}, {NULL}, {NULL}},
     {"unmapped_ban", 0, {NULL}, {NULL}, {NULL}},
     {"header_variant", 1, {NULL}, {NULL}, {"ev_groups"}},
@@ -272,6 +274,29 @@ crew_run(struct crew *c, struct worker *w, int i, int *rc,
     pthread_mutex_unlock(&c->mu);
 }
 
+#ifndef NDEBUG
+/* Tests only: wait until worker w is taken (by the main thread). */
+static void
+hold_until_taken(struct crew *c, struct worker *w)
+{
+    pthread_mutex_lock(&c->mu);
+    while (!w->taken && !c->stop)
+        pthread_cond_wait(&c->cv, &c->mu);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* The step that environment variable var names, or -1. */
+static int
+test_step(const char *var)
+{
+    const char *name = getenv(var);
+    for (int i = 0; name && i < RA_NSTEPS; i++)
+        if (!strcmp(steps[i].name, name))
+            return i;
+    return -1;
+}
+#endif
+
 static void *
 crew_main(void *arg)
 {
@@ -279,23 +304,26 @@ crew_main(void *arg)
     int rc = 0;
     struct ra_err err = {0};
 #ifndef NDEBUG
-    /* Tests only: start once the main thread has taken the step named, so
-     * that it takes those before (tests/scenarios/analyze_cores.sh). */
-    const char *after = getenv("RELAYAUDIT_TEST_CREW_AFTER");
-    for (int i = 0; after && i < RA_NSTEPS; i++) {
-        struct worker *w = worker_of(c, i);
-        if (!w || strcmp(steps[i].name, after))
-            continue;
-        pthread_mutex_lock(&c->mu);
-        while (!w->taken && !c->stop)
-            pthread_cond_wait(&c->cv, &c->mu);
-        pthread_mutex_unlock(&c->mu);
-    }
+    /* Tests only (tests/scenarios/analyze_cores.sh): AFTER starts this
+     * thread once the main thread has taken that step, so that it takes
+     * those before; HOLD holds it, that step taken, until the main thread
+     * has taken the next beside step, ahead of the one it waits for. */
+    int after = test_step("RELAYAUDIT_TEST_CREW_AFTER"),
+        hold = test_step("RELAYAUDIT_TEST_CREW_HOLD");
+    if (after >= 0 && worker_of(c, after))
+        hold_until_taken(c, worker_of(c, after));
 #endif
     for (int i = 0; i < RA_NSTEPS; i++) {
         struct worker *w = worker_of(c, i);
         if (!w || !crew_take(c, w))
             continue;
+#ifndef NDEBUG
+        for (int k = i + 1; i == hold && k < RA_NSTEPS; k++)
+            if (c->w[k].db) {
+                hold_until_taken(c, &c->w[k]);
+                break;
+            }
+#endif
         /* what it reads from a step the main thread took, once lent */
         for (int j = 0; j < i && !rc && w != &c->ps; j++)
             if (c->w[j].db && feeds(j, i))
@@ -367,6 +395,40 @@ crew_wait(struct crew *c, struct worker *w, struct ra_err *err)
     if (w->rc)
         *err = w->err;
     return w->rc;
+}
+
+/* Whether every table that beside step k reads from an earlier one has
+ * been lent. */
+static int
+lent_ready(struct crew *c, int k)
+{
+    int ready = 1;
+    pthread_mutex_lock(&c->mu);
+    for (int j = 0; j < k && ready; j++)
+        if (c->w[j].db && feeds(j, k) && !c->w[j].done)
+            ready = 0;
+    pthread_mutex_unlock(&c->mu);
+    return ready;
+}
+
+/* While the second thread runs beside step i, run here the later ones it
+ * has not started and can run now: this thread would only wait. Their
+ * results are taken over in order, as they come. */
+static void
+crew_help(struct crew *c, int i)
+{
+    for (int k = i + 1; k < RA_NSTEPS; k++) {
+        pthread_mutex_lock(&c->mu);
+        int busy = !c->w[i].done;
+        pthread_mutex_unlock(&c->mu);
+        if (!busy)
+            return;
+        if (c->w[k].db && lent_ready(c, k) && crew_take(c, &c->w[k])) {
+            int rc = 0;
+            struct ra_err err = {0};
+            crew_run(c, &c->w[k], k, &rc, &err);
+        }
+    }
 }
 
 /* The links' proxy stream, once the thread has sorted it. */
@@ -591,7 +653,8 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
             if (crew_take(&crew, &crew.w[i])) { /* not started there */
                 int wrc = 0;
                 crew_run(&crew, &crew.w[i], i, &wrc, err);
-            }
+            } else
+                crew_help(&crew, i);
             if ((rc = crew_wait(&crew, &crew.w[i], err)))
                 goto fail;
             for (int h = 0; h < STEP_TABLES && steps[i].hands[h]; h++)

@@ -25,7 +25,7 @@ void ra_params_init(struct ra_params *p);
 /* The parameters as a JSON object (runs.params, the report). */
 void ra_params_json(const struct ra_params *p, struct ra_buf *out);
 
-#define RA_NSTEPS 12
+#define RA_NSTEPS 13
 
 struct ra_analysis {
     int64_t run_id;

@@ -17,11 +17,11 @@
 -- (account, caller, ts) index is built for it. Handed to the bans step.
 --
 -- multi_s and multi_ip: the subjects of sticky_break.sql (downstream
--- sessions and their accounts, egress sessions and their exit IPs) with
--- the least and greatest value each saw in the window, gathered by this
--- same scan rather than one of their own (5 M events: that scan took
--- 1.8-2.7 s); sticky_break.sql adds the proxy events' exit IPs. Copied to
--- its connection (analyze.c's lends).
+-- sessions and their accounts) and sticky_break_exit.sql (egress sessions
+-- and their exit IPs) with the least and greatest value each saw in the
+-- window, gathered by this same scan rather than one of their own (5 M
+-- events: that scan took 1.8-2.7 s); sticky_break_exit.sql adds the proxy
+-- events' exit IPs. Copied to their connections (analyze.c's lends).
 -- Parameters: :since :until :window :lookback
 DROP TABLE IF EXISTS temp.multi_s;
 CREATE TEMP TABLE multi_s (k INTEGER PRIMARY KEY, lo INTEGER, hi INTEGER);

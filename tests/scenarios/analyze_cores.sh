@@ -13,6 +13,7 @@ cp one.db two.db
 cp one.db few.db
 cp one.db late.db
 cp one.db last.db
+cp one.db ahead.db
 RELAYAUDIT_CORES=1 "$RA" analyze --db one.db 2>/dev/null
 RELAYAUDIT_CORES=2 "$RA" analyze --db two.db 2>/dev/null
 # with few file descriptors, one connection does it all (a second thread's
@@ -27,6 +28,11 @@ RELAYAUDIT_CORES=2 RELAYAUDIT_TEST_CREW_AFTER=event_groups \
   timeout 60 "$RA" analyze --db late.db 2>/dev/null
 RELAYAUDIT_CORES=2 RELAYAUDIT_TEST_CREW_AFTER=header_variant \
   timeout 60 "$RA" analyze --db last.db 2>/dev/null
+# while the second thread runs a step, the main thread takes a later one
+# that it has not started (held: sticky_break until sticky_break_exit is
+# taken)
+RELAYAUDIT_CORES=2 RELAYAUDIT_TEST_CREW_HOLD=sticky_break \
+  timeout 60 "$RA" analyze --db ahead.db 2>/dev/null
 dump() {
   q "$1" "SELECT 'L', gateway_id, proxy_id, method, dt_ms FROM links
           ORDER BY gateway_id" | md5sum
@@ -49,4 +55,6 @@ expect "links, bans, findings: steps taken by the main thread" \
   "$(dump one.db)" "$(dump late.db)"
 expect "links, bans, findings: every step on the main thread" \
   "$(dump one.db)" "$(dump last.db)"
+expect "links, bans, findings: a later step taken ahead" \
+  "$(dump one.db)" "$(dump ahead.db)"
 exit $fail

@@ -1,0 +1,123 @@
+-- sticky_break (DESIGN.md), the sub-kinds egress_ip and country; the
+-- account one is sticky_break.sql, which runs before it (see there).
+-- Parameters: :run_id :since :until :sticky_window
+-- Egress sessions, IPs and countries are read as string-dictionary ids
+-- (schema version 3), which compare as their strings do; the findings
+-- carry the strings, and subjects are ordered by them.
+
+-- The subjects that saw more than one value, with the least and greatest
+-- (group_into: analyze/group.c): multi_ip (egress sessions and their exit
+-- IPs, both tables; event_groups.sql's scan of the gateway events made
+-- it) and multi_c (egress sessions and their countries), from one scan
+-- of the proxy events here.
+DROP TABLE IF EXISTS temp.multi_c;
+CREATE TEMP TABLE multi_c (k INTEGER PRIMARY KEY, lo INTEGER, hi INTEGER);
+SELECT CASE WHEN egress_ip IS NOT NULL THEN 'multi_ip' END AS group_into,
+       egress_session AS key_k, egress_ip AS "min_lo max_hi",
+       CASE WHEN country IS NOT NULL THEN 'multi_c' END AS group_into,
+       egress_session AS key_k, country AS "min_lo max_hi"
+FROM proxy_rows
+WHERE ts >= :since AND ts < :until AND egress_session IS NOT NULL
+  AND (egress_ip IS NOT NULL OR country IS NOT NULL);
+
+-- egress_ip: two events (gateway or proxy) of one egress session, less than
+-- :sticky_window apart, with different exit IPs.
+-- The events of the egress sessions that saw more than one exit IP; none
+-- read when no session did (the first loop is one row, or none).
+WITH both_ AS MATERIALIZED (
+    SELECT egress_session, ts, egress_ip, request_id, 0 AS src, id
+    FROM (SELECT 1 FROM temp.multi_ip WHERE lo <> hi LIMIT 1)
+         CROSS JOIN gateway_rows
+    WHERE ts >= :since AND ts < :until
+      AND egress_session IN (SELECT k FROM temp.multi_ip WHERE lo <> hi)
+      AND egress_ip IS NOT NULL
+    UNION ALL
+    SELECT egress_session, ts, egress_ip, request_id, 1, id
+    FROM (SELECT 1 FROM temp.multi_ip WHERE lo <> hi LIMIT 1)
+         CROSS JOIN proxy_rows
+    WHERE ts >= :since AND ts < :until
+      AND egress_session IN (SELECT k FROM temp.multi_ip WHERE lo <> hi)
+      AND egress_ip IS NOT NULL
+),
+ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
+    SELECT egress_session, ts, egress_ip, request_id,
+           lag(egress_ip) OVER w AS prev_ip, lag(ts) OVER w AS prev_ts,
+           lag(request_id) OVER w AS prev_request
+    FROM both_
+    WINDOW w AS (PARTITION BY egress_session ORDER BY ts, src, id)
+),
+sw AS MATERIALIZED (
+    SELECT * FROM ev
+    WHERE prev_ip IS NOT NULL AND prev_ip <> egress_ip
+      AND ts - prev_ts < :sticky_window
+),
+vals AS MATERIALIZED (
+    SELECT egress_session,
+           (SELECT s FROM strings WHERE id = egress_session) AS name,
+           json_group_array((SELECT s FROM strings WHERE id = v)) AS arr
+    FROM (SELECT egress_session, v, min(t) AS t FROM (
+              SELECT egress_session, prev_ip AS v, prev_ts AS t FROM sw
+              UNION ALL SELECT egress_session, egress_ip, ts FROM sw)
+          GROUP BY egress_session, v ORDER BY egress_session, t)
+    GROUP BY egress_session
+)
+INSERT INTO findings (run_id, kind, severity, sub, egress_session, ts,
+                      evidence)
+SELECT :run_id, 'sticky_break', 'medium', 'egress_ip', v.name,
+       min(w.prev_ts),
+       json_object(
+           'session', NULL, 'egress_session', v.name,
+           'account', NULL, 'break', 'egress_ip',
+           'values', json(v.arr),
+           'switches', count(*),
+           'retries', sum(w.request_id IS NOT NULL
+                          AND w.request_id = w.prev_request),
+           'first', ra_iso(min(w.prev_ts)), 'last', ra_iso(max(w.ts)))
+FROM sw w JOIN vals v ON v.egress_session = w.egress_session
+GROUP BY w.egress_session ORDER BY v.name;
+
+-- country: two proxy events of one egress session, less than
+-- :sticky_window apart, for different countries.
+WITH ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
+    SELECT egress_session, ts, country, request_id,
+           lag(country) OVER w AS prev_country, lag(ts) OVER w AS prev_ts,
+           lag(request_id) OVER w AS prev_request
+    FROM (SELECT 1 FROM temp.multi_c WHERE lo <> hi LIMIT 1)
+         CROSS JOIN proxy_rows
+    WHERE ts >= :since AND ts < :until
+      AND egress_session IN (SELECT k FROM temp.multi_c WHERE lo <> hi)
+      AND country IS NOT NULL
+    WINDOW w AS (PARTITION BY egress_session ORDER BY ts, id)
+),
+sw AS MATERIALIZED (
+    SELECT * FROM ev
+    WHERE prev_country IS NOT NULL AND prev_country <> country
+      AND ts - prev_ts < :sticky_window
+),
+vals AS MATERIALIZED (
+    SELECT egress_session,
+           (SELECT s FROM strings WHERE id = egress_session) AS name,
+           json_group_array((SELECT s FROM strings WHERE id = v)) AS arr
+    FROM (SELECT egress_session, v, min(t) AS t FROM (
+              SELECT egress_session, prev_country AS v, prev_ts AS t FROM sw
+              UNION ALL SELECT egress_session, country, ts FROM sw)
+          GROUP BY egress_session, v ORDER BY egress_session, t)
+    GROUP BY egress_session
+)
+INSERT INTO findings (run_id, kind, severity, sub, egress_session, ts,
+                      evidence)
+SELECT :run_id, 'sticky_break', 'high', 'country', v.name,
+       min(w.prev_ts),
+       json_object(
+           'session', NULL, 'egress_session', v.name,
+           'account', NULL, 'break', 'country',
+           'values', json(v.arr),
+           'switches', count(*),
+           'retries', sum(w.request_id IS NOT NULL
+                          AND w.request_id = w.prev_request),
+           'first', ra_iso(min(w.prev_ts)), 'last', ra_iso(max(w.ts)))
+FROM sw w JOIN vals v ON v.egress_session = w.egress_session
+GROUP BY w.egress_session ORDER BY v.name;
+
+DROP TABLE temp.multi_ip;
+DROP TABLE temp.multi_c;
