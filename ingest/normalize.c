@@ -67,6 +67,24 @@ static _Thread_local pcre2_match_data *tl_md;
 /* The headers' stored form and fingerprint text are built here, then copied
  * to the record's arena: one buffer per thread, grown once. */
 static _Thread_local struct ra_buf tl_hdr_buf;
+/* What ra_headers_normalize made of a list of headers it saw before: the
+ * stored form, the fingerprint and the user agent, one value (struct
+ * hdrs_made, then the texts). Lists repeat (a client sends the same
+ * headers each time), and a repeat costs a third of making them again
+ * (callgrind, relayaudit-jsonl lines). The key is what the making reads:
+ * the lower-case names, a credential's scheme word and the values read
+ * (variant headers, the user agent, authorization): other values, such as
+ * a request id, neither keep a list from being a repeat nor reach the
+ * key, and a credential's secret never does. */
+struct hdrs_made {
+    uint32_t jlen, ualen; /* ualen + 1: 0 is no user agent */
+    char fp[17];
+    char text[]; /* the stored form, then the user agent */
+};
+#define HDRS_VSIZE 1024
+static _Thread_local struct ra_memo tl_hdrs = {1024, 768, HDRS_VSIZE, NULL,
+                                               NULL};
+static _Thread_local struct ra_buf tl_hdr_key;
 /* What the rules made of the usernames a thread saw last
  * (ra_username_parse), and the clean texts it scanned last (ra_redact):
  * both keyed by the rules' load (ra_norm's serial). */
@@ -89,6 +107,8 @@ ra_norm_thread_done(void)
     pcre2_match_data_free(tl_md);
     tl_md = NULL;
     ra_buf_release(&tl_hdr_buf);
+    ra_buf_release(&tl_hdr_key);
+    ra_memo_free(&tl_hdrs);
     ra_memo_free(&tl_umemo);
     ra_memo_free(&tl_clean);
     ra_sha256_memo_free();
@@ -604,7 +624,7 @@ ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
     yajl_val root;
     struct hdr local[16], *h = local;
     size_t count = 0, cap = sizeof local / sizeof local[0];
-    struct ra_buf *b = &tl_hdr_buf;
+    struct ra_buf *b = &tl_hdr_buf, *key = &tl_hdr_key;
     int rc = -1;
 
     *ua = NULL;
@@ -619,6 +639,7 @@ ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
     if (!obj && !YAJL_IS_ARRAY(root))
         goto out;
     size_t len = obj ? root->u.object.len : root->u.array.len;
+    ra_buf_reset(key);
     for (size_t j = 0; j < len; j++) {
         const char *name, *val = NULL;
         yajl_val it = obj ? root->u.object.values[j] : root->u.array.values[j];
@@ -657,21 +678,48 @@ ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
         e->flags = hdr_flags(n, lname, nl);
         e->value = NULL;
         e->vlen = 0;
-        if (!val)
-            continue;
-        if (e->flags & H_CREDENTIAL) {
+        /* the values read below, redacted once the memo has missed: the
+         * stored and fingerprinted ones, the user agent, the scheme
+         * (whatever the lists say) */
+        char kind = '-';
+        if (val && (e->flags & H_CREDENTIAL)) {
             /* Only the scheme word survives, for the fingerprint. */
             const char *sp = strchr(val, ' ');
             size_t k = sp ? (size_t)(sp - val) : strlen(val);
             e->value = ra_arena_strndup(a, val, k);
             e->vlen = k;
-        } else if ((e->flags & H_VARIANT) || hdr_is(e, "user-agent", 10) ||
-                   hdr_is(e, "authorization", 13)) {
-            /* the values read below: the stored and fingerprinted ones,
-             * the user agent, the scheme (whatever the lists say) */
-            e->value = ra_redact(n, a, val, strlen(val), &e->vlen);
+            kind = 'c';
+        } else if (val && ((e->flags & H_VARIANT) ||
+                           hdr_is(e, "user-agent", 10) ||
+                           hdr_is(e, "authorization", 13))) {
+            e->value = val;
+            e->vlen = strlen(val);
+            kind = 'v';
         }
+        ra_buf_add(key, lname, nl + 1);
+        ra_buf_addc(key, kind);
+        ra_buf_add(key, e->value ? e->value : "", e->vlen);
+        ra_buf_addc(key, '\0');
     }
+
+    uint64_t hk;
+    const struct hdrs_made *m =
+        ra_memo_get(&tl_hdrs, n->serial, key->data, key->len, &hk);
+    if (m) {
+        *jlen = m->jlen;
+        *json = ra_arena_strndup(a, m->text, m->jlen);
+        if (m->ualen) {
+            *ualen = m->ualen - 1;
+            *ua = ra_arena_strndup(a, m->text + m->jlen, *ualen);
+        }
+        memcpy(fp, m->fp, 17);
+        rc = 0;
+        goto out;
+    }
+    for (size_t i = 0; i < count; i++)
+        if (h[i].value && !(h[i].flags & H_CREDENTIAL))
+            h[i].value = ra_redact(n, a, h[i].value, h[i].vlen, &h[i].vlen);
+
     /* The stored form: [[name, value-or-null], ...], variant values only. */
     ra_buf_reset(b);
     ra_buf_addc(b, '[');
@@ -697,6 +745,18 @@ ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
     *jlen = b->len;
     finish_fp(h, count, fp, b);
     rc = 0;
+    if (sizeof(struct hdrs_made) + *jlen + *ualen <= HDRS_VSIZE) {
+        struct hdrs_made *put =
+            ra_memo_put(&tl_hdrs, n->serial, key->data, key->len, hk);
+        if (put) {
+            put->jlen = (uint32_t)*jlen;
+            put->ualen = *ua ? (uint32_t)*ualen + 1 : 0;
+            memcpy(put->fp, fp, 17);
+            memcpy(put->text, *json, *jlen);
+            if (*ua)
+                memcpy(put->text + *jlen, *ua, *ualen);
+        }
+    }
 out:
     if (h != local)
         free(h);

@@ -88,6 +88,49 @@ test_fingerprint(void)
     CHECK_STR(fp, "196895a1741da72f");
     CHECK(ul == 20 && !memcmp(ua, "OpenAI/Python 1.82.0", ul));
 
+    /* Lists seen before come from the thread's memo: the same again, and
+     * with only a volatile value or a credential's secret changed, the
+     * same outputs; a variant value changed, its own. */
+    const char *again[] = {
+        htext,
+        "{\"user-agent\":\"OpenAI/Python 1.82.0\",\"x-stainless-lang\":"
+        "\"python\",\"authorization\":\"Bearer sk-live-9999zzzz\","
+        "\"x-request-id\":\"r-1\"}",
+        "{\"user-agent\":\"OpenAI/Python 1.82.0\",\"x-stainless-lang\":"
+        "\"python\",\"authorization\":\"Bearer sk-live-0123abcd\","
+        "\"x-request-id\":\"r-2\"}",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        v.j = ra_json_parse(a, again[i], strlen(again[i]));
+        CHECK(ra_headers_normalize(n, a, &v, &json, &jl, fp, &ua, &ul) == 0);
+        CHECK_STR(json, i ? "[[\"user-agent\",\"OpenAI/Python 1.82.0\"],"
+                            "[\"x-stainless-lang\",\"python\"],"
+                            "[\"authorization\",null],[\"x-request-id\",null]]"
+                          : "[[\"user-agent\",\"OpenAI/Python 1.82.0\"],"
+                            "[\"x-stainless-lang\",\"python\"],"
+                            "[\"authorization\",null]]");
+        CHECK(jl == strlen(json));
+        CHECK_STR(fp, "196895a1741da72f");
+        CHECK(ul == 20 && !memcmp(ua, "OpenAI/Python 1.82.0", ul));
+    }
+    const char *node = "{\"user-agent\":\"OpenAI/Python 1.82.0\","
+                       "\"x-stainless-lang\":\"node\","
+                       "\"authorization\":\"Bearer sk-live-0123abcd\"}";
+    v.j = ra_json_parse(a, node, strlen(node));
+    CHECK(ra_headers_normalize(n, a, &v, &json, &jl, fp, &ua, &ul) == 0);
+    CHECK_STR(json, "[[\"user-agent\",\"OpenAI/Python 1.82.0\"],"
+                    "[\"x-stainless-lang\",\"node\"],"
+                    "[\"authorization\",null]]");
+    CHECK(strcmp(fp, "196895a1741da72f") != 0);
+    /* a secret in a value read is redacted, the first time and the next */
+    const char *leaky = "{\"user-agent\":\"bot sk-ant-abcdefghijklmnopqrst\"}";
+    for (int i = 0; i < 2; i++) {
+        v.j = ra_json_parse(a, leaky, strlen(leaky));
+        CHECK(ra_headers_normalize(n, a, &v, &json, &jl, fp, &ua, &ul) == 0);
+        CHECK_STR(json, "[[\"user-agent\",\"bot [redacted]\"]]");
+        CHECK(ul == 14 && !memcmp(ua, "bot [redacted]", ul));
+    }
+
     /* An array of pairs may repeat a header; x-api-key gives its scheme.
      * Input "x-app\nx-api-key\nx-app\n--\nx-app=a\nx-app=b\nauth=x-api-key"
      * hashes to cc9c4a614a92eede... (sha256sum). */
