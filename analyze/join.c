@@ -541,6 +541,30 @@ take_group(struct ra_join *j, sqlite3_stmt *st, int rc, int64_t cur,
     return rc;
 }
 
+static int
+cmp_ev(const void *a, const void *b)
+{
+    const struct ev *x = a, *y = b;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* A group's events in (time, id) order. The streams are sorted by group
+ * alone: each group's events most often come in this order already (the
+ * events are stored about in time order, and SQLite's sort keeps it), and
+ * a sort by group, time and id cost SQLite up to twice as much when the
+ * groups interleave in time (5 M events: 3.4 s against 2.7 s of CPU). */
+static void
+time_order(struct ev *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (cmp_ev(&v[i - 1], &v[i]) > 0) {
+            qsort(v, n, sizeof *v, cmp_ev);
+            return;
+        }
+}
+
 /* Pass 2 from its start: the map's groups, the gateway stream sorted
  * here, the proxy stream sorted here or taken from pre once ready. */
 static int
@@ -603,6 +627,8 @@ session_more(struct ra_join *j)
     j->prc = take_group(j, j->ps, j->prc, cur, &gr->p, &gr->np, &gr->capp);
     if (j->rc)
         return j->rc;
+    time_order(gr->g, gr->ng);
+    time_order(gr->p, gr->np);
     if (gr->np)
         match_group(j, gr, &j->q, j->tol);
     j->emit = 0;

@@ -1,8 +1,8 @@
 -- Links, pass 2 inputs: the gateway events of each session group
 -- (temp.ra_session_group: sessions that one account's map rows tie
--- together), ordered by group then time; link_proxy_stream.sql is the
--- proxy side, sorted on a second connection when there is one.
--- analyze/join.c merges them group by group. Sessions, accounts and hosts
+-- together), ordered by group; link_proxy_stream.sql is the proxy side,
+-- sorted on a second connection when there is one. analyze/join.c merges
+-- them group by group, each group's events put in time order there. Sessions, accounts and hosts
 -- are dictionary ids (schema version 3): they compare as their strings do.
 
 -- Gateway events with an egress session, and those without
@@ -23,4 +23,4 @@ SELECT grp, id, ts, route, request_id, egress_session, account FROM (
   WHERE g.egress_session IS NOT NULL
      OR g.account IN (SELECT account FROM map_rows
                       WHERE egress_session IS NOT NULL))
-ORDER BY grp, ts, id;
+ORDER BY grp;

@@ -1,5 +1,6 @@
 -- Links, pass 2 inputs: the proxy events with an egress session, by session
--- group (temp.ra_session_group) then time; link_gateway_stream.sql is the
+-- group (temp.ra_session_group; analyze/join.c puts each group's events in
+-- time order); link_gateway_stream.sql is the
 -- other side. Read by analyze/join.c, sorted on a second connection when
 -- there is one (it needs nothing that the links step makes).
 SELECT coalesce(sg.grp, p.egress_session) AS grp, p.id, p.ts, p.dest_host,
@@ -7,4 +8,4 @@ SELECT coalesce(sg.grp, p.egress_session) AS grp, p.id, p.ts, p.dest_host,
 FROM proxy_rows p
 LEFT JOIN temp.ra_session_group sg ON sg.session = p.egress_session
 WHERE p.egress_session IS NOT NULL
-ORDER BY grp, p.ts, p.id;
+ORDER BY grp;
