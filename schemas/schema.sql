@@ -109,6 +109,14 @@ CREATE TABLE proxy_rows (
     duration_ms    INTEGER
 );
 
+-- The ban-class events by time (analyze/sql/bans_events.sql): partial
+-- indexes, so that they hold only the rare events with an error status,
+-- and maintaining them costs an ingest nothing measurable, while each
+-- analysis is spared a scan of every event (5 M events: 0.6 s a table).
+-- analyze/sql/indexes.sql builds them in a database made before them.
+CREATE INDEX gateway_ban ON gateway_rows(ts) WHERE status IS NULL OR status = 0 OR status >= 400;
+CREATE INDEX proxy_ban ON proxy_rows(ts) WHERE status IS NULL OR status = 0 OR status >= 400;
+
 -- The declared map (relayaudit-map): the operator's intent.
 CREATE TABLE map_rows (
     id             INTEGER PRIMARY KEY,

@@ -7,6 +7,10 @@
 DROP INDEX IF EXISTS proxy_request;
 CREATE INDEX IF NOT EXISTS proxy_request_id ON proxy_rows(request_id)
     WHERE request_id IS NOT NULL;
+-- the ban-class events by time (bans_events.sql), in a database made
+-- before schema.sql had them
+CREATE INDEX IF NOT EXISTS gateway_ban ON gateway_rows(ts) WHERE status IS NULL OR status = 0 OR status >= 400;
+CREATE INDEX IF NOT EXISTS proxy_ban ON proxy_rows(ts) WHERE status IS NULL OR status = 0 OR status >= 400;
 CREATE INDEX IF NOT EXISTS map_account ON map_rows(account);
 CREATE INDEX IF NOT EXISTS map_egress ON map_rows(egress_session);
 CREATE INDEX IF NOT EXISTS bans_run ON bans(run_id);
