@@ -702,9 +702,10 @@ ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
         ra_buf_addc(key, '\0');
     }
 
-    uint64_t hk;
+    uint64_t hk = 0;
     const struct hdrs_made *m =
-        ra_memo_get(&tl_hdrs, n->serial, key->data, key->len, &hk);
+        key->len ? ra_memo_get(&tl_hdrs, n->serial, key->data, key->len, &hk)
+                 : NULL; /* no headers: nothing worth remembering */
     if (m) {
         *jlen = m->jlen;
         *json = ra_arena_strndup(a, m->text, m->jlen);
@@ -745,7 +746,7 @@ ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
     *jlen = b->len;
     finish_fp(h, count, fp, b);
     rc = 0;
-    if (sizeof(struct hdrs_made) + *jlen + *ualen <= HDRS_VSIZE) {
+    if (key->len && sizeof(struct hdrs_made) + *jlen + *ualen <= HDRS_VSIZE) {
         struct hdrs_made *put =
             ra_memo_put(&tl_hdrs, n->serial, key->data, key->len, hk);
         if (put) {

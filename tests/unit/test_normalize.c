@@ -4,10 +4,34 @@
 #include "common/json.h"
 #include "ingest/normalize.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 static struct ra_norm *n;
 static struct ra_arena *a;
+
+/* Headers {} first on a thread of its own, whose buffers are still
+ * empty, then again: the same each time. */
+static void *
+no_headers(void *arg)
+{
+    struct ra_arena *ta = ra_arena_new();
+    (void)arg;
+    for (int i = 0; i < 2; i++) {
+        struct ra_val v = {0};
+        const char *json, *ua;
+        size_t jl, ul;
+        char fp[17];
+        v.t = RA_V_JSON;
+        v.j = ra_json_parse(ta, "{}", 2);
+        CHECK(ra_headers_normalize(n, ta, &v, &json, &jl, fp, &ua, &ul) == 0);
+        CHECK_STR(json, "[]");
+        CHECK(ua == NULL && jl == 2 && strlen(fp) == 16);
+    }
+    ra_norm_thread_done();
+    ra_arena_free(ta);
+    return NULL;
+}
 
 static const char *
 redact(const char *s)
@@ -122,6 +146,10 @@ test_fingerprint(void)
                     "[\"x-stainless-lang\",\"node\"],"
                     "[\"authorization\",null]]");
     CHECK(strcmp(fp, "196895a1741da72f") != 0);
+    /* no headers: nothing remembered (an empty key) */
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, no_headers, NULL) == 0);
+    pthread_join(t, NULL);
     /* a secret in a value read is redacted, the first time and the next */
     const char *leaky = "{\"user-agent\":\"bot sk-ant-abcdefghijklmnopqrst\"}";
     for (int i = 0; i < 2; i++) {
