@@ -411,6 +411,20 @@ lent_ready(struct crew *c, int k)
     return ready;
 }
 
+/* Run worker w (beside step i, or the links' proxy stream) on this
+ * thread unless the second one took it: whether it ran here. Either way
+ * crew_wait gives its result. */
+static int
+crew_run_here(struct crew *c, struct worker *w, int i)
+{
+    int rc = 0;
+    struct ra_err err = {0};
+    if (!crew_take(c, w))
+        return 0;
+    crew_run(c, w, i, &rc, &err);
+    return 1;
+}
+
 /* While the second thread runs beside step i, run here the later ones it
  * has not started and can run now: this thread would only wait. Their
  * results are taken over in order, as they come. */
@@ -423,23 +437,18 @@ crew_help(struct crew *c, int i)
         pthread_mutex_unlock(&c->mu);
         if (!busy)
             return;
-        if (c->w[k].db && lent_ready(c, k) && crew_take(c, &c->w[k])) {
-            int rc = 0;
-            struct ra_err err = {0};
-            crew_run(c, &c->w[k], k, &rc, &err);
-        }
+        if (c->w[k].db && lent_ready(c, k))
+            crew_run_here(c, &c->w[k], k);
     }
 }
 
-/* The links' proxy stream, once the thread has sorted it. */
+/* The links' proxy stream, once sorted (here, when the second thread is
+ * still busy with the steps before it). */
 static int
 stream_ready(void *ctx, struct ra_err *err)
 {
     struct crew *c = ctx;
-    if (crew_take(c, &c->ps)) { /* the second thread is still busy */
-        int rc = 0;
-        crew_run(c, &c->ps, 0, &rc, err);
-    }
+    crew_run_here(c, &c->ps, 0);
     return crew_wait(c, &c->ps, err);
 }
 
@@ -650,10 +659,7 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
         show(p, start, i + 1, steps[i].name);
         sqlite3 *wdb = crew.w[i].db;
         if (wdb) {
-            if (crew_take(&crew, &crew.w[i])) { /* not started there */
-                int wrc = 0;
-                crew_run(&crew, &crew.w[i], i, &wrc, err);
-            } else
+            if (!crew_run_here(&crew, &crew.w[i], i)) /* started there */
                 crew_help(&crew, i);
             if ((rc = crew_wait(&crew, &crew.w[i], err)))
                 goto fail;
