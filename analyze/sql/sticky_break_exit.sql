@@ -21,10 +21,14 @@ WHERE ts >= :since AND ts < :until AND egress_session IS NOT NULL
   AND (egress_ip IS NOT NULL OR country IS NOT NULL);
 
 -- egress_ip: two events (gateway or proxy) of one egress session, less than
--- :sticky_window apart, with different exit IPs.
--- The events of the egress sessions that saw more than one exit IP; none
--- read when no session did (the first loop is one row, or none).
+-- :sticky_window apart, with different exit IPs. country: two proxy events
+-- of one egress session, less than :sticky_window apart, for different
+-- countries. Each sub-kind's switches (sw: an event and the one before it
+-- in its session) come from its own ordered pass; one finding per
+-- sub-kind and session is made from them below.
 WITH both_ AS MATERIALIZED (
+    -- the events of the egress sessions that saw more than one exit IP;
+    -- none read when no session did (the first loop is one row, or none)
     SELECT egress_session, ts, egress_ip, request_id, 0 AS src, id
     FROM (SELECT 1 FROM temp.multi_ip WHERE lo <> hi LIMIT 1)
          CROSS JOIN gateway_rows
@@ -39,85 +43,58 @@ WITH both_ AS MATERIALIZED (
       AND egress_session IN (SELECT k FROM temp.multi_ip WHERE lo <> hi)
       AND egress_ip IS NOT NULL
 ),
-ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
-    SELECT egress_session, ts, egress_ip, request_id,
-           lag(egress_ip) OVER w AS prev_ip, lag(ts) OVER w AS prev_ts,
-           lag(request_id) OVER w AS prev_request
-    FROM both_
-    WINDOW w AS (PARTITION BY egress_session ORDER BY ts, src, id)
-),
-sw AS MATERIALIZED (
-    SELECT * FROM ev
-    WHERE prev_ip IS NOT NULL AND prev_ip <> egress_ip
+ip_sw AS MATERIALIZED (
+    SELECT 'egress_ip' AS sub, * FROM ( -- read once: a co-routine
+        SELECT egress_session, ts, egress_ip AS v, request_id,
+               lag(egress_ip) OVER w AS prev_v, lag(ts) OVER w AS prev_ts,
+               lag(request_id) OVER w AS prev_request
+        FROM both_
+        WINDOW w AS (PARTITION BY egress_session ORDER BY ts, src, id))
+    WHERE prev_v IS NOT NULL AND prev_v <> v
       AND ts - prev_ts < :sticky_window
 ),
+c_sw AS MATERIALIZED (
+    SELECT 'country' AS sub, * FROM ( -- read once: a co-routine
+        SELECT egress_session, ts, country AS v, request_id,
+               lag(country) OVER w AS prev_v, lag(ts) OVER w AS prev_ts,
+               lag(request_id) OVER w AS prev_request
+        FROM (SELECT 1 FROM temp.multi_c WHERE lo <> hi LIMIT 1)
+             CROSS JOIN proxy_rows
+        WHERE ts >= :since AND ts < :until
+          AND egress_session IN (SELECT k FROM temp.multi_c WHERE lo <> hi)
+          AND country IS NOT NULL
+        WINDOW w AS (PARTITION BY egress_session ORDER BY ts, id))
+    WHERE prev_v IS NOT NULL AND prev_v <> v
+      AND ts - prev_ts < :sticky_window
+),
+sw AS (SELECT * FROM ip_sw UNION ALL SELECT * FROM c_sw),
 vals AS MATERIALIZED (
-    SELECT egress_session,
+    -- the values in order of first appearance, one JSON array per subject
+    SELECT sub, egress_session,
            (SELECT s FROM strings WHERE id = egress_session) AS name,
            json_group_array((SELECT s FROM strings WHERE id = v)) AS arr
-    FROM (SELECT egress_session, v, min(t) AS t FROM (
-              SELECT egress_session, prev_ip AS v, prev_ts AS t FROM sw
-              UNION ALL SELECT egress_session, egress_ip, ts FROM sw)
-          GROUP BY egress_session, v ORDER BY egress_session, t)
-    GROUP BY egress_session
+    FROM (SELECT sub, egress_session, v, min(t) AS t FROM (
+              SELECT sub, egress_session, prev_v AS v, prev_ts AS t FROM sw
+              UNION ALL SELECT sub, egress_session, v, ts FROM sw)
+          GROUP BY sub, egress_session, v ORDER BY sub, egress_session, t)
+    GROUP BY sub, egress_session
 )
 INSERT INTO findings (run_id, kind, severity, sub, egress_session, ts,
                       evidence)
-SELECT :run_id, 'sticky_break', 'medium', 'egress_ip', v.name,
-       min(w.prev_ts),
+SELECT :run_id, 'sticky_break',
+       CASE w.sub WHEN 'country' THEN 'high' ELSE 'medium' END, w.sub,
+       v.name, min(w.prev_ts),
        json_object(
            'session', NULL, 'egress_session', v.name,
-           'account', NULL, 'break', 'egress_ip',
+           'account', NULL, 'break', w.sub,
            'values', json(v.arr),
            'switches', count(*),
            'retries', sum(w.request_id IS NOT NULL
                           AND w.request_id = w.prev_request),
            'first', ra_iso(min(w.prev_ts)), 'last', ra_iso(max(w.ts)))
-FROM sw w JOIN vals v ON v.egress_session = w.egress_session
-GROUP BY w.egress_session ORDER BY v.name;
-
--- country: two proxy events of one egress session, less than
--- :sticky_window apart, for different countries.
-WITH ev AS NOT MATERIALIZED ( -- read once, by sw: a co-routine
-    SELECT egress_session, ts, country, request_id,
-           lag(country) OVER w AS prev_country, lag(ts) OVER w AS prev_ts,
-           lag(request_id) OVER w AS prev_request
-    FROM (SELECT 1 FROM temp.multi_c WHERE lo <> hi LIMIT 1)
-         CROSS JOIN proxy_rows
-    WHERE ts >= :since AND ts < :until
-      AND egress_session IN (SELECT k FROM temp.multi_c WHERE lo <> hi)
-      AND country IS NOT NULL
-    WINDOW w AS (PARTITION BY egress_session ORDER BY ts, id)
-),
-sw AS MATERIALIZED (
-    SELECT * FROM ev
-    WHERE prev_country IS NOT NULL AND prev_country <> country
-      AND ts - prev_ts < :sticky_window
-),
-vals AS MATERIALIZED (
-    SELECT egress_session,
-           (SELECT s FROM strings WHERE id = egress_session) AS name,
-           json_group_array((SELECT s FROM strings WHERE id = v)) AS arr
-    FROM (SELECT egress_session, v, min(t) AS t FROM (
-              SELECT egress_session, prev_country AS v, prev_ts AS t FROM sw
-              UNION ALL SELECT egress_session, country, ts FROM sw)
-          GROUP BY egress_session, v ORDER BY egress_session, t)
-    GROUP BY egress_session
-)
-INSERT INTO findings (run_id, kind, severity, sub, egress_session, ts,
-                      evidence)
-SELECT :run_id, 'sticky_break', 'high', 'country', v.name,
-       min(w.prev_ts),
-       json_object(
-           'session', NULL, 'egress_session', v.name,
-           'account', NULL, 'break', 'country',
-           'values', json(v.arr),
-           'switches', count(*),
-           'retries', sum(w.request_id IS NOT NULL
-                          AND w.request_id = w.prev_request),
-           'first', ra_iso(min(w.prev_ts)), 'last', ra_iso(max(w.ts)))
-FROM sw w JOIN vals v ON v.egress_session = w.egress_session
-GROUP BY w.egress_session ORDER BY v.name;
+FROM sw w JOIN vals v ON v.sub = w.sub AND v.egress_session = w.egress_session
+GROUP BY w.sub, w.egress_session
+ORDER BY w.sub = 'country', v.name; -- egress_ip's first, as they were
 
 DROP TABLE temp.multi_ip;
 DROP TABLE temp.multi_c;
