@@ -503,8 +503,10 @@ static int64_t
 route_host(struct ra_join *j, int64_t route)
 {
     size_t i = (size_t)route & (ROUTE_SLOTS - 1);
-    if (!route || j->route_host[i].route == route)
-        return route ? j->route_host[i].host : 0;
+    if (!route)
+        return 0;
+    if (j->route_host[i].route == route)
+        return j->route_host[i].host;
     sqlite3_bind_int64(j->rh, 1, route);
     int rc = sqlite3_step(j->rh);
     int64_t host = rc == SQLITE_ROW ? sqlite3_column_int64(j->rh, 0) : 0;

@@ -2,8 +2,9 @@
 -- (temp.ra_session_group: sessions that one account's map rows tie
 -- together), ordered by group; link_proxy_stream.sql is the proxy side,
 -- sorted on a second connection when there is one. analyze/join.c merges
--- them group by group, each group's events put in time order there. Sessions, accounts and hosts
--- are dictionary ids (schema version 3): they compare as their strings do.
+-- them group by group, each group's events put in time order there.
+-- Sessions, accounts and hosts are dictionary ids (schema version 3): they
+-- compare as their strings do.
 
 -- Gateway events with an egress session, and those without
 -- one under each session the map gives their account (one scan). The
