@@ -433,6 +433,15 @@ ra_parse_i64(const char *p, size_t n, int64_t *out)
     uint64_t v = 0, lim = INT64_MAX;
     size_t i = 0;
 
+    if (n - 1 < 18) { /* 1-18 digits and nothing else: cannot overflow */
+        while (i < n && (unsigned)((unsigned char)p[i] - '0') <= 9)
+            v = v * 10 + (unsigned)((unsigned char)p[i++] - '0');
+        if (i == n) {
+            *out = (int64_t)v;
+            return 0;
+        }
+        v = 0, i = 0;
+    }
     while (n && (*p == ' ' || *p == '\t'))
         p++, n--;
     while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))

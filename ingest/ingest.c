@@ -91,25 +91,34 @@ ra_tz_parse(const char *tz, struct ra_timectx *tc)
 
 /* ---- records ---------------------------------------------------------- */
 
-/* s[0..n) as stored text: valid UTF-8 is kept, other bytes become \xHH. */
-static void
-out_text(struct ra_arena *a, struct ra_out *o, const char *s, size_t n)
+/* Whether no byte of s[0..n) is high or zero: 8 at a time, the last 8
+ * (overlapping) for a tail. */
+static inline int
+plain_ascii(const char *s, size_t n)
 {
     const uint64_t ones = 0x0101010101010101u, highs = ones << 7;
-    size_t i = 0;
-    for (uint64_t w; i + 8 <= n; i += 8) { /* 8 bytes: none high or zero */
-        memcpy(&w, s + i, 8);
+    uint64_t w;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)s[i] >= 0x80 || s[i] == '\0')
+                return 0;
+        return 1;
+    }
+    for (size_t i = 0;; i += 8) {
+        memcpy(&w, s + (i + 8 <= n ? i : n - 8), 8);
         if ((w | ((w - ones) & ~w)) & highs)
-            break;
+            return 0;
+        if (i + 8 >= n)
+            return 1;
     }
-    while (i < n && (unsigned char)s[i] < 0x80 && s[i] != '\0')
-        i++;
-    o->t = RA_O_TEXT;
-    if (i == n) {
-        o->s = s;
-        o->n = n;
-        return;
-    }
+}
+
+/* out_text's text when some byte is high or zero: valid UTF-8 is kept,
+ * other bytes become \xHH. */
+static void __attribute__((noinline))
+escape_text(struct ra_arena *a, struct ra_out *o, const char *s, size_t n)
+{
+    size_t i;
     struct ra_buf r = RA_BUF_INIT;
     for (i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
@@ -144,6 +153,17 @@ out_text(struct ra_arena *a, struct ra_out *o, const char *s, size_t n)
     o->s = ra_arena_strndup(a, r.data, r.len);
     o->n = r.len;
     ra_buf_release(&r);
+}
+
+/* s[0..n) as stored text: valid UTF-8 is kept, other bytes become \xHH. */
+static inline void
+out_text(struct ra_arena *a, struct ra_out *o, const char *s, size_t n)
+{
+    o->t = RA_O_TEXT;
+    o->s = s;
+    o->n = (uint32_t)n;
+    if (!plain_ascii(s, n))
+        escape_text(a, o, s, n);
 }
 
 static int

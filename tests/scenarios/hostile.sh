@@ -36,6 +36,10 @@ expect "50 MB line: excerpt capped" 200 "$(q t.db "SELECT length(excerpt) FROM r
 printf '%s\n' "$S" | sed 's/s1/n1/; s/CONNECT api/CONNECT a\x00pi/' >nul.log
 expect "NUL byte: exit 0" 0 "$(ing --format squid nul.log)"
 expect "NUL byte: kept escaped" 'a\x00pi.openai.com:443' "$(q t.db "SELECT url FROM proxy_events WHERE egress_session = 'n1'")"
+# a bad byte only in the last 8 of 10 bytes, or in 7; valid UTF-8 kept
+printf '%s\n' "$S" | sed 's/s1/n2/; s/CONNECT api.openai.com/CONN\xc3\x89CT ab.cd.ef\xff/; s/HIER_DIRECT\/203.0.113.7/HIER_DIRECT\/a\xfe/' >high.log
+expect "high bytes: exit 0" 0 "$(ing --format squid high.log)"
+expect "high bytes: escaped where not UTF-8" 'ab.cd.ef\xff:443 a\xfe CONNÉCT' "$(q t.db "SELECT url || ' ' || upstream_addr || ' ' || method FROM proxy_events WHERE egress_session = 'n2'")"
 
 printf '%s\r%s\r' "$S" "$S" >cr.log
 expect "CR-only plain file: one open last line, left unread" 0 "$(ing --format squid cr.log)"
