@@ -160,8 +160,19 @@ extern const struct ra_engine_ops ra_engine_regex, ra_engine_csv,
 void ra_split_hostport(const char *s, size_t n, const char **hs, size_t *hn,
                        const char **ps, size_t *pn, int *default_port);
 
-/* Value helpers shared by the engines. */
-void ra_val_str(struct ra_val *v, const char *s, size_t n);
+/* Value helpers shared by the engines. s[0..n) as a value: absent when
+ * empty or "-". */
+static inline void
+ra_val_str(struct ra_val *v, const char *s, size_t n)
+{
+    if (n == 0 || (n == 1 && s[0] == '-')) {
+        v->t = RA_V_ABSENT;
+        return;
+    }
+    v->t = RA_V_STR;
+    v->s = s;
+    v->n = n;
+}
 void ra_val_json(struct ra_val *v, const struct yajl_val_s *j);
 
 #endif

@@ -49,18 +49,6 @@ struct ra_parser {
 };
 
 void
-ra_val_str(struct ra_val *v, const char *s, size_t n)
-{
-    if (n == 0 || (n == 1 && s[0] == '-')) {
-        v->t = RA_V_ABSENT;
-        return;
-    }
-    v->t = RA_V_STR;
-    v->s = s;
-    v->n = n;
-}
-
-void
 ra_val_json(struct ra_val *v, const struct yajl_val_s *j)
 {
     if (!j || YAJL_IS_NULL(j)) {
@@ -138,19 +126,15 @@ ra_parser_arena(struct ra_parser *p)
     return p->arena;
 }
 
-/* The text form of v (numbers printed into the arena). */
+/* as_text's numbers and JSON, printed into the arena. */
 static int
-as_text(struct ra_parser *p, const struct ra_val *v, const char **s,
-        size_t *n)
+print_text(struct ra_parser *p, const struct ra_val *v, const char **s,
+           size_t *n)
 {
     char tmp[40];
     int k;
 
     switch (v->t) {
-    case RA_V_STR:
-        *s = v->s;
-        *n = v->n;
-        return 0;
     case RA_V_INT:
         k = snprintf(tmp, sizeof tmp, "%lld", (long long)v->i);
         break;
@@ -172,6 +156,18 @@ as_text(struct ra_parser *p, const struct ra_val *v, const char **s,
     }
     *s = ra_arena_strndup(p->arena, tmp, (size_t)k);
     *n = (size_t)k;
+    return 0;
+}
+
+/* The text form of v (numbers printed into the arena). */
+static inline int
+as_text(struct ra_parser *p, const struct ra_val *v, const char **s,
+        size_t *n)
+{
+    if (v->t != RA_V_STR)
+        return print_text(p, v, s, n);
+    *s = v->s;
+    *n = v->n;
     return 0;
 }
 

@@ -27,6 +27,8 @@ struct rows_vtab {
 struct rows_cursor {
     sqlite3_vtab_cursor base;
     size_t i;
+    const struct ra_out *row; /* row i's values */
+    int width;                /* the columns past it read NULL */
 };
 
 static int
@@ -99,10 +101,14 @@ rows_more(sqlite3_vtab_cursor *c)
 {
     const struct ra_rows *r = rows_of(c);
     struct rows_cursor *k = (struct rows_cursor *)c;
-    if (k->i < r->n || !r->refill)
-        return SQLITE_OK;
-    k->i = 0;
-    return r->refill(r->ctx) ? SQLITE_ERROR : SQLITE_OK;
+    if (k->i >= r->n && r->refill) {
+        k->i = 0;
+        if (r->refill(r->ctx))
+            return SQLITE_ERROR;
+    }
+    k->row = k->i < r->n ? r->v + k->i * r->stride : NULL;
+    k->width = r->width;
+    return SQLITE_OK;
 }
 
 static int
@@ -130,10 +136,9 @@ rows_eof(sqlite3_vtab_cursor *c)
 static int
 rows_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 {
-    const struct ra_rows *r = rows_of(c);
-    const struct ra_out *o =
-        &r->v[((struct rows_cursor *)c)->i * r->stride + (size_t)col];
-    switch (col < r->width ? o->t : RA_O_NULL) {
+    const struct rows_cursor *k = (const struct rows_cursor *)c;
+    const struct ra_out *o = k->row + col;
+    switch (col < k->width ? o->t : RA_O_NULL) {
     case RA_O_INT:
         sqlite3_result_int64(ctx, o->i);
         break;
