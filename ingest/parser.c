@@ -683,7 +683,9 @@ apply_op(struct ra_parser *p, const struct ra_op *op, struct ra_val *v,
     return 0;
 }
 
-static int
+/* Out of line: ra_parser_field's plain references (most fields) then
+ * need no frame for the operations. */
+static int __attribute__((noinline))
 eval_expr(struct ra_parser *p, const struct ra_expr *e, struct ra_val *out,
           const char **reason)
 {
