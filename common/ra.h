@@ -127,8 +127,39 @@ ra_mono_s(void)
     return ra_clock_s(CLOCK_MONOTONIC);
 }
 
-/* A fast non-cryptographic hash of p[0..n) for hash tables; never 0. */
-uint64_t ra_hash64(const void *p, size_t n);
+/* A fast non-cryptographic hash of p[0..n) for hash tables; never 0 (a
+ * hash table's empty slot). Eight bytes at a time, multiply and fold, then
+ * a final mix (murmur3's fmix64) so that the low bits, the slot, depend on
+ * every byte: without it strings sharing a tail probed ten slots a lookup.
+ * Inline: it is asked per field, and per dictionary column. */
+static inline uint64_t
+ra_hash64(const void *p, size_t n)
+{
+    const char *s = p;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    if (n) { /* the tail in at most two loads (bytes copied one by one
+                into a word stalled the load that read it back) */
+        uint32_t a, b;
+        if (n >= 4) {
+            memcpy(&a, s, 4);
+            memcpy(&b, s + n - 4, 4);
+            w = (uint64_t)a << 32 | b;
+        } else {
+            const unsigned char *u = (const unsigned char *)s;
+            w = (uint64_t)u[0] << 16 | (uint64_t)u[n / 2] << 8 | u[n - 1];
+        }
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h | 1;
+}
 
 /* A memory of texts worked on before and what was made of each (vsize
  * bytes), for texts that repeat: two-way set-associative by hash (a text
