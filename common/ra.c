@@ -223,12 +223,8 @@ ra_buf_add_json_str(struct ra_buf *b, const char *s, size_t n)
 
 struct arena_block {
     struct arena_block *next;
-    size_t used, cap;
+    size_t cap;
     max_align_t data[];
-};
-
-struct ra_arena {
-    struct arena_block *head;
 };
 
 struct ra_arena *
@@ -238,21 +234,16 @@ ra_arena_new(void)
 }
 
 void *
-ra_arena_alloc(struct ra_arena *a, size_t n)
+ra_arena_more(struct ra_arena *a, size_t n)
 {
-    struct arena_block *b = a->head;
-    n = (n + 15) & ~(size_t)15;
-    if (!b || b->cap - b->used < n) {
-        size_t cap = n > 16384 ? n : 16384;
-        b = xmalloc(sizeof *b + cap);
-        b->used = 0;
-        b->cap = cap;
-        b->next = a->head;
-        a->head = b;
-    }
-    void *p = (char *)b->data + b->used;
-    b->used += n;
-    return p;
+    size_t cap = n > 16384 ? n : 16384;
+    struct arena_block *b = xmalloc(sizeof *b + cap);
+    b->cap = cap;
+    b->next = a->head;
+    a->head = b;
+    a->cur = (char *)b->data + n;
+    a->left = cap - n;
+    return b->data;
 }
 
 char *
@@ -278,7 +269,8 @@ ra_arena_reset(struct ra_arena *a)
         rest = n;
     }
     b->next = NULL;
-    b->used = 0;
+    a->cur = (char *)b->data;
+    a->left = b->cap;
 }
 
 void

@@ -103,9 +103,27 @@ void ra_buf_add_json_str(struct ra_buf *b, const char *p, size_t n);
 
 /* A bump allocator for per-record scratch: everything is freed at once by
  * ra_arena_reset. Memory stays bounded by the largest record seen. */
-struct ra_arena;
+struct ra_arena {
+    struct arena_block *head; /* the block allocated from, then older ones */
+    char *cur;                /* its free space: cur[0..left) */
+    size_t left;
+};
 struct ra_arena *ra_arena_new(void);
-void *ra_arena_alloc(struct ra_arena *a, size_t n);
+/* ra_arena_alloc past the free space: a new block. */
+void *ra_arena_more(struct ra_arena *a, size_t n);
+/* n bytes, 16-aligned, until the next reset. (Inline: a parser asks for
+ * dozens a record.) */
+static inline void *
+ra_arena_alloc(struct ra_arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (a->left < n)
+        return ra_arena_more(a, n);
+    void *p = a->cur;
+    a->cur += n;
+    a->left -= n;
+    return p;
+}
 char *ra_arena_strndup(struct ra_arena *a, const char *s, size_t n);
 void ra_arena_reset(struct ra_arena *a);
 void ra_arena_free(struct ra_arena *a);
