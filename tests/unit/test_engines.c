@@ -345,6 +345,38 @@ test_re_match(void)
     pcre2_code_free(interp);
 }
 
+/* ra_split_hostport: host, port and the scheme's default port, as
+ * "host|port|default" ("-" for none). */
+static const char *
+hostport(const char *s)
+{
+    static char out[256];
+    const char *hs, *ps;
+    size_t hn, pn;
+    int d;
+    ra_split_hostport(s, strlen(s), &hs, &hn, &ps, &pn, &d);
+    snprintf(out, sizeof out, "%.*s|%.*s|%d", hs ? (int)hn : 1,
+             hs ? hs : "-", ps ? (int)pn : 1, ps ? ps : "-", d);
+    return out;
+}
+
+static void
+test_hostport(void)
+{
+    CHECK_STR(hostport("api.openai.com:443"), "api.openai.com|443|0");
+    CHECK_STR(hostport("https://u:pw@api.x.com:8443/v1?a=b:c"),
+              "api.x.com|8443|443");
+    CHECK_STR(hostport("http://h.example/x://y"), "h.example|-|80");
+    CHECK_STR(hostport("https://h.example?x=1"), "h.example|-|443");
+    CHECK_STR(hostport("[2001:db8::1]:8080"), "2001:db8::1|8080|0");
+    CHECK_STR(hostport("2001:db8::1"), "2001:db8::1|-|0");
+    CHECK_STR(hostport("/v1/chat"), "-|-|0");
+    /* the first "://" ends the scheme, whatever colons come before */
+    CHECK_STR(hostport("a:b://c.example:81"), "c.example|81|0");
+    CHECK_STR(hostport("h:"), "h||0");
+    CHECK_STR(hostport("x:/"), "x|/|0");
+}
+
 int
 main(void)
 {
@@ -357,5 +389,6 @@ main(void)
     test_bad_definitions();
     test_re_match();
     test_same_steps();
+    test_hostport();
     return check_done();
 }
