@@ -253,7 +253,7 @@ e_key(void *c, const unsigned char *key, size_t n)
     for (size_t h = hash(k, n) & s->mask; s->table[h];
          h = (h + 1) & s->mask) {
         int i = s->table[h] - 1;
-        if (s->lens[i] == n && !memcmp(s->names[i], k, n)) {
+        if (s->lens[i] == n && ra_same_bytes(s->names[i], k, n)) {
             if (!s->slot[i]) /* the first of duplicate keys wins */
                 s->cur = i;
             break;

@@ -809,32 +809,6 @@ dict_grow(struct dict *d)
     d->cap = cap;
 }
 
-/* Whether a[0..n) and b[0..n) are the same bytes: most dictionary texts
- * are of 2-16 bytes, compared here in two loads each rather than through
- * a call to memcmp. */
-static inline int
-same_bytes(const char *a, const char *b, size_t n)
-{
-    uint64_t x0, x1, y0, y1;
-    uint32_t u0, u1, v0, v1;
-    if (n > 16)
-        return !memcmp(a, b, n);
-    if (n >= 8) {
-        memcpy(&x0, a, 8), memcpy(&x1, a + n - 8, 8);
-        memcpy(&y0, b, 8), memcpy(&y1, b + n - 8, 8);
-        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-    }
-    if (n >= 4) {
-        memcpy(&u0, a, 4), memcpy(&u1, a + n - 4, 4);
-        memcpy(&v0, b, 4), memcpy(&v1, b + n - 4, 4);
-        return ((u0 ^ v0) | (u1 ^ v1)) == 0;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i])
-            return 0;
-    return 1;
-}
-
 /* The dictionary id of s[0..n), added to `strings` if it is new. */
 static int
 dict_id(struct ra_writer *w, const char *s, size_t n, int64_t *id,
@@ -852,7 +826,7 @@ dict_id(struct ra_writer *w, const char *s, size_t n, int64_t *id,
     size_t mask = d->cap - 1;
     for (i = h & mask; d->slot[i].h; i = (i + 1) & mask)
         if (d->slot[i].h == h && d->slot[i].len == n &&
-            same_bytes(d->bytes + d->slot[i].off, s, n)) {
+            ra_same_bytes(d->bytes + d->slot[i].off, s, n)) {
             *id = d->slot[i].id;
             return 0;
         }
