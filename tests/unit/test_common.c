@@ -147,11 +147,33 @@ test_memo(void)
     CHECK(ra_memo_get(&m, 1, "c", 1, &h) == NULL); /* forgotten */
 }
 
+/* ra_same_bytes: every length to 40, equal, and unequal at each position
+ * (the two-load paths must read every byte, the first and last 8 or 4). */
+static void
+test_same_bytes(void)
+{
+    char a[41], b[41];
+    int wrong = 0;
+    for (size_t n = 0; n <= 40; n++) {
+        for (size_t i = 0; i < n; i++)
+            a[i] = b[i] = (char)('a' + i % 26);
+        wrong += !ra_same_bytes(a, b, n);
+        for (size_t i = 0; i < n; i++) {
+            b[i] ^= 0x20;
+            wrong += ra_same_bytes(a, b, n);
+            b[i] ^= 0x20;
+        }
+    }
+    CHECK_INT(wrong, 0);
+}
+
 int
 main(void)
 {
     int64_t v;
     double d;
+
+    test_same_bytes();
 
     /* integers */
     CHECK(i64("0", &v) == 0 && v == 0);
