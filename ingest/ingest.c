@@ -207,16 +207,41 @@ struct record {
     int has_fp_in, has_fp_out;
 };
 
+/* Whether a byte of w is a capital ('A' < byte + 1 < 'Z' + 2; "hasbetween"
+ * of the Bit Twiddling Hacks, any byte value). */
+static inline int
+has_capital(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, low7 = ones * 127;
+    return ((ones * (127 + 'Z' + 1) - (w & low7)) & ~w &
+            ((w & low7) + ones * (127 - ('A' - 1))) & (ones << 7)) != 0;
+}
+
 /* s[0..n) in lower case: s itself when it has no capital (hosts and
- * countries mostly), else a copy in the arena. */
+ * countries mostly), else a copy in the arena. Eight bytes at a time, the
+ * last 8 (overlapping) for a tail. */
 static const char *
 lower(struct ra_arena *a, const char *s, size_t n)
 {
     size_t k = 0;
-    while (k < n && !(s[k] >= 'A' && s[k] <= 'Z'))
-        k++;
-    if (k == n)
-        return s;
+    uint64_t w;
+    if (n < 8) {
+        while (k < n && !(s[k] >= 'A' && s[k] <= 'Z'))
+            k++;
+        if (k == n)
+            return s;
+    } else {
+        for (;; k += 8) {
+            size_t at = k + 8 <= n ? k : n - 8;
+            memcpy(&w, s + at, 8);
+            if (has_capital(w)) {
+                k = at;
+                break;
+            }
+            if (k + 8 >= n)
+                return s;
+        }
+    }
     char *l = ra_arena_strndup(a, s, n);
     for (; k < n; k++)
         if (l[k] >= 'A' && l[k] <= 'Z')

@@ -39,6 +39,15 @@ expect "NUL byte: kept escaped" 'a\x00pi.openai.com:443' "$(q t.db "SELECT url F
 # a bad byte only in the last 8 of 10 bytes, or in 7; valid UTF-8 kept
 printf '%s\n' "$S" | sed 's/s1/n2/; s/CONNECT api.openai.com/CONN\xc3\x89CT ab.cd.ef\xff/; s/HIER_DIRECT\/203.0.113.7/HIER_DIRECT\/a\xfe/' >high.log
 expect "high bytes: exit 0" 0 "$(ing --format squid high.log)"
+# hosts and countries in lower case: a capital in a short host, in the last
+# 8 of 10 bytes, in the first 8 of 19
+k=0
+for h in aB.cd ab.cd.efG Api.openai.com.test; do
+    k=$((k + 1))
+    printf '%s\n' "$S" | sed "s/s1/cap$k/; s/api.openai.com/$h/; s/zone-isp/zone-isp-country-US/"
+done >caps.log
+expect "capitals: exit 0" 0 "$(ing --format squid caps.log)"
+expect "capitals: hosts and countries lowered" 'ab.cd us ab.cd.efg us api.openai.com.test us ' "$(q t.db "SELECT dest_host, country FROM proxy_events WHERE egress_session LIKE 'cap_' ORDER BY id" | tr '\t\n' '  ')"
 expect "high bytes: escaped where not UTF-8" 'ab.cd.ef\xff:443 a\xfe CONNÉCT' "$(q t.db "SELECT url || ' ' || upstream_addr || ' ' || method FROM proxy_events WHERE egress_session = 'n2'")"
 
 printf '%s\r%s\r' "$S" "$S" >cr.log
