@@ -118,9 +118,8 @@ plain_ascii(const char *s, size_t n)
 static void __attribute__((noinline))
 escape_text(struct ra_arena *a, struct ra_out *o, const char *s, size_t n)
 {
-    size_t i;
     struct ra_buf r = RA_BUF_INIT;
-    for (i = 0; i < n;) {
+    for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
         size_t l = 0;
         if (c < 0x80)
@@ -207,8 +206,8 @@ struct record {
     int has_fp_in, has_fp_out;
 };
 
-/* Whether a byte of w is a capital ('A' < byte + 1 < 'Z' + 2; "hasbetween"
- * of the Bit Twiddling Hacks, any byte value). */
+/* Whether a byte of w is a capital letter, 'A' to 'Z' (the Bit Twiddling
+ * Hacks' "hasbetween", exact for any byte value). */
 static inline int
 has_capital(uint64_t w)
 {
