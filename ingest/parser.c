@@ -288,10 +288,8 @@ ra_split_hostport(const char *s, size_t n, const char **hs, size_t *hn,
     const char *end = s + n, *h = s;
     const char *sep = NULL;
     *default_port = 0;
-    for (const char *q = s; (q = memchr(q, ':', (size_t)(end - q))) &&
-                            q + 2 < end;
-         q++)
-        if (q[1] == '/' && q[2] == '/') {
+    for (const char *q = s; (q = memchr(q, ':', (size_t)(end - q))); q++)
+        if (q + 2 < end && q[1] == '/' && q[2] == '/') {
             sep = q;
             break;
         }
