@@ -177,13 +177,20 @@ rid(struct group *gr, sqlite3_stmt *st, int i)
              : NULL;
 }
 
+/* qsort's answer for (a1, a2) against (b1, b2). */
+static int
+cmp2(int64_t a1, int64_t b1, int64_t a2, int64_t b2)
+{
+    if (a1 != b1)
+        return a1 < b1 ? -1 : 1;
+    return a2 < b2 ? -1 : a2 > b2;
+}
+
 static int
 cmp_pair(const void *a, const void *b)
 {
     const struct pair *x = a, *y = b;
-    if (x->acct != y->acct)
-        return x->acct < y->acct ? -1 : 1;
-    return x->sess < y->sess ? -1 : x->sess > y->sess;
+    return cmp2(x->acct, y->acct, x->sess, y->sess);
 }
 
 static int
@@ -547,9 +554,7 @@ static int
 cmp_ev(const void *a, const void *b)
 {
     const struct ev *x = a, *y = b;
-    if (x->ts != y->ts)
-        return x->ts < y->ts ? -1 : 1;
-    return x->id < y->id ? -1 : x->id > y->id;
+    return cmp2(x->ts, y->ts, x->id, y->id);
 }
 
 /* A group's events in (time, id) order. The streams are sorted by group
