@@ -448,7 +448,7 @@ static int
 stream_ready(void *ctx, struct ra_err *err)
 {
     struct crew *c = ctx;
-    crew_run_here(c, &c->ps, 0);
+    crew_run_here(c, &c->ps, 0); /* the stream reads no step's tables */
     return crew_wait(c, &c->ps, err);
 }
 
