@@ -20,7 +20,7 @@ static const char help[] =
     "  --check FILE     try NAME on FILE\n"
     "  --year Y, --tz Z as for ingest\n";
 
-static const char *const engines[] = {"regex", "csv", "json"};
+static const char *const engines[] = {"regex", "csv", "json", "words"};
 
 int
 cmd_formats(int argc, char **argv)

@@ -455,12 +455,15 @@ apply_line(struct ra_format *f, char *key, char *val, struct ra_err *err)
             f->engine = RA_ENG_CSV;
         else if (!strcmp(val, "json"))
             f->engine = RA_ENG_JSON;
+        else if (!strcmp(val, "words"))
+            f->engine = RA_ENG_WORDS;
         else if (!strcmp(val, "csv json")) {
             f->engine = RA_ENG_CSV;
             f->json_too = 1;
         } else
             return ra_err_set(err, RA_ECONFIG, "unknown engine '%s' (regex, "
-                                               "csv, json or 'csv json')",
+                                               "words, csv, json or 'csv "
+                                               "json')",
                               val);
     } else if (!strcmp(key, "example")) {
         push_str(&f->examples, &f->nexamples, val);
@@ -533,12 +536,16 @@ apply_line(struct ra_format *f, char *key, char *val, struct ra_err *err)
     return 0;
 }
 
-static const struct ra_engine_ops *
-engine_ops(enum ra_engine e)
+const struct ra_engine_ops *
+ra_engine_of(enum ra_engine e)
 {
-    return e == RA_ENG_REGEX ? &ra_engine_regex
-           : e == RA_ENG_CSV ? &ra_engine_csv
-                             : &ra_engine_json;
+    static const struct ra_engine_ops *const ops[] = {
+        [RA_ENG_REGEX] = &ra_engine_regex,
+        [RA_ENG_CSV] = &ra_engine_csv,
+        [RA_ENG_JSON] = &ra_engine_json,
+        [RA_ENG_WORDS] = &ra_engine_words,
+    };
+    return ops[e];
 }
 
 struct load {
@@ -602,7 +609,7 @@ ra_format_load(const char *path, struct ra_err *err)
         if (f->require[i])
             f->required[f->nrequired++] = (unsigned char)i;
     }
-    if (engine_ops(f->engine)->compile(f, err) != 0 ||
+    if (ra_engine_of(f->engine)->compile(f, err) != 0 ||
         (f->json_too && ra_engine_json.compile(f, err) != 0)) {
         char msg[sizeof err->msg];
         snprintf(msg, sizeof msg, "%s", err->msg);
@@ -640,6 +647,7 @@ ra_format_free(struct ra_format *f)
     for (size_t i = 0; i < f->ncolumns; i++)
         free(f->columns[i]);
     free(f->columns);
+    ra_words_plan_free(f->plan);
     ra_cond_free(f->filter);
     free(f->filter_src);
     for (int i = 0; i < RA_F_COUNT; i++) {

@@ -20,7 +20,7 @@
 
 struct yajl_val_s;
 
-enum ra_engine { RA_ENG_REGEX, RA_ENG_CSV, RA_ENG_JSON };
+enum ra_engine { RA_ENG_REGEX, RA_ENG_CSV, RA_ENG_JSON, RA_ENG_WORDS };
 
 enum ra_vtype { RA_V_ABSENT, RA_V_STR, RA_V_INT, RA_V_REAL, RA_V_JSON };
 
@@ -62,7 +62,9 @@ struct ra_format {
     void **skips;                /* pcre2_code *: known non-record lines */
     size_t nskips;
     char **skip_src;
-    char **columns;              /* csv: explicit columns (else header row) */
+    char **columns;              /* csv: explicit columns (else header row);
+                                    words: the words' names */
+    void *plan;                  /* words: how records are cut */
     size_t ncolumns;
     struct ra_cond *filter;      /* rows that fail it are skipped */
     char *filter_src;
@@ -141,7 +143,8 @@ struct ra_arena *ra_parser_arena(struct ra_parser *p);
 int ra_parse_ts(const char *s, size_t n, const char *fmt, int local,
                 struct ra_timectx *tc, int64_t *ms);
 
-/* Engine entry points (parse_regex.c, parse_csv.c, parse_json.c). */
+/* Engine entry points (parse_regex.c, parse_csv.c, parse_json.c,
+ * parse_words.c). */
 struct ra_engine_ops {
     int (*compile)(struct ra_format *f, struct ra_err *err);
     void *(*open)(struct ra_format *f);
@@ -152,7 +155,9 @@ struct ra_engine_ops {
     void (*close)(void *st);
 };
 extern const struct ra_engine_ops ra_engine_regex, ra_engine_csv,
-    ra_engine_json;
+    ra_engine_json, ra_engine_words;
+const struct ra_engine_ops *ra_engine_of(enum ra_engine e);
+void ra_words_plan_free(void *plan);
 
 /* Host and port of a URL ("scheme://user:pass@host:port/path"),
  * "host:port", "[v6]:port" or a bare host; *hs NULL for a path ("/v1").

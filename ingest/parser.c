@@ -78,20 +78,12 @@ ra_val_json(struct ra_val *v, const struct yajl_val_s *j)
     }
 }
 
-static const struct ra_engine_ops *
-ops_for(enum ra_engine e)
-{
-    return e == RA_ENG_REGEX ? &ra_engine_regex
-           : e == RA_ENG_CSV ? &ra_engine_csv
-                             : &ra_engine_json;
-}
-
 struct ra_parser *
 ra_parser_new(struct ra_format *f, struct ra_timectx *tc)
 {
     struct ra_parser *p = xcalloc_lines(sizeof *p);
     p->f = f;
-    p->ops = ops_for(f->engine);
+    p->ops = ra_engine_of(f->engine);
     p->st = p->ops->open(f);
     p->tc = tc;
     p->arena = ra_arena_new();

@@ -1,5 +1,5 @@
-/* fuzz_regex.c -- the regex engine with real definitions: the first byte
- * picks the format, the rest is the line. */
+/* fuzz_regex.c -- the line engines (regex, and words for squid) with real
+ * definitions: the first byte picks the format, the rest is the line. */
 #include "fuzz.h"
 
 int

@@ -1,4 +1,5 @@
-/* test_engines.c -- the regex, CSV and JSON engines driven by definitions,
+/* test_engines.c -- the regex, words, CSV and JSON engines driven by
+ * definitions,
  * and the expression language, through ra_parser. */
 #include "check.h"
 #include "common/json.h"
@@ -104,6 +105,78 @@ test_regex_language(void)
     CHECK_INT(ra_parser_parse(p, bom.data, bom.len, &why), RA_REC);
     CHECK_STR(field(p, RA_F_ERROR_CODE), "E1");
     ra_buf_release(&bom);
+    ra_parser_free(p);
+    ra_format_free(f);
+}
+
+/* The words engine through Squid's definition: runs of any blank, the
+ * optional last word, cut words, counts out of range, skips. */
+static void
+test_words(void)
+{
+    struct ra_format *f = load("schemas/formats/squid.fmt");
+    const char *why;
+    char line[512];
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    struct ra_parser *p = ra_parser_new(f, &tc);
+#define PARSE(l) ra_parser_parse(p, (l), strlen(l), &why)
+    CHECK_INT(PARSE("\t 1795515302.117 \t  245 192.0.2.10 TCP_MISS/404 10 "
+                    "GET http://a.example/x u%2D1 HIER_DIRECT/a/b text/html"
+                    " \r"),
+              RA_REC);
+    CHECK_STR(field(p, RA_F_TS), "1795515301872");
+    CHECK_STR(field(p, RA_F_DURATION_MS), "245");
+    CHECK_STR(field(p, RA_F_RESULT), "TCP_MISS");
+    CHECK_STR(field(p, RA_F_STATUS), "404");
+    CHECK_STR(field(p, RA_F_PROXY_USER), "u-1");
+    CHECK_STR(field(p, RA_F_UPSTREAM_ADDR), "a/b"); /* cut at the first */
+    /* Nine words: the mime type is optional. */
+    CHECK_INT(PARSE("1795515302 0 c TCP_DENIED/407 0 CONNECT h:443 - "
+                    "HIER_NONE/-"),
+              RA_REC);
+    CHECK_STR(field(p, RA_F_STATUS), "407");
+    CHECK_STR(field(p, RA_F_UPSTREAM_ADDR), "(absent)");
+    CHECK_STR(field(p, RA_F_DEST_PORT), "443");
+    CHECK_INT(PARSE("1795515302 0 c TCP_DENIED/407 0 CONNECT h:443 -"),
+              RA_REJECT);
+    CHECK_STR(why, "expected 9 to 10 words");
+    CHECK_INT(PARSE("1795515302 0 c TCP_DENIED/407 0 CONNECT h:443 - "
+                    "HIER_NONE/- text/html more"),
+              RA_REJECT);
+    CHECK_STR(why, "expected 9 to 10 words");
+    CHECK_INT(PARSE("1795515302 0 c TCP_DENIED 0 CONNECT h:443 - "
+                    "HIER_NONE/- -"),
+              RA_REJECT);
+    CHECK_STR(why, "expected result/status in word 4");
+    CHECK_INT(PARSE("1795515302 0 c TCP_DENIED/abc 0 CONNECT h:443 - "
+                    "HIER_NONE/- -"),
+              RA_REC);
+    CHECK_STR(field(p, RA_F_STATUS), "(error: not an integer)");
+    CHECK_INT(PARSE("# comment"), RA_SKIP);
+    CHECK_INT(PARSE(" \t "), RA_SKIP);
+    CHECK_INT(PARSE(""), RA_SKIP);
+    /* A word's end found 8 bytes at a time: every place of the blank in
+     * the word, each blank; a control byte that is not a blank is part of
+     * the word. */
+    const char blanks[] = " \t\v\f\r";
+    for (size_t b = 0; b < 5; b++)
+        for (size_t n = 1; n <= 40; n++) {
+            char url[48];
+            for (size_t i = 0; i < n; i++)
+                url[i] = (char)('a' + i % 26);
+            url[n / 2] = n > 2 ? '\x01' : url[n / 2];
+            url[n] = '\0';
+            snprintf(line, sizeof line,
+                     "1795515302 0 c TCP_MISS/200 0 GET%c%s%cu "
+                     "HIER_NONE/- -",
+                     blanks[b], url, blanks[b]);
+            CHECK_INT(PARSE(line), RA_REC);
+            CHECK_STR(field(p, RA_F_URL), url);
+            CHECK_STR(field(p, RA_F_METHOD), "GET");
+        }
+#undef PARSE
     ra_parser_free(p);
     ra_format_free(f);
 }
@@ -278,6 +351,29 @@ test_bad_definitions(void)
     fclose(t);
     CHECK(ra_format_load("bad.fmt", &err) == NULL);
     CHECK_STR(err.msg, "bad.fmt: field 'caller' is not a proxy field");
+    /* words: columns needed; optional ones last; names cut at one
+     * separator each; every $name a column. */
+    static const char *const words[][2] = {
+        {"", "bad.fmt: a words format needs 'columns'"},
+        {"columns a,b?,c\n",
+         "bad.fmt: column 'c' follows an optional one: only the last may be "
+         "missing"},
+        {"columns a,b//c\n",
+         "bad.fmt: bad column 'b//c' (names of letters, digits and '_', cut "
+         "at one separator each)"},
+        {"columns a,b/\n",
+         "bad.fmt: bad column 'b/' (names of letters, digits and '_', cut "
+         "at one separator each)"},
+        {"columns a,b/c?\nfield url = $d\n",
+         "bad.fmt: no column named 'd'"},
+    };
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+        t = fopen("bad.fmt", "w");
+        fprintf(t, "name bad\nsource proxy\nengine words\n%s", words[i][0]);
+        fclose(t);
+        CHECK(ra_format_load("bad.fmt", &err) == NULL);
+        CHECK_STR(err.msg, words[i][1]);
+    }
     remove("bad.fmt");
 }
 
@@ -383,6 +479,7 @@ main(void)
     tc.year = 2026;
     tc.tz_fixed = 1;
     test_regex_language();
+    test_words();
     test_json();
     test_json_paths();
     test_csv();
