@@ -191,17 +191,22 @@ words_open(struct ra_format *f)
 }
 
 /* Cut word [p, q) at its separators into parts from wd->first. */
-static int
+/* Cut word [p, q) at its separators into parts from wd->first (the words
+ * are short: a loop, not memchr's call). */
+static inline int
 cut(struct span *part, const struct word *wd, const char *p, const char *q)
 {
-    for (size_t k = 0; k + 1 < wd->nparts; k++) {
-        const char *c = memchr(p, wd->seps[k], (size_t)(q - p));
-        if (!c)
+    part += wd->first;
+    for (const char *sep = wd->seps; *sep; sep++, part++) {
+        const char *c = p;
+        while (c < q && *c != *sep)
+            c++;
+        if (c == q)
             return -1;
-        part[wd->first + k] = (struct span){p, (size_t)(c - p)};
+        *part = (struct span){p, (size_t)(c - p)};
         p = c + 1;
     }
-    part[wd->first + wd->nparts - 1] = (struct span){p, (size_t)(q - p)};
+    *part = (struct span){p, (size_t)(q - p)};
     return 0;
 }
 
