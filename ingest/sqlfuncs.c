@@ -4,6 +4,7 @@
  *   ra_base_url(url)  scheme://host/first-path-segment (DESIGN.md)
  *   ra_iso(ms)        UTC milliseconds as ISO-8601 "...Z"
  *   x REGEXP re       PCRE2, the compiled pattern cached per statement
+ *   ra_in(x, query)   x IN (query) for integers, through a hash
  */
 #include "ingest/format.h"
 #include "ingest/writer.h"
@@ -152,6 +153,121 @@ re_cache_new(void)
     return c;
 }
 
+/* ra_in's set: the integers a query returned, open addressing (a slot is
+ * empty when its flag is 0). */
+struct int_set {
+    int64_t *k;
+    unsigned char *full;
+    size_t mask;
+};
+
+static void
+int_set_free(void *p)
+{
+    struct int_set *s = p;
+    free(s->k);
+    free(s->full);
+    free(s);
+}
+
+static size_t
+int_slot(const struct int_set *s, int64_t k)
+{
+    size_t i = (size_t)(((uint64_t)k * 0x9E3779B97F4A7C15u) >> 20) & s->mask;
+    while (s->full[i] && s->k[i] != k)
+        i = (i + 1) & s->mask;
+    return i;
+}
+
+/* The set of the integers query returns, or NULL with the error set. */
+static struct int_set *
+int_set_load(sqlite3_context *ctx, const char *query)
+{
+    sqlite3 *db = sqlite3_context_db_handle(ctx);
+    sqlite3_stmt *st = NULL;
+    struct int_set *s = xcalloc(1, sizeof *s);
+    size_t n = 0, cap = 64;
+    int rc;
+    s->mask = cap - 1;
+    s->k = xmalloc(cap * sizeof *s->k);
+    s->full = xcalloc(cap, 1);
+    if (sqlite3_prepare_v2(db, query, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_result_error(ctx, sqlite3_errmsg(db), -1);
+        goto fail;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int t = sqlite3_column_type(st, 0);
+        if (t == SQLITE_NULL)
+            continue; /* matches nothing (IN gives NULL, as false) */
+        if (t != SQLITE_INTEGER) {
+            sqlite3_result_error(ctx, "ra_in: the query returns a value "
+                                      "that is not an integer", -1);
+            goto fail;
+        }
+        if (2 * (n + 1) > cap) { /* at most half full */
+            struct int_set old = *s;
+            cap *= 2;
+            s->mask = cap - 1;
+            s->k = xmalloc(cap * sizeof *s->k);
+            s->full = xcalloc(cap, 1);
+            for (size_t i = 0; i <= old.mask; i++)
+                if (old.full[i]) {
+                    size_t j = int_slot(s, old.k[i]);
+                    s->k[j] = old.k[i];
+                    s->full[j] = 1;
+                }
+            free(old.k);
+            free(old.full);
+        }
+        int64_t k = sqlite3_column_int64(st, 0);
+        size_t i = int_slot(s, k);
+        n += !s->full[i];
+        s->k[i] = k;
+        s->full[i] = 1;
+    }
+    if (rc != SQLITE_DONE) {
+        sqlite3_result_error(ctx, sqlite3_errmsg(db), -1);
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    return s;
+fail:
+    sqlite3_finalize(st);
+    int_set_free(s);
+    return NULL;
+}
+
+/* ra_in(x, query): 1 when number x is among the integers of query's first
+ * column, 0 when not, NULL when x is NULL -- `x IN (query)` in a WHERE.
+ * The set is made at the statement's first call and kept with the
+ * statement while query (a constant) stays the same. SQLite's IN seeks
+ * a b-tree for each row: sticky_break.sql's ordered copy of the events of
+ * 2,000 of 5,000 sessions, out of 5 M, took 3.8 s with IN, 2.4 s with
+ * ra_in. */
+static void
+fn_in(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+        return;
+    struct int_set *s = sqlite3_get_auxdata(ctx, 1);
+    int kept = s != NULL;
+    if (!kept) {
+        const char *q = (const char *)sqlite3_value_text(argv[1]);
+        if (!q || !(s = int_set_load(ctx, q)))
+            return;
+    }
+    /* a real with an integer value finds that integer, as IN's does */
+    int t = sqlite3_value_type(argv[0]);
+    int64_t x = sqlite3_value_int64(argv[0]);
+    int whole = t == SQLITE_INTEGER || (t == SQLITE_FLOAT &&
+                                        sqlite3_value_double(argv[0]) ==
+                                            (double)x);
+    sqlite3_result_int(ctx, whole && s->full[int_slot(s, x)]);
+    if (!kept) /* SQLite owns it now, and frees it when it may */
+        sqlite3_set_auxdata(ctx, 1, s, int_set_free);
+}
+
 int
 ra_db_functions(sqlite3 *db)
 {
@@ -163,7 +279,10 @@ ra_db_functions(sqlite3 *db)
         sqlite3_create_function(db, "ra_iso", 1, f, NULL, fn_iso, NULL,
                                 NULL) ||
         sqlite3_create_function_v2(db, "regexp", 2, f, re_cache_new(),
-                                   fn_regexp, NULL, NULL, re_cache_free))
+                                   fn_regexp, NULL, NULL, re_cache_free) ||
+        sqlite3_create_function(db, "ra_in", 2,
+                                SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, fn_in,
+                                NULL, NULL))
         return RA_EDB;
     return 0;
 }

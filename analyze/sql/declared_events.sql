@@ -28,5 +28,5 @@ SELECT 'decl_obs' AS group_into, g.account AS key_account, 0 AS key_what,
 FROM (SELECT 1 FROM temp.decl WHERE has_session LIMIT 1)
      CROSS JOIN gateway_rows g
 WHERE g.ts >= :since AND g.ts < :until
-  AND g.account IN (SELECT account FROM temp.decl WHERE has_session)
+  AND ra_in(g.account, 'SELECT account FROM temp.decl WHERE has_session')
   AND g.egress_session IS NOT NULL;

@@ -27,12 +27,14 @@
 -- account through an older database's (account, caller, ts) index, a seek
 -- per row: this runs on a read-only connection of its own, whose snapshot
 -- still has it until the run that drops it commits (5 M events: 10.8 s
--- against 2.4 s).
+-- against 2.4 s). ra_in is `session IN (SELECT ...)` through a hash
+-- (ingest/sqlfuncs.c); IN seeks a b-tree for each event (5 M events:
+-- 2.4 s against 3.8 s for the statement).
 DROP TABLE IF EXISTS temp.sev;
 CREATE TEMP TABLE sev AS
 SELECT session, ts, account, request_id FROM gateway_rows
 WHERE ts >= :since AND ts < :until
-  AND session IN (SELECT k FROM temp.multi_s WHERE lo <> hi)
+  AND ra_in(session, 'SELECT k FROM temp.multi_s WHERE lo <> hi')
   AND +account IS NOT NULL
 ORDER BY session, ts, id;
 

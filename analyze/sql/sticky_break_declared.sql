@@ -41,7 +41,7 @@ FROM (SELECT 1 FROM temp.decl LIMIT 1)
      CROSS JOIN gateway_rows g ON g.id = l.gateway_id
 WHERE p.ts >= :since AND p.ts < :until
   AND (p.egress_session IS NOT NULL OR p.country IS NOT NULL)
-  AND g.account IN (SELECT account FROM temp.decl);
+  AND ra_in(g.account, 'SELECT account FROM temp.decl');
 
 INSERT INTO findings (run_id, kind, severity, sub, account, egress_session,
                       ts, evidence)

@@ -33,14 +33,14 @@ WITH both_ AS MATERIALIZED (
     FROM (SELECT 1 FROM temp.multi_ip WHERE lo <> hi LIMIT 1)
          CROSS JOIN gateway_rows
     WHERE ts >= :since AND ts < :until
-      AND egress_session IN (SELECT k FROM temp.multi_ip WHERE lo <> hi)
+      AND ra_in(egress_session, 'SELECT k FROM temp.multi_ip WHERE lo <> hi')
       AND egress_ip IS NOT NULL
     UNION ALL
     SELECT egress_session, ts, egress_ip, request_id, 1, id
     FROM (SELECT 1 FROM temp.multi_ip WHERE lo <> hi LIMIT 1)
          CROSS JOIN proxy_rows
     WHERE ts >= :since AND ts < :until
-      AND egress_session IN (SELECT k FROM temp.multi_ip WHERE lo <> hi)
+      AND ra_in(egress_session, 'SELECT k FROM temp.multi_ip WHERE lo <> hi')
       AND egress_ip IS NOT NULL
 ),
 ip_sw AS MATERIALIZED (
@@ -61,7 +61,8 @@ c_sw AS MATERIALIZED (
         FROM (SELECT 1 FROM temp.multi_c WHERE lo <> hi LIMIT 1)
              CROSS JOIN proxy_rows
         WHERE ts >= :since AND ts < :until
-          AND egress_session IN (SELECT k FROM temp.multi_c WHERE lo <> hi)
+          AND ra_in(egress_session,
+                    'SELECT k FROM temp.multi_c WHERE lo <> hi')
           AND country IS NOT NULL
         WINDOW w AS (PARTITION BY egress_session ORDER BY ts, id))
     WHERE prev_v IS NOT NULL AND prev_v <> v
