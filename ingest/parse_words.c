@@ -9,8 +9,8 @@
  * to its first '/', and the rest), and names marked `?` at the end may be
  * missing. A line fits when its word count is in range and each cut word
  * has its separators; the field expressions check the values (`int`,
- * `ts`). No pattern is matched, which makes it several times cheaper than
- * the regex engine on the same lines.
+ * `ts`). No pattern is matched: on Squid's lines it costs less than half
+ * of what the regex engine's JIT-compiled pattern did.
  */
 #include "ingest/format.h"
 
@@ -135,6 +135,16 @@ plan_word(struct words_plan *wp, size_t w, const char *spec,
                                                "letters, digits and '_', "
                                                "cut at one separator each)",
                               spec);
+        if (j < n && blank((unsigned char)spec[j]))
+            return ra_err_set(err, RA_ECONFIG, "bad column '%s' (a blank "
+                                               "separates words, not parts)",
+                              spec);
+        for (size_t k = 0; k < wp->nparts; k++)
+            if (strlen(wp->part[k]) == j - i &&
+                !memcmp(wp->part[k], spec + i, j - i))
+                return ra_err_set(err, RA_ECONFIG, "column '%.*s' named "
+                                                   "twice",
+                                  (int)(j - i), spec + i);
         wp->part = xrealloc(wp->part, (wp->nparts + 1) * sizeof *wp->part);
         wp->part[wp->nparts++] = xstrndup(spec + i, j - i);
         if (j < n)
@@ -190,7 +200,6 @@ words_open(struct ra_format *f)
     return s;
 }
 
-/* Cut word [p, q) at its separators into parts from wd->first. */
 /* Cut word [p, q) at its separators into parts from wd->first (the words
  * are short: a loop, not memchr's call). */
 static inline int

@@ -366,6 +366,9 @@ test_bad_definitions(void)
          "at one separator each)"},
         {"columns a,b/c?\nfield url = $d\n",
          "bad.fmt: no column named 'd'"},
+        {"columns a,b c\n",
+         "bad.fmt: bad column 'b c' (a blank separates words, not parts)"},
+        {"columns a,b/a\n", "bad.fmt: column 'a' named twice"},
     };
     for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
         t = fopen("bad.fmt", "w");
