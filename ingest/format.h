@@ -64,8 +64,8 @@ struct ra_format {
     char **skip_src;
     char **columns;              /* csv: explicit columns (else header row);
                                     words: the words' names */
-    void *plan;                  /* words: how records are cut */
     size_t ncolumns;
+    void *plan;                  /* words: how records are cut */
     struct ra_cond *filter;      /* rows that fail it are skipped */
     char *filter_src;
     struct ra_expr *field[RA_F_COUNT];
