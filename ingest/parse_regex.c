@@ -55,9 +55,8 @@ regex_parse(void *st, struct ra_format *f, const char *rec, size_t len,
     s->rc = ra_re_match(f->re, rec, len, 0, s->md);
     if (s->rc > 0)
         return RA_REC;
-    for (size_t i = 0; i < f->nskips; i++)
-        if (ra_re_match(f->skips[i], rec, len, 0, s->md) >= 0)
-            return RA_SKIP;
+    if (ra_re_any(f->skips, f->nskips, rec, len, s->md))
+        return RA_SKIP;
     *reason = s->rc == PCRE2_ERROR_NOMATCH ? "does not match the format"
                                            : "regex error";
     return RA_REJECT;

@@ -251,10 +251,8 @@ words_parse(void *st, struct ra_format *f, const char *rec, size_t len,
     }
     *reason = wp->why;
 miss:
-    for (size_t i = 0; i < f->nskips; i++)
-        if (ra_re_match(f->skips[i], rec, len, 0, s->md) >= 0)
-            return RA_SKIP;
-    return RA_REJECT;
+    return ra_re_any(f->skips, f->nskips, rec, len, s->md) ? RA_SKIP
+                                                           : RA_REJECT;
 }
 
 static void

@@ -29,4 +29,16 @@ ra_re_match(const pcre2_code *re, const char *s, size_t n, size_t off,
     return rc;
 }
 
+/* Whether any of the n patterns res[] matches s[0..len) (a format's
+ * `skip` patterns: known non-record lines). md may hold a single pair. */
+static inline int
+ra_re_any(void *const *res, size_t n, const char *s, size_t len,
+          pcre2_match_data *md)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ra_re_match(res[i], s, len, 0, md) >= 0)
+            return 1;
+    return 0;
+}
+
 #endif
