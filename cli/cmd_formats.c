@@ -20,8 +20,6 @@ static const char help[] =
     "  --check FILE     try NAME on FILE\n"
     "  --year Y, --tz Z as for ingest\n";
 
-static const char *const engines[] = {"regex", "csv", "json", "words"};
-
 int
 cmd_formats(int argc, char **argv)
 {
@@ -78,13 +76,15 @@ cmd_formats(int argc, char **argv)
     }
     if (optind == argc) {
         for (int src = RA_SRC_GATEWAY; src <= RA_SRC_MAP; src <<= 1)
-            for (size_t i = 0; i < n; i++)
-                if (fmts[i]->source == (enum ra_source)src)
-                    printf("%-20s %-8s %-8s %s\n", fmts[i]->name,
-                           ra_source_name(fmts[i]->source),
-                           fmts[i]->json_too ? "csv|json"
-                                             : engines[fmts[i]->engine],
-                           fmts[i]->describe ? fmts[i]->describe : "");
+            for (size_t i = 0; i < n; i++) {
+                const struct ra_format *g = fmts[i];
+                if (g->source == (enum ra_source)src)
+                    printf("%-20s %-8s %-8s %s\n", g->name,
+                           ra_source_name(g->source),
+                           g->json_too ? "csv|json"
+                                       : ra_engine_of(g->engine)->name,
+                           g->describe ? g->describe : "");
+            }
         goto out;
     }
     struct ra_format *f = ra_formats_find(fmts, n, argv[optind]);
@@ -104,7 +104,7 @@ cmd_formats(int argc, char **argv)
         goto out;
     }
     printf("%s (%s, %s engine)\n", f->name, ra_source_name(f->source),
-           engines[f->engine]);
+           ra_engine_of(f->engine)->name);
     if (f->describe)
         printf("%s\n", f->describe);
     printf("definition: %s\n\nfields:\n", f->path);

@@ -449,22 +449,20 @@ apply_line(struct ra_format *f, char *key, char *val, struct ra_err *err)
         else
             return ra_err_set(err, RA_ECONFIG, "unknown source '%s'", val);
     } else if (!strcmp(key, "engine")) {
-        if (!strcmp(val, "regex"))
-            f->engine = RA_ENG_REGEX;
-        else if (!strcmp(val, "csv"))
-            f->engine = RA_ENG_CSV;
-        else if (!strcmp(val, "json"))
-            f->engine = RA_ENG_JSON;
-        else if (!strcmp(val, "words"))
-            f->engine = RA_ENG_WORDS;
-        else if (!strcmp(val, "csv json")) {
-            f->engine = RA_ENG_CSV;
-            f->json_too = 1;
-        } else
+        int e = RA_ENG_COUNT;
+        f->json_too = !strcmp(val, "csv json");
+        if (f->json_too)
+            e = RA_ENG_CSV;
+        else
+            for (e = 0; e < RA_ENG_COUNT; e++)
+                if (!strcmp(val, ra_engine_of((enum ra_engine)e)->name))
+                    break;
+        if (e == RA_ENG_COUNT)
             return ra_err_set(err, RA_ECONFIG, "unknown engine '%s' (regex, "
                                                "words, csv, json or 'csv "
                                                "json')",
                               val);
+        f->engine = (enum ra_engine)e;
     } else if (!strcmp(key, "example")) {
         push_str(&f->examples, &f->nexamples, val);
     } else if (!strcmp(key, "regex")) {

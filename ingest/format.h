@@ -20,7 +20,10 @@
 
 struct yajl_val_s;
 
-enum ra_engine { RA_ENG_REGEX, RA_ENG_CSV, RA_ENG_JSON, RA_ENG_WORDS };
+enum ra_engine {
+    RA_ENG_REGEX, RA_ENG_CSV, RA_ENG_JSON, RA_ENG_WORDS,
+    RA_ENG_COUNT
+};
 
 enum ra_vtype { RA_V_ABSENT, RA_V_STR, RA_V_INT, RA_V_REAL, RA_V_JSON };
 
@@ -146,6 +149,7 @@ int ra_parse_ts(const char *s, size_t n, const char *fmt, int local,
 /* Engine entry points (parse_regex.c, parse_csv.c, parse_json.c,
  * parse_words.c). */
 struct ra_engine_ops {
+    const char *name; /* as `engine` names it */
     int (*compile)(struct ra_format *f, struct ra_err *err);
     void *(*open)(struct ra_format *f);
     enum ra_parse_rc (*parse)(void *st, struct ra_format *f, const char *rec,

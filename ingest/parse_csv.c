@@ -148,5 +148,6 @@ csv_close(void *st)
 }
 
 const struct ra_engine_ops ra_engine_csv = {
+    "csv",
     csv_compile, csv_open, csv_parse_rec, csv_get, csv_close,
 };

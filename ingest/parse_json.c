@@ -330,5 +330,6 @@ json_close(void *st)
 }
 
 const struct ra_engine_ops ra_engine_json = {
+    "json",
     json_compile, json_open, json_parse, json_get, json_close,
 };

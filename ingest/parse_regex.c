@@ -85,5 +85,6 @@ regex_close(void *st)
 }
 
 const struct ra_engine_ops ra_engine_regex = {
+    "regex",
     regex_compile, regex_open, regex_parse, regex_get, regex_close,
 };

@@ -279,5 +279,6 @@ words_close(void *st)
 }
 
 const struct ra_engine_ops ra_engine_words = {
+    "words",
     words_compile, words_open, words_parse, words_get, words_close,
 };
