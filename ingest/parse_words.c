@@ -17,7 +17,6 @@
 #include "ingest/regex.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,9 +151,9 @@ plan_word(struct words_plan *wp, size_t w, const char *spec,
         wd->nparts++;
         i = j + 1;
     }
-    wd->why = xmalloc(n + 40);
-    snprintf(wd->why, n + 40, "expected %.*s in word %zu", (int)n, spec,
-             w + 1);
+    struct ra_buf why = RA_BUF_INIT;
+    ra_buf_addf(&why, "expected %.*s in word %zu", (int)n, spec, w + 1);
+    wd->why = why.data;
     return 0;
 }
 
@@ -171,12 +170,12 @@ words_compile(struct ra_format *f, struct ra_err *err)
         if (plan_word(wp, w, f->columns[w], err) != 0)
             return RA_ECONFIG;
     }
-    wp->why = xmalloc(64);
+    struct ra_buf why = RA_BUF_INIT;
     if (wp->min == wp->nwords)
-        snprintf(wp->why, 64, "expected %zu words", wp->nwords);
+        ra_buf_addf(&why, "expected %zu words", wp->nwords);
     else
-        snprintf(wp->why, 64, "expected %zu to %zu words", wp->min,
-                 wp->nwords);
+        ra_buf_addf(&why, "expected %zu to %zu words", wp->min, wp->nwords);
+    wp->why = why.data;
     for (size_t i = 0; i < f->nrefs; i++) {
         struct ra_ref *r = f->refs[i];
         r->slot = -1;
