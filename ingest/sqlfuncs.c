@@ -179,6 +179,15 @@ int_slot(const struct int_set *s, int64_t k)
     return i;
 }
 
+/* Room for cap slots (a power of two), empty. */
+static void
+int_set_room(struct int_set *s, size_t cap)
+{
+    s->mask = cap - 1;
+    s->k = xmalloc(cap * sizeof *s->k);
+    s->full = xcalloc(cap, 1);
+}
+
 /* The set of the integers query returns, or NULL with the error set. */
 static struct int_set *
 int_set_load(sqlite3_context *ctx, const char *query)
@@ -186,11 +195,9 @@ int_set_load(sqlite3_context *ctx, const char *query)
     sqlite3 *db = sqlite3_context_db_handle(ctx);
     sqlite3_stmt *st = NULL;
     struct int_set *s = xcalloc(1, sizeof *s);
-    size_t n = 0, cap = 64;
+    size_t n = 0;
     int rc;
-    s->mask = cap - 1;
-    s->k = xmalloc(cap * sizeof *s->k);
-    s->full = xcalloc(cap, 1);
+    int_set_room(s, 64);
     if (sqlite3_prepare_v2(db, query, -1, &st, NULL) != SQLITE_OK) {
         sqlite3_result_error(ctx, sqlite3_errmsg(db), -1);
         goto fail;
@@ -204,12 +211,9 @@ int_set_load(sqlite3_context *ctx, const char *query)
                                       "that is not an integer", -1);
             goto fail;
         }
-        if (2 * (n + 1) > cap) { /* at most half full */
+        if (2 * (n + 1) > s->mask + 1) { /* at most half full */
             struct int_set old = *s;
-            cap *= 2;
-            s->mask = cap - 1;
-            s->k = xmalloc(cap * sizeof *s->k);
-            s->full = xcalloc(cap, 1);
+            int_set_room(s, 2 * (old.mask + 1));
             for (size_t i = 0; i <= old.mask; i++)
                 if (old.full[i]) {
                     size_t j = int_slot(s, old.k[i]);
