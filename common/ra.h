@@ -149,6 +149,9 @@ ra_mono_s(void)
  * hash table's empty slot). Eight bytes at a time, multiply and fold, then
  * a final mix (murmur3's fmix64) so that the low bits, the slot, depend on
  * every byte: without it strings sharing a tail probed ten slots a lookup.
+ * Bit 0 is always set (`| 1`), so a table indexed by the low bits starts
+ * each probe at an odd slot; spreading it too (`h + !h`) cost no fewer
+ * instructions in ingest or analyze (bench/RESULTS.md).
  * Inline: it is asked per field, and per dictionary column. */
 static inline uint64_t
 ra_hash64(const void *p, size_t n)

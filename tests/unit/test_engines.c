@@ -380,9 +380,10 @@ test_bad_definitions(void)
     remove("bad.fmt");
 }
 
-/* Squid reads dest_host and dest_port through the same `re` and split of
- * $url: the parser reuses the first one's within a record, never across
- * records (here the next record's url has the same place and length). */
+/* Squid reads dest_host and dest_port through the same split of $url
+ * (`host`, `port`): the parser reuses the first one's within a record,
+ * never across records (here the next record's url has the same place and
+ * length). */
 static void
 test_same_steps(void)
 {
