@@ -47,6 +47,27 @@ struct dict {
     sqlite3_stmt *find, *add;
 };
 
+/* The ids the parser threads look up themselves (ra_writer_shared_id), so
+ * that a row reaches the writer, the pipeline's one serial stage, with its
+ * repeated strings already ids: the writer publishes each id it resolves.
+ * A slot is written once and its hash last (a release store), and a slot
+ * is never changed while a pipeline runs: a reader loads the hash
+ * (acquire), then the rest. When full it takes no more, and the writer's
+ * own dict resolves the rest. A rollback makes its ids void: it is
+ * emptied before the next pipeline (ra_writer_shared), when no thread
+ * reads it. Callgrind, 50 k Squid .gz lines: the writer 302.3 M -> 270.6
+ * M instructions, the parsers' lookups 56 M more, the whole run +0.3%. */
+#define SHARED_SLOTS 8192 /* a power of two */
+#define SHARED_MAX (SHARED_SLOTS / 2)
+#define SHARED_BYTES (256u << 10)
+
+struct ra_shared_ids {
+    struct dict_slot slot[SHARED_SLOTS];
+    char bytes[SHARED_BYTES];
+    size_t used, n; /* the writer's */
+    int void_;      /* the writer's: emptied before the next pipeline */
+};
+
 /* A batch of rows goes in with one INSERT INTO <table>(...) SELECT c0,
  * c1... FROM ra_pending, where ra_pending is a virtual table over the
  * caller's rows (ingest/rows.c), read where they lie. A statement per row
@@ -94,6 +115,7 @@ struct ra_writer {
     uint64_t fmask[3]; /* the insert's fields (ra_writer_fields) */
     sqlite3_stmt *rej, *upd, *newfile;
     struct dict dict;
+    struct ra_shared_ids *shared; /* made by the first ra_writer_shared */
     int in_tx;
     size_t pending;
     int64_t file_id; /* 0 = stdin */
@@ -534,6 +556,7 @@ ra_writer_close(struct ra_writer *w)
     sqlite3_finalize(w->dict.add);
     free(w->dict.slot);
     free(w->dict.bytes);
+    free(w->shared);
     sqlite3_close(w->db);
     if (w->claims >= 0)
         close(w->claims);
@@ -809,6 +832,64 @@ dict_grow(struct dict *d)
     d->cap = cap;
 }
 
+/* Let the parser threads find s[0..n)'s id, unless shared is full or
+ * void, or already has it (a parser looked before it was there). */
+static void
+publish(struct ra_shared_ids *sh, uint64_t h, const char *s, size_t n,
+        int64_t id)
+{
+    if (!sh || sh->void_ || sh->n >= SHARED_MAX || n > SHARED_BYTES / 64 ||
+        n > SHARED_BYTES - sh->used)
+        return;
+    size_t i;
+    for (i = h & (SHARED_SLOTS - 1); sh->slot[i].h;
+         i = (i + 1) & (SHARED_SLOTS - 1))
+        if (sh->slot[i].h == h && sh->slot[i].len == n &&
+            ra_same_bytes(sh->bytes + sh->slot[i].off, s, n))
+            return;
+    memcpy(sh->bytes + sh->used, s, n);
+    sh->slot[i].id = id;
+    sh->slot[i].off = (uint32_t)sh->used;
+    sh->slot[i].len = (uint32_t)n;
+    __atomic_store_n(&sh->slot[i].h, h, __ATOMIC_RELEASE);
+    sh->used += n;
+    sh->n++;
+}
+
+const struct ra_shared_ids *
+ra_writer_shared(struct ra_writer *w)
+{
+    if (!w->shared)
+        w->shared = xcalloc(1, sizeof *w->shared);
+    else if (w->shared->void_)
+        memset(w->shared, 0, sizeof *w->shared);
+    return w->shared;
+}
+
+int
+ra_writer_shared_id(const struct ra_shared_ids *sh, const char *s, size_t n,
+                    int64_t *id)
+{
+    uint64_t h = ra_hash64(s, n);
+    for (size_t i = h;; i++) {
+        i &= SHARED_SLOTS - 1;
+        uint64_t sh_h = __atomic_load_n(&sh->slot[i].h, __ATOMIC_ACQUIRE);
+        if (!sh_h)
+            return 0;
+        if (sh_h == h && sh->slot[i].len == n &&
+            ra_same_bytes(sh->bytes + sh->slot[i].off, s, n)) {
+            *id = sh->slot[i].id;
+            return 1;
+        }
+    }
+}
+
+const unsigned char *
+ra_writer_dict_columns(const struct ra_writer *w, enum ra_source src)
+{
+    return w->dict_at[src_index(src)];
+}
+
 /* The dictionary id of s[0..n), added to `strings` if it is new. */
 static int
 dict_id(struct ra_writer *w, const char *s, size_t n, int64_t *id,
@@ -828,6 +909,7 @@ dict_id(struct ra_writer *w, const char *s, size_t n, int64_t *id,
         if (d->slot[i].h == h && d->slot[i].len == n &&
             ra_same_bytes(d->bytes + d->slot[i].off, s, n)) {
             *id = d->slot[i].id;
+            publish(w->shared, h, s, n, *id);
             return 0;
         }
 
@@ -853,6 +935,7 @@ dict_id(struct ra_writer *w, const char *s, size_t n, int64_t *id,
         return ra_err_set(err, RA_EDB, "cannot store a string: %s",
                           sqlite3_errmsg(w->db));
 
+    publish(w->shared, h, s, n, *id);
     if (n > DICT_BYTES / 64)
         return 0; /* not worth a place */
     if (d->n >= DICT_MAX || d->used + n > DICT_BYTES)
@@ -1026,6 +1109,8 @@ ra_writer_rollback(struct ra_writer *w)
         return;
     sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
     dict_clear(&w->dict);
+    if (w->shared)
+        w->shared->void_ = 1;
     w->in_tx = 0;
     w->pending = 0;
 }

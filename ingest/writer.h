@@ -111,6 +111,17 @@ int ra_writer_rows(struct ra_writer *w, enum ra_source src,
                    int64_t *last_rowid, struct ra_err *err) RA_WUR;
 /* The width of src's rows for ra_writer_rows. */
 int ra_writer_width(const struct ra_writer *w, enum ra_source src);
+/* Which of src's row columns the writer stores as string ids: a text in
+ * such a column may come as its id (ra_writer_shared_id) instead. */
+const unsigned char *ra_writer_dict_columns(const struct ra_writer *w,
+                                            enum ra_source src);
+/* The string ids other threads may look up while the writer runs: called
+ * by the writer's thread before they start, each pipeline. */
+struct ra_shared_ids;
+const struct ra_shared_ids *ra_writer_shared(struct ra_writer *w);
+/* 1 and *id when sh has s[0..n)'s id; any thread. */
+int ra_writer_shared_id(const struct ra_shared_ids *sh, const char *s,
+                        size_t n, int64_t *id);
 /* The contract's name of src's events (gateway_events, proxy_events, map):
  * what the ledger's tail_table holds and ra_writer_delete takes. */
 const char *ra_writer_table(enum ra_source src);

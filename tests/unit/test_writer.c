@@ -6,7 +6,8 @@
  * batch; and that the columns a format cannot fill are left out. Then the
  * table over rows in memory that refills itself (ingest/rows.c), as
  * analyze's links step reads it: every row once, across refills, and a
- * failed refill fails the statement. */
+ * failed refill fails the statement. Last, the string ids the writer
+ * shares with the parser threads. */
 #include "ingest/rows.h"
 #include "ingest/writer.h"
 #include "check.h"
@@ -273,6 +274,71 @@ test_rows_refill(void)
     sqlite3_close(db);
 }
 
+/* The ids the parser threads look up (ra_writer_shared): a string the
+ * writer has resolved is there with the id `strings` gave it, a string it
+ * has not is not, a column's id given in place of its text is stored as
+ * that text, and after a rollback (its ids may be gone) the next pipeline
+ * finds nothing until the writer resolves strings again. */
+static void
+test_shared_ids(void)
+{
+    struct ra_err err = {0};
+    sqlite3 *db;
+    struct ra_writer *w = open_writer(&db);
+    if (!w)
+        return;
+    static char host[8][16], url[8][32];
+    struct ra_out rows[8 * 6];
+    int64_t id = 0;
+
+    CHECK_INT(ra_writer_fields(w, RA_SRC_PROXY, proxy_fields, 4, &err), 0);
+    int pw = ra_writer_width(w, RA_SRC_PROXY);
+    const unsigned char *dict = ra_writer_dict_columns(w, RA_SRC_PROXY);
+    CHECK_INT(dict[4], 1); /* dest_host: an id */
+    CHECK_INT(dict[5], 0); /* url: text */
+    const struct ra_shared_ids *sh = ra_writer_shared(w);
+    CHECK_INT(ra_writer_shared_id(sh, "h0.example", 10, &id), 0);
+
+    CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
+    for (int i = 0; i < 2; i++)
+        proxy_row(rows + i * pw, i, host[i], url[i], 1, NULL);
+    CHECK_INT(ra_writer_rows(w, RA_SRC_PROXY, rows, 2, NULL, NULL, &err), 0);
+    CHECK_INT(ra_writer_shared_id(sh, "h1.example", 10, &id), 1);
+    CHECK_INT(id, one(db, "SELECT id FROM strings WHERE s = 'h1.example'"));
+    CHECK_INT(ra_writer_shared_id(sh, "h1.example!", 11, &id), 0);
+    CHECK_INT(ra_writer_shared_id(sh, "h2.example", 10, &id), 0);
+
+    /* a host given as its id, as a parser thread gives it */
+    proxy_row(rows, 4, host[4], url[4], 1, NULL);
+    CHECK_INT(ra_writer_shared_id(sh, host[4], strlen(host[4]), &id), 1);
+    rows[4] = (struct ra_out){.t = RA_O_INT, .i = id};
+    CHECK_INT(ra_writer_rows(w, RA_SRC_PROXY, rows, 1, NULL, NULL, &err), 0);
+    CHECK_INT(ra_writer_commit(w, NULL, NULL, 0, &err), 0);
+    CHECK_INT(one(db, "SELECT count(*) FROM proxy_events WHERE line_no = 5 "
+                      "AND dest_host = 'h1.example'"),
+              1);
+    CHECK_INT(one(db, "SELECT count(*) FROM strings"), 2);
+
+    /* a rollback: the next pipeline's table starts empty */
+    CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
+    proxy_row(rows, 2, host[2], url[2], 1, NULL);
+    CHECK_INT(ra_writer_rows(w, RA_SRC_PROXY, rows, 1, NULL, NULL, &err), 0);
+    CHECK_INT(ra_writer_shared_id(sh, "h2.example", 10, &id), 1);
+    ra_writer_rollback(w);
+    sh = ra_writer_shared(w);
+    CHECK_INT(ra_writer_shared_id(sh, "h2.example", 10, &id), 0);
+    CHECK_INT(ra_writer_shared_id(sh, "h1.example", 10, &id), 0);
+    CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
+    proxy_row(rows, 1, host[1], url[1], 1, NULL);
+    CHECK_INT(ra_writer_rows(w, RA_SRC_PROXY, rows, 1, NULL, NULL, &err), 0);
+    CHECK_INT(ra_writer_commit(w, NULL, NULL, 0, &err), 0);
+    CHECK_INT(ra_writer_shared_id(sh, "h1.example", 10, &id), 1);
+    CHECK_INT(id, one(db, "SELECT id FROM strings WHERE s = 'h1.example'"));
+    CHECK_INT(one(db, "SELECT count(*) FROM strings WHERE s = 'h2.example'"),
+              0);
+    ra_writer_close(w);
+}
+
 int
 main(void)
 {
@@ -283,5 +349,8 @@ main(void)
     test_fields();
     remove_db();
     test_rows_refill();
+    remove_db();
+    test_shared_ids();
+    remove_db();
     return check_done();
 }
