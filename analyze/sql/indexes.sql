@@ -3,10 +3,10 @@
 -- indexes are indexes_window.sql: only a bounded window needs them.
 -- the proxy events' request ids, for the links' first pass, which scans
 -- the gateway events: a partial index (an equality implies NOT NULL), so
--- that events without one (all of Squid's) cost a later ingest nothing
+-- that events without one (all of Squid's) cost a later ingest nothing;
+-- schema.sql makes it with a new database; built here in one made before
 DROP INDEX IF EXISTS proxy_request;
-CREATE INDEX IF NOT EXISTS proxy_request_id ON proxy_rows(request_id)
-    WHERE request_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS proxy_request_id ON proxy_rows(request_id) WHERE request_id IS NOT NULL;
 -- the ban-class events by time (bans_events.sql), in a database made
 -- before schema.sql had them
 CREATE INDEX IF NOT EXISTS gateway_ban ON gateway_rows(ts) WHERE status IS NULL OR status = 0 OR status >= 400;
