@@ -1,16 +1,13 @@
 -- The ban-class events of bans_events.sql (temp.ban_ev) attributed to a
--- caller (DESIGN.md, "Joins" 2): own caller, same request_id, link, map,
--- lookback window; then stored in bans.
--- Parameters: :run_id :lookback
+-- caller (DESIGN.md, "Joins" 2): own caller, same request_id, link, map;
+-- then the lookback window (ban_active.sql, bans_store.sql, which the
+-- bans step runs after this file), and stored in bans.
 -- ban_ev's account, own_caller and egress_session are string-dictionary ids
 -- (schema version 3); caller, candidates and active are text.
 
--- The lookback's seeks below (into temp.ra_lookback, for each ban and
--- caller of its account, while ban_ev's rows grow) and the links'
--- attribution walk more pages than analyze's 2 MiB page caches (the size
--- of its sort runs) hold: 32 MiB each for main and temp in this step (the
--- connection's own sizes come back after it, analyze/sqlrun.c). 5 M + 5 M,
--- the active callers of 100 k bans: 0.67 s, against 2.1 s.
+-- The links' attribution walk more pages than analyze's 2 MiB page caches
+-- (the size of its sort runs) hold: 32 MiB each for main and temp in this
+-- step (the connection's own sizes come back after it, analyze/sqlrun.c).
 PRAGMA main.cache_size = -32000;
 PRAGMA temp.cache_size = -32000;
 
@@ -85,57 +82,3 @@ UPDATE ban_ev SET attribution = 'map', caller = (
         HAVING count(DISTINCT caller) = 1))
 WHERE attribution IS NULL AND account IS NOT NULL;
 UPDATE ban_ev SET attribution = NULL WHERE attribution = 'map' AND caller IS NULL;
-
--- The callers active on the account in [ts - lookback, ts): the candidates
--- of the window rule, and evidence for every ban (the one who triggered a
--- ban is not always the one who caused it).
--- The callers come from temp.ra_lookback (event_groups.sql): each one's
--- first and last event per bucket of :lookback ms. The window [ts -
--- lookback, ts) meets two buckets, those that start after ts - 2 lookback
--- and before ts: the first ends by ts, so it holds an event of the window
--- when its last is at or after ts - lookback; the second starts after ts -
--- lookback, so it does when its first is before ts. One condition for
--- both, one seek per caller of the account, whatever its traffic.
-DROP TABLE IF EXISTS temp.acc_caller;
-CREATE TEMP TABLE acc_caller AS
-SELECT account, caller, (SELECT s FROM strings WHERE id = caller) AS name
-FROM (SELECT DISTINCT account, caller FROM temp.ra_lookback
-      WHERE account IN (SELECT account FROM ban_ev));
-CREATE INDEX temp.acc_caller_account ON acc_caller(account, name);
-UPDATE ban_ev SET active = (
-    SELECT json_group_array(name) FROM (
-        SELECT a.name FROM acc_caller a
-        WHERE a.account = ban_ev.account
-          AND EXISTS (SELECT 1 FROM temp.ra_lookback k
-                      WHERE k.account = a.account AND k.caller = a.caller
-                        AND k.bs > ban_ev.ts - 2 * :lookback
-                        AND k.bs < ban_ev.ts
-                        AND k.last >= ban_ev.ts - :lookback
-                        AND k.first < ban_ev.ts)
-        ORDER BY a.name))
-WHERE account IS NOT NULL;
-DROP TABLE temp.acc_caller;
-
--- 5. the lookback window: exactly one caller, several, or none
-UPDATE ban_ev SET attribution = CASE json_array_length(coalesce(active, '[]'))
-        WHEN 0 THEN 'none' WHEN 1 THEN 'window' ELSE 'ambiguous' END,
-    caller = CASE json_array_length(coalesce(active, '[]'))
-        WHEN 1 THEN active ->> 0 END,
-    candidates = CASE WHEN json_array_length(coalesce(active, '[]')) > 1
-        THEN active END
-WHERE attribution IS NULL;
-
-INSERT INTO bans (run_id, source, event_id, ts, account, egress_session,
-                  request_id, status, class, rule, attribution, caller,
-                  candidates, active)
-SELECT :run_id, source, event_id, ts,
-       (SELECT s FROM strings WHERE id = b.account),
-       (SELECT s FROM strings WHERE id = b.egress_session), request_id,
-       status, class,
-       rule, attribution, caller, coalesce(candidates, '[]'),
-       coalesce(active, '[]')
-FROM ban_ev b ORDER BY ts, source, event_id;
-
-DROP TABLE temp.ban_ev;
-DROP TABLE temp.rid_need;
-DROP TABLE temp.rid_caller;

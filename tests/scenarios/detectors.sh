@@ -155,6 +155,12 @@ expect "attribution: own, request_id, map, window, none, ambiguous, link" \
   "$(q t.db "SELECT attribution || ':' || coalesce(caller, '-') FROM bans ORDER BY ts" | tr '\n' ' ')"
 expect "attribution: lookback includes ts-15m exactly" '["p","q"]' \
   "$(q t.db "SELECT candidates FROM bans WHERE attribution = 'ambiguous'")"
+# The callers active before each ban: a gateway ban's account is its own
+# event's (found on the second thread), a proxy ban's comes through its
+# link (found in the bans step).
+expect "active callers of gateway and proxy bans" \
+  'gateway:[] gateway:[] gateway:[] gateway:["w"] gateway:[] gateway:["p","q"] proxy:["l"] proxy:[] ' \
+  "$(q t.db "SELECT source || ':' || active FROM bans ORDER BY ts" | tr '\n' ' ')"
 expect "unmapped_ban findings: none and ambiguous only" "high ban P;high ban V;" \
   "$(findings unmapped_ban)"
 "$RA" analyze --db t.db --lookback 16m 2>/dev/null
