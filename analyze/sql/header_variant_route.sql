@@ -9,11 +9,11 @@
 -- temp.ra_route_host, route_hosts.sql's view, once per route of these
 -- links: a route's host as an id, -1 when no string is that host).
 -- Links by request id need a proxy event with one: when none has (Squid's
--- never do), the first loop is no row and the links are not read (5 M + 5
--- M: 0.24 s).
+-- never do), the first loop (temp.ra_proxy_rid, indexes.sql) is no row
+-- and the links are not read (5 M + 5 M: 0.24 s).
 WITH rl AS MATERIALIZED (
     SELECT g.account, g.request_id, g.ts, g.route, l.proxy_id
-    FROM (SELECT 1 FROM proxy_rows WHERE request_id IS NOT NULL LIMIT 1)
+    FROM temp.ra_proxy_rid
          CROSS JOIN links l
          JOIN gateway_rows g ON g.id = l.gateway_id
     WHERE l.method = 'request_id' AND g.ts >= :since AND g.ts < :until

@@ -7,6 +7,14 @@
 -- schema.sql makes it with a new database; built here in one made before
 DROP INDEX IF EXISTS proxy_request;
 CREATE INDEX IF NOT EXISTS proxy_request_id ON proxy_rows(request_id) WHERE request_id IS NOT NULL;
+-- One row when some proxy event has a request id, none when none has
+-- (Squid's never do), read by what matches request ids on this
+-- connection: the links' first pass (link_request_id.sql), their
+-- gateway stream (link_gateway_stream.sql) and route_mismatch
+-- (header_variant_route.sql). One seek into proxy_request_id.
+DROP VIEW IF EXISTS temp.ra_proxy_rid;
+CREATE TEMP VIEW ra_proxy_rid (one) AS
+SELECT 1 FROM proxy_rows WHERE request_id IS NOT NULL LIMIT 1;
 -- the ban-class events by time (bans_events.sql), in a database made
 -- before schema.sql had them
 CREATE INDEX IF NOT EXISTS gateway_ban ON gateway_rows(ts) WHERE status IS NULL OR status = 0 OR status >= 400;

@@ -7,16 +7,17 @@
 -- compare as their strings do.
 
 -- A request id only tells two events apart when both have one: where no
--- proxy event has any (Squid's never do), the stream carries none, so
--- that its rows sort smaller and the join copies no text (5 M + 5 M:
--- groups matched 4.73-5.04 -> 4.60-4.65 s).
+-- proxy event has any (temp.ra_proxy_rid, indexes.sql, is empty; Squid's
+-- never have one), the stream carries none, so that its rows sort smaller
+-- and the join copies no text (5 M + 5 M: groups matched 4.73-5.04 ->
+-- 4.60-4.65 s).
 -- Gateway events with an egress session, and those without
 -- one under each session the map gives their account (one scan). The
 -- route's host is looked up by analyze/join.c, once per route
 -- (link_route_host.sql), not here with a seek a row.
 SELECT grp, id, ts, route,
-       CASE WHEN (SELECT 1 FROM proxy_rows WHERE request_id IS NOT NULL
-                  LIMIT 1) THEN request_id END AS request_id,
+       CASE WHEN (SELECT one FROM temp.ra_proxy_rid) THEN request_id
+       END AS request_id,
        egress_session, account FROM (
   SELECT CASE WHEN g.egress_session IS NOT NULL
               THEN coalesce(sg.grp, g.egress_session)
