@@ -1082,7 +1082,6 @@ give_back(struct queue *q, struct batch *b, int stop)
         queue_stop(q);
 }
 
-
 /* A copy of the first non-blank whole line of a file's prefix, or NULL.
  * A copy: the prefix is the reader's buffer, which its thread refills
  * while the parser threads start. */
