@@ -6,6 +6,7 @@
 #include "analyze/analyze.h"
 #include "analyze/join.h"
 #include "analyze/rules.h"
+#include "analyze/spill.h"
 #include "ingest/writer.h"
 
 #include <pthread.h>
@@ -170,7 +171,7 @@ struct worker {
 
 struct crew {
     struct worker w[RA_NSTEPS];
-    struct worker ps; /* the links' proxy stream, sorted in the links' turn */
+    struct worker ps; /* the links' proxy stream, spilled for the links */
     struct ra_link_stream stream;
     const struct ra_sqlparam *sp;
     size_t nsp;
@@ -457,7 +458,7 @@ crew_help(struct crew *c, int i)
     }
 }
 
-/* The links' proxy stream, once sorted (here, when the second thread is
+/* The links' proxy stream, once spilled (here, when the second thread is
  * still busy with the steps before it). */
 static int
 stream_ready(void *ctx, struct ra_err *err)
@@ -490,8 +491,8 @@ crew_end(struct crew *c)
         sqlite3_close(c->w[i].db);
         c->w[i].db = NULL;
     }
-    sqlite3_finalize(c->stream.st); /* not taken by the links: an error */
-    c->stream.st = NULL;
+    ra_spill_free(c->stream.spill); /* not taken by the links: an error */
+    c->stream.spill = NULL;
     sqlite3_close(c->ps.db);
     c->ps.db = NULL;
 }
@@ -687,8 +688,8 @@ ra_analyze(sqlite3 *db, const struct ra_params *p, struct ra_analysis *out,
             continue;
         }
         if (!strcmp(steps[i].name, "links")) {
-            /* The proxy stream is sorted on the second thread while the
-             * join sorts the gateway stream here. */
+            /* The proxy stream is spilled on the second thread while
+             * the join spills the gateway stream here. */
             crew.stream.ready = stream_ready;
             crew.stream.ctx = &crew;
             rc = ra_join(db, p->join_tolerance, &out->links,

@@ -11,7 +11,15 @@
  * order, and a heap holds each gateway event's best free partner; when that
  * partner is taken the event moves on to its next best. Popping the heap's
  * minimum is exactly taking the next pair of the sorted list whose two
- * events are both free. Memory: the events of one session group.
+ * events are both free.
+ *
+ * Each session group's events are found together without a sort: both
+ * streams are cut by group into partitions of a temporary file
+ * (analyze/spill.c; the proxy side on the second thread), and a partition
+ * at a time is read and put in group order by counting. SQLite's sorts of
+ * the two streams by group cost 5 M + 5 M events 3.7 s more than this
+ * (bench/RESULTS.md). Memory: a partition's events (about SPILL_EVENTS,
+ * or one session group when a group has more).
  *
  * The links are made as one INSERT reads them (link_store.sql, from
  * ra_links_made, a table over rows in memory that refills itself:
@@ -19,6 +27,7 @@
  * key: they are appended in key order, and that side needs no index.
  */
 #include "analyze/join.h"
+#include "analyze/spill.h"
 #include "ingest/rows.h"
 #include "ingest/writer.h"
 
@@ -56,15 +65,41 @@ enum { BY_REQUEST_ID = 0, BY_SESSION = 1 }; /* link_rows.by_session */
 struct ev {
     int64_t id, ts;
     int64_t host, sess, acct;
-    const char *rid; /* in the group's arena */
+    const char *rid; /* in the partition's arena */
     int64_t l, r;    /* gateway: candidate cursors */
 };
 
+/* An event as the streams spill it: then ridlen bytes of request id (none
+ * when ridlen is -1). */
+struct srec {
+    int64_t grp, id, ts, host, sess, acct, ridlen;
+};
+
+/* A session group's events: slices of its partition's. */
 struct group {
     struct ev *g, *p;
-    size_t ng, np, capg, capp;
+    size_t ng, np;
     size_t *mate, capmate; /* per proxy event: its partner's index + 1 */
-    struct ra_arena *a;
+};
+
+/* One partition of both streams, each side's events put together by
+ * session group (groups in the order the gateway side first names them,
+ * each group's events in the order they were stored). Memory: the
+ * partition's events, twice (as spilled, and as events). */
+struct part {
+    struct ra_buf bytes;  /* a side's spilled rows */
+    struct ev *g, *p;     /* each side's events, by group */
+    size_t capg, capp;
+    uint32_t *rix;        /* a side's events' groups (UINT32_MAX: none) */
+    size_t caprix;
+    struct {
+        int64_t grp;
+        uint32_t at; /* the group's index + 1; 0: an empty slot */
+    } *slot;
+    size_t nslot;         /* a power of two, more than twice the groups */
+    size_t *gn, *go, *pn, *po; /* per group: events and first, each side */
+    size_t ngroups, capgroups, at; /* at: the next group to match */
+    struct ra_arena *a;   /* request ids */
 };
 
 /* The pairs waiting, popped in (|dt|, gid, pid) order (queue_pop). */
@@ -103,12 +138,14 @@ struct ra_join {
     sqlite3 *db;
     int pass, rc;
     int64_t tol;
-    sqlite3_stmt *rid, *gs, *ps, *rh;
-    int grc, prc;
+    sqlite3_stmt *rid, *rh;
     struct {
         int64_t route, host; /* route 0: an empty slot */
     } route_host[ROUTE_SLOTS];
     struct ra_link_stream *pre;
+    struct ra_spill *gsp, *psp; /* the streams, by session group */
+    size_t k;                   /* the partition read last */
+    struct part part;
     struct group gr;
     struct queue q;
     size_t emit; /* the group's next proxy event to hand over */
@@ -167,15 +204,6 @@ rid_more(struct ra_join *j)
 }
 
 /* ---- pass 2 ----------------------------------------------------------- */
-
-/* A request id of the stream's row, in the group's arena. */
-static const char *
-rid(struct group *gr, sqlite3_stmt *st, int i)
-{
-    const char *v = (const char *)sqlite3_column_text(st, i);
-    return v ? ra_arena_strndup(gr->a, v, (size_t)sqlite3_column_bytes(st, i))
-             : NULL;
-}
 
 /* qsort's answer for (a1, a2) against (b1, b2). */
 static int
@@ -402,7 +430,7 @@ match_group(struct ra_join *j, struct group *gr, struct queue *q, int64_t tol)
      * from the group's events here was half the matching's time). */
     if (gr->capmate < gr->np) {
         free(gr->mate);
-        gr->capmate = gr->capp;
+        gr->capmate = gr->np;
         gr->mate = xcalloc(gr->capmate, sizeof *gr->mate);
     } else
         memset(gr->mate, 0, gr->np * sizeof *gr->mate);
@@ -417,13 +445,6 @@ match_group(struct ra_join *j, struct group *gr, struct queue *q, int64_t tol)
         mark(j->pused, e.pid);
         gr->mate[e.pi] = e.gi + 1;
     }
-}
-
-static void
-group_reset(struct group *gr)
-{
-    gr->ng = gr->np = 0;
-    ra_arena_reset(gr->a);
 }
 
 /* Session groups: sessions that one account's map rows name together are
@@ -494,18 +515,6 @@ session_groups(sqlite3 *db, struct ra_join *j, struct ra_err *err)
     return rc;
 }
 
-static void
-add_ev(struct ev **v, size_t *n, size_t *cap, struct ev e)
-{
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 1024;
-        *v = xrealloc(*v, *cap * sizeof **v);
-    }
-    (*v)[(*n)++] = e;
-}
-
-/* The host of a route (0: none), asked of SQL once per route while it
- * keeps its slot; an error is left in j->rc. */
 static int64_t
 route_host(struct ra_join *j, int64_t route)
 {
@@ -526,30 +535,6 @@ route_host(struct ra_join *j, int64_t route)
     return host;
 }
 
-/* Append the rows of group cur that stream st (at step result rc) holds:
- * grp, id, ts, host (the gateway's: its route), request_id,
- * egress_session[, account]. Returns the step result past them. */
-static int
-take_group(struct ra_join *j, sqlite3_stmt *st, int rc, int64_t cur,
-           struct ev **v, size_t *n, size_t *cap)
-{
-    int gateway = st == j->gs;
-    for (; rc == SQLITE_ROW && sqlite3_column_int64(st, 0) == cur;
-         rc = sqlite3_step(st)) {
-        int64_t h = sqlite3_column_int64(st, 3);
-        struct ev e = {sqlite3_column_int64(st, 1),
-                       sqlite3_column_int64(st, 2),
-                       gateway ? route_host(j, h) : h,
-                       sqlite3_column_int64(st, 5),
-                       gateway ? sqlite3_column_int64(st, 6) : 0,
-                       rid(&j->gr, st, 4),
-                       0,
-                       0};
-        add_ev(v, n, cap, e);
-    }
-    return rc;
-}
-
 static int
 cmp_ev(const void *a, const void *b)
 {
@@ -557,11 +542,9 @@ cmp_ev(const void *a, const void *b)
     return cmp2(x->ts, y->ts, x->id, y->id);
 }
 
-/* A group's events in (time, id) order. The streams are sorted by group
- * alone: each group's events most often come in this order already (the
- * events are stored about in time order, and SQLite's sort keeps it), and
- * a sort by group, time and id cost SQLite up to twice as much when the
- * groups interleave in time (5 M events: 3.4 s against 2.7 s of CPU). */
+/* A group's events in (time, id) order. They most often come in this
+ * order already: the events are stored about in time order, and a
+ * partition keeps each group's events in the order they were stored. */
 static void
 time_order(struct ev *v, size_t n)
 {
@@ -572,37 +555,287 @@ time_order(struct ev *v, size_t n)
         }
 }
 
-/* Pass 2 from its start: the map's groups, the gateway stream sorted
- * here, the proxy stream sorted here or taken from pre once ready. */
+/* ---- the streams, spilled by session group ---------------------------- */
+
+/* Each partition of a stream's spill holds about this many events or
+ * fewer, so that a partition's events stay in the core's caches while
+ * they are grouped and matched; at most SPILL_PARTS partitions, each with
+ * a buffer (analyze/spill.c). */
+#define SPILL_EVENTS 32768
+#define SPILL_PARTS 1024
+
+/* The partitions of both streams, from the events' largest ids: the
+ * same on every connection that sees the same data. */
+static size_t
+stream_parts(sqlite3 *db)
+{
+    int64_t n = ra_db_int(db, "SELECT max(coalesce((SELECT max(id) FROM "
+                              "gateway_rows), 0), coalesce((SELECT max(id) "
+                              "FROM proxy_rows), 0))");
+    int64_t per = SPILL_EVENTS;
+#ifndef NDEBUG
+    /* Tests only (tests/scenarios/joins.sh): fewer events a partition,
+     * so that a few events take many partitions. */
+    per = (int64_t)ra_env_number("RELAYAUDIT_TEST_SPILL_EVENTS", 1,
+                                 SPILL_EVENTS, SPILL_EVENTS);
+#endif
+    size_t parts = 1;
+    while (parts < SPILL_PARTS && (int64_t)parts * per < n)
+        parts *= 2;
+    return parts;
+}
+
+/* A group's partition (parts: a power of two). */
+static size_t
+part_of(int64_t grp, size_t parts)
+{
+    return (size_t)(((uint64_t)grp * 0x9E3779B97F4A7C15u) >> 40) &
+           (parts - 1);
+}
+
+/* The rows of stream st -- grp, id, ts, host (the gateway's: its route),
+ * request_id, egress_session[, account] -- into a new spill of parts
+ * partitions, *out; j: for the gateway stream, whose routes' hosts it
+ * looks up (NULL for the proxy stream). A row with no group (NULL) is in
+ * no session group, and left out. */
+static int
+spill_stream(sqlite3_stmt *st, struct ra_join *j, size_t parts,
+             struct ra_spill **out, struct ra_err *err)
+{
+    struct ra_spill *s = ra_spill_new(parts, err);
+    int rc = s ? 0 : RA_EIO, step;
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+            continue;
+        int64_t h = sqlite3_column_int64(st, 3);
+        struct srec r = {sqlite3_column_int64(st, 0),
+                         sqlite3_column_int64(st, 1),
+                         sqlite3_column_int64(st, 2),
+                         j ? route_host(j, h) : h,
+                         sqlite3_column_int64(st, 5),
+                         j ? sqlite3_column_int64(st, 6) : 0,
+                         -1};
+        const char *id = (const char *)sqlite3_column_text(st, 4);
+        if (id)
+            r.ridlen = sqlite3_column_bytes(st, 4);
+        if (j && j->rc)
+            rc = j->rc;
+        else
+            rc = ra_spill_put(s, part_of(r.grp, parts), &r, sizeof r, id,
+                              id ? (size_t)r.ridlen : 0, err);
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = ra_err_set(err, RA_EDB, "link streams: %s",
+                        sqlite3_errmsg(sqlite3_db_handle(st)));
+    if (rc) {
+        ra_spill_free(s);
+        s = NULL;
+    }
+    *out = s;
+    return rc;
+}
+
+/* The proxy stream (link_proxy_stream.sql) of db, spilled. */
+static int
+spill_proxy(sqlite3 *db, size_t parts, struct ra_spill **out,
+            struct ra_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = ra_sql_prepare(db, "link_proxy_stream", &st, err);
+    *out = NULL;
+    if (!rc)
+        rc = spill_stream(st, NULL, parts, out, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- a partition: its events by group --------------------------------- */
+
+static void
+grow(void **v, size_t *cap, size_t n, size_t size)
+{
+    if (*cap >= n)
+        return;
+    *cap = n;
+    free(*v);
+    *v = xmalloc(n * size);
+}
+
+static void
+place(struct part *t, int64_t grp, uint32_t at)
+{
+    size_t mask = t->nslot - 1;
+    size_t i = (size_t)(((uint64_t)grp * 0x9E3779B97F4A7C15u) >> 20) & mask;
+    while (t->slot[i].at)
+        i = (i + 1) & mask;
+    t->slot[i].grp = grp;
+    t->slot[i].at = at;
+}
+
+/* The index of group grp in t; with add, a new group when it has none,
+ * and without, UINT32_MAX. */
+static uint32_t
+group_of(struct part *t, int64_t grp, int add)
+{
+    size_t mask = t->nslot - 1;
+    size_t i = (size_t)(((uint64_t)grp * 0x9E3779B97F4A7C15u) >> 20) & mask;
+    for (; t->slot[i].at; i = (i + 1) & mask)
+        if (t->slot[i].grp == grp)
+            return t->slot[i].at - 1;
+    if (!add)
+        return UINT32_MAX;
+    if (t->ngroups == t->capgroups) {
+        t->capgroups = t->capgroups ? 2 * t->capgroups : 64;
+        t->gn = xrealloc(t->gn, t->capgroups * sizeof *t->gn);
+        t->go = xrealloc(t->go, t->capgroups * sizeof *t->go);
+        t->pn = xrealloc(t->pn, t->capgroups * sizeof *t->pn);
+        t->po = xrealloc(t->po, t->capgroups * sizeof *t->po);
+    }
+    uint32_t at = (uint32_t)++t->ngroups;
+    if (2 * t->ngroups < t->nslot) {
+        t->slot[i].grp = grp;
+        t->slot[i].at = at;
+        return at - 1;
+    }
+    size_t old = t->nslot; /* more than half full: twice the slots */
+    __typeof__(t->slot) was = t->slot;
+    t->nslot *= 2;
+    t->slot = xcalloc(t->nslot, sizeof *t->slot);
+    for (size_t k = 0; k < old; k++)
+        if (was[k].at)
+            place(t, was[k].grp, was[k].at);
+    free(was);
+    place(t, grp, at);
+    return at - 1;
+}
+
+/* Partition k of spill s into v (grown to fit, *cap), by group: count[x]
+ * events of group x from first[x] on (t->gn and t->go for the gateway
+ * side, whose groups are added, t->pn and t->po for the proxy side, whose
+ * events in no group are left out), in the order they were stored. Two
+ * passes over the rows read: their groups, then their places. */
+static int
+read_side(struct ra_join *j, struct ra_spill *s, size_t k, int gateway,
+          struct ev **v, size_t *cap)
+{
+    struct part *t = &j->part;
+    size_t n;
+    int rc = ra_spill_read(s, k, &t->bytes, &n, j->err);
+    if (rc)
+        return rc;
+    grow((void **)&t->rix, &t->caprix, n, sizeof *t->rix);
+    grow((void **)v, cap, n, sizeof **v);
+    const char *c = t->bytes.data;
+    struct srec r;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(&r, c, sizeof r);
+        c += sizeof r + (r.ridlen > 0 ? (size_t)r.ridlen : 0);
+        t->rix[i] = group_of(t, r.grp, gateway);
+    }
+    if (!t->ngroups)
+        return 0;
+    size_t *count = gateway ? t->gn : t->pn, *first = gateway ? t->go : t->po;
+    memset(count, 0, t->ngroups * sizeof *count);
+    for (size_t i = 0; i < n; i++)
+        if (t->rix[i] != UINT32_MAX)
+            count[t->rix[i]]++;
+    for (size_t x = 0, at = 0; x < t->ngroups; at += count[x++])
+        first[x] = at;
+    c = t->bytes.data;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(&r, c, sizeof r);
+        c += sizeof r;
+        if (t->rix[i] != UINT32_MAX) {
+            struct ev *e = &(*v)[first[t->rix[i]]++];
+            *e = (struct ev){r.id, r.ts, r.host, r.sess, r.acct, NULL, 0, 0};
+            if (r.ridlen >= 0)
+                e->rid = ra_arena_strndup(t->a, c, (size_t)r.ridlen);
+        }
+        if (r.ridlen > 0)
+            c += r.ridlen;
+    }
+    for (size_t x = 0; x < t->ngroups; x++)
+        first[x] -= count[x];
+    return 0;
+}
+
+/* Partition k of both streams into j->part. */
+static int
+load_part(struct ra_join *j, size_t k)
+{
+    struct part *t = &j->part;
+    int rc;
+    ra_arena_reset(t->a);
+    t->ngroups = t->at = 0;
+    if (!t->slot) {
+        t->nslot = 64;
+        t->slot = xcalloc(t->nslot, sizeof *t->slot);
+    } else
+        memset(t->slot, 0, t->nslot * sizeof *t->slot);
+    if ((rc = read_side(j, j->gsp, k, 1, &t->g, &t->capg)))
+        return rc;
+    return read_side(j, j->psp, k, 0, &t->p, &t->capp);
+}
+
+/* ---- pass 2 ------------------------------------------------------------ */
+
+/* Pass 2 from its start: the map's groups, the gateway stream spilled
+ * here, the proxy stream spilled here or taken from pre once ready, and
+ * the first partition read. */
 static int
 session_begin(struct ra_join *j)
 {
+    sqlite3_stmt *gs = NULL;
+    size_t parts = stream_parts(j->db);
     int rc;
-    j->gr.a = ra_arena_new();
+    j->part.a = ra_arena_new();
     if ((rc = session_groups(j->db, j, j->err)) ||
-        (rc = ra_sql_prepare(j->db, "link_gateway_stream", &j->gs, j->err)) ||
-        (rc = ra_sql_prepare(j->db, "link_route_host", &j->rh, j->err)) ||
-        (!j->pre &&
-         (rc = ra_sql_prepare(j->db, "link_proxy_stream", &j->ps, j->err))))
-        return rc;
+        (rc = ra_sql_prepare(j->db, "link_gateway_stream", &gs, j->err)) ||
+        (rc = ra_sql_prepare(j->db, "link_route_host", &j->rh, j->err)))
+        goto out;
     phase("session groups");
-    j->grc = sqlite3_step(j->gs);
-    phase("gateway stream sorted");
+    if ((rc = spill_stream(gs, j, parts, &j->gsp, j->err)))
+        goto out;
+    phase("gateway stream spilled");
     if (!j->pre)
-        j->prc = sqlite3_step(j->ps);
-    else if ((rc = j->pre->ready(j->pre->ctx, j->err)))
-        return rc;
-    else { /* sorted meanwhile, on another connection */
-        j->ps = j->pre->st, j->prc = j->pre->rc;
-        j->pre->st = NULL;
+        rc = spill_proxy(j->db, parts, &j->psp, j->err);
+    else if (!(rc = j->pre->ready(j->pre->ctx, j->err))) {
+        j->psp = j->pre->spill; /* made meanwhile, on another connection */
+        j->pre->spill = NULL;
     }
-    phase("proxy stream sorted");
+    if (!rc && ra_spill_parts(j->psp) != parts)
+        rc = ra_err_set(j->err, RA_EDB,
+                        "link streams: %zu partitions and %zu (the data "
+                        "changed under the analysis)",
+                        parts, ra_spill_parts(j->psp));
+    phase("proxy stream spilled");
+    if (!rc)
+        rc = load_part(j, j->k = 0);
+out:
+    sqlite3_finalize(gs);
+    return rc;
+}
+
+/* The next group of the partition with events on both sides, in j->gr:
+ * 0 when the partition has no more. */
+static int
+next_group(struct ra_join *j)
+{
+    struct part *t = &j->part;
+    while (t->at < t->ngroups) {
+        size_t x = t->at++;
+        if (!t->pn[x])
+            continue;
+        j->gr.g = t->g + t->go[x], j->gr.ng = t->gn[x];
+        j->gr.p = t->p + t->po[x], j->gr.np = t->pn[x];
+        return 1;
+    }
     return 0;
 }
 
 /* Pass 2, resumed: the links of the group matched last, in its proxy
- * events' order, then the next group present on the gateway side, merged
- * from the two streams and matched; pass 3 after the last. */
+ * events' order, then the next group with events on both sides, matched;
+ * pass 3 after the last partition's last. */
 static int
 session_more(struct ra_join *j)
 {
@@ -615,30 +848,20 @@ session_more(struct ra_join *j)
         }
     if (j->emit < gr->np)
         return 0; /* the rows handed over are full */
-    if (j->grc != SQLITE_ROW) {
-        j->pass = 3;
-        if (j->grc != SQLITE_DONE)
-            return ra_err_set(j->err, RA_EDB, "link streams: %s",
-                              sqlite3_errmsg(j->db));
-        if (j->prc != SQLITE_DONE && j->prc != SQLITE_ROW)
-            return ra_err_set(j->err, RA_EDB, "link streams: %s",
-                              sqlite3_errmsg(sqlite3_db_handle(j->ps)));
-        phase("groups matched");
-        return 0;
+    gr->np = j->emit = 0;
+    while (!next_group(j)) {
+        int rc;
+        if (j->k + 1 >= ra_spill_parts(j->gsp)) {
+            j->pass = 3;
+            phase("groups matched");
+            return 0;
+        }
+        if ((rc = load_part(j, ++j->k)))
+            return rc;
     }
-    int64_t cur = sqlite3_column_int64(j->gs, 0);
-    group_reset(gr);
-    while (j->prc == SQLITE_ROW && sqlite3_column_int64(j->ps, 0) < cur)
-        j->prc = sqlite3_step(j->ps);
-    j->grc = take_group(j, j->gs, j->grc, cur, &gr->g, &gr->ng, &gr->capg);
-    j->prc = take_group(j, j->ps, j->prc, cur, &gr->p, &gr->np, &gr->capp);
-    if (j->rc)
-        return j->rc;
     time_order(gr->g, gr->ng);
     time_order(gr->p, gr->np);
-    if (gr->np)
-        match_group(j, gr, &j->q, j->tol);
-    j->emit = 0;
+    match_group(j, gr, &j->q, j->tol);
     return 0;
 }
 
@@ -657,22 +880,23 @@ refill(void *ctx)
 static void
 join_free(struct ra_join *j)
 {
+    struct part *t = &j->part;
     ra_rows_unregister(j->db, "ra_links_made"); /* its rows are j's */
     sqlite3_finalize(j->rid);
-    sqlite3_finalize(j->gs);
-    sqlite3_finalize(j->ps);
     sqlite3_finalize(j->rh);
-    free(j->gr.g);
-    free(j->gr.p);
+    ra_spill_free(j->gsp);
+    ra_spill_free(j->psp);
+    ra_buf_release(&t->bytes);
+    free(t->g), free(t->p), free(t->rix), free(t->slot);
+    free(t->gn), free(t->go), free(t->pn), free(t->po);
+    ra_arena_free(t->a);
     free(j->gr.mate);
-    ra_arena_free(j->gr.a);
     queue_free(&j->q);
     free(j->pairs);
     free(j->gused);
     free(j->pused);
     free(j);
 }
-
 int
 ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks,
         struct ra_link_stream *pre, struct ra_err *err)
@@ -714,20 +938,14 @@ out:
     return rc;
 }
 
+
 int
 ra_link_proxy_stream(sqlite3 *db, struct ra_link_stream *out,
                      struct ra_err *err)
 {
     int rc;
-    out->st = NULL;
-    if ((rc = make_session_groups(db, err)) ||
-        (rc = ra_sql_prepare(db, "link_proxy_stream", &out->st, err)))
+    out->spill = NULL;
+    if ((rc = make_session_groups(db, err)))
         return rc;
-    out->rc = sqlite3_step(out->st);
-    if (out->rc != SQLITE_ROW && out->rc != SQLITE_DONE) {
-        rc = ra_err_set(err, RA_EDB, "link streams: %s", sqlite3_errmsg(db));
-        sqlite3_finalize(out->st);
-        out->st = NULL;
-    }
-    return rc;
+    return spill_proxy(db, stream_parts(db), &out->spill, err);
 }

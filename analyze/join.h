@@ -4,19 +4,19 @@
 
 #include "analyze/analyze.h"
 
-/* The proxy events' stream of the session pass, sorted (its first step
- * taken) on another connection to the same data, for ra_join to read.
- * ready, called once the join needs the stream, waits until st and rc are
- * set (0), or returns the error that kept them from being set. */
+/* The proxy events' stream of the session pass, spilled by session group
+ * on another connection to the same data, for ra_join to read. ready,
+ * called once the join needs it, waits until spill is set (0), or returns
+ * the error that kept it from being set. */
+struct ra_spill;
 struct ra_link_stream {
-    struct sqlite3_stmt *st;
-    int rc; /* the first step's result */
+    struct ra_spill *spill;
     int (*ready)(void *ctx, struct ra_err *err);
     void *ctx;
 };
 
-/* Sort the proxy stream on db (a second connection, inside a read
- * transaction that sees what the join's connection sees). */
+/* Spill the proxy stream of db (a second connection, inside a read
+ * transaction that sees what the join's connection sees) into out. */
 int ra_link_proxy_stream(struct sqlite3 *db, struct ra_link_stream *out,
                          struct ra_err *err) RA_WUR;
 
@@ -24,9 +24,9 @@ int ra_link_proxy_stream(struct sqlite3 *db, struct ra_link_stream *out,
  * events, inside the caller's transaction: made, request ids first, then
  * sessions, as one INSERT reads them, then the gateway side's unique index.
  * Sets *nlinks. With pre, the proxy stream is pre's: the gateway stream is
- * sorted while it is made elsewhere, then pre->ready is called and the
- * stream taken (and finalized here, whatever happens); until then pre->st
- * stays the caller's. Without pre, it is sorted here. */
+ * spilled while it is made elsewhere, then pre->ready is called and the
+ * spill taken (and freed here, whatever happens); until then pre->spill
+ * stays the caller's. Without pre, it is spilled here. */
 int ra_join(struct sqlite3 *db, int64_t tolerance, int64_t *nlinks,
             struct ra_link_stream *pre, struct ra_err *err) RA_WUR;
 

@@ -1,11 +1,10 @@
--- Links, pass 2 inputs: the proxy events with an egress session, by session
--- group (temp.ra_session_group; analyze/join.c puts each group's events in
--- time order); link_gateway_stream.sql is the other side. Read by
--- analyze/join.c, sorted on a second connection when there is one (it
--- needs nothing that the links step makes).
+-- Links, pass 2 inputs: the proxy events with an egress session, with
+-- their session group (temp.ra_session_group), in storage order;
+-- link_gateway_stream.sql is the other side. Read by analyze/join.c, which
+-- cuts it into partitions by group, on a second connection when there is
+-- one (it needs nothing that the links step makes).
 SELECT coalesce(sg.grp, p.egress_session) AS grp, p.id, p.ts, p.dest_host,
        p.request_id, p.egress_session
 FROM proxy_rows p
 LEFT JOIN temp.ra_session_group sg ON sg.session = p.egress_session
-WHERE p.egress_session IS NOT NULL
-ORDER BY grp;
+WHERE p.egress_session IS NOT NULL;

@@ -102,6 +102,15 @@ for tol in 6000 30000; do
   "$RA" analyze --db t.db --join-tolerance "${tol}ms" 2>/dev/null
   expect "dense: greedy over all pairs, tolerance $tol ms" "$(greedy $tol)" "$(pairs)"
 done
+# The streams are cut by session group into partitions of about 32 k
+# events: here of 4 events or so (128 partitions, most empty, and each
+# session alone in its own or with another), spilled on the second
+# connection and on this one.
+for cores in 2 1; do
+  RELAYAUDIT_TEST_SPILL_EVENTS=4 RELAYAUDIT_CORES=$cores \
+    "$RA" analyze --db t.db 2>/dev/null
+  expect "dense: in 128 partitions, $cores core(s)" "$want" "$(pairs)"
+done
 
 # The links are made as the INSERT that stores them reads them: when the
 # making fails halfway (here its gateway stream cannot be read, after the
