@@ -45,7 +45,9 @@ ra_spill_new(size_t nparts, struct ra_err *err)
                        SQLITE_OPEN_EXCLUSIVE | SQLITE_OPEN_DELETEONCLOSE |
                        SQLITE_OPEN_TEMP_JOURNAL,
                    &out) != SQLITE_OK) {
-        ra_err_set(err, RA_EIO, "cannot make a temporary file for the links");
+        ra_err_set(err, RA_EIO,
+                   "cannot make a temporary file for the links (SQLITE_TMPDIR, "
+                   "TMPDIR, /var/tmp, /usr/tmp, /tmp, then .)");
         ra_spill_free(s);
         return NULL;
     }
@@ -64,10 +66,12 @@ add(struct ra_spill *s, struct part *t, const void *p, size_t n,
         t->n += k, c += k, n -= k;
         if (t->n < SPILL_BLOCK)
             break;
-        if (s->f->pMethods->xWrite(s->f, t->buf, SPILL_BLOCK, s->end) !=
-            SQLITE_OK)
+        int rc = s->f->pMethods->xWrite(s->f, t->buf, SPILL_BLOCK, s->end);
+        if (rc != SQLITE_OK)
             return ra_err_set(err, RA_EIO,
-                              "cannot write a temporary file for the links");
+                              "cannot write a temporary file for the links: "
+                              "%s",
+                              sqlite3_errstr(rc));
         if (t->nblk == t->capblk) {
             t->capblk = t->capblk ? 2 * t->capblk : 16;
             t->blk = xrealloc(t->blk, t->capblk * sizeof *t->blk);
