@@ -21,10 +21,12 @@
  * (bench/RESULTS.md). Memory: a partition's events (about SPILL_EVENTS,
  * or one session group when a group has more).
  *
- * The links are made as one INSERT reads them (link_store.sql, from
- * ra_links_made, a table over rows in memory that refills itself:
- * ingest/rows.c), and SQLite sorts them by their proxy event, link_rows'
- * key: they are appended in key order, and that side needs no index.
+ * The links are made when one INSERT first reads them (link_store.sql,
+ * from ra_links_made, a table over rows in memory that refills itself:
+ * ingest/rows.c), cut by proxy id into ranges of a temporary file, and
+ * handed over range by range, each put in proxy id order in memory: they
+ * are appended in link_rows' key order without a sort, and that side
+ * needs no index.
  */
 #include "analyze/join.h"
 #include "analyze/spill.h"
@@ -54,8 +56,11 @@ struct pair {
     int64_t acct, sess;
 };
 
-/* The links are handed to SQLite LINK_ROWS at a time. */
+/* The links are handed to SQLite LINK_ROWS at a time, in proxy id order:
+ * made, they are cut into ranges of about LINK_RANGE proxy ids (at most
+ * SPILL_PARTS), and each range is put in order in memory. */
 #define LINK_ROWS 256
+#define LINK_RANGE 65536
 
 /* Routes whose host the join keeps (a route's slot: its id's low bits). */
 #define ROUTE_SLOTS 1024
@@ -73,6 +78,40 @@ struct ev {
 struct srec {
     int64_t grp, id, ts, host, sess, acct, ridlen;
 };
+
+/* LEB128 varints, and zigzag for those that may be less than 0, for what
+ * is spilled. */
+static uint64_t
+zigzag(uint64_t d)
+{
+    return (d << 1) ^ (uint64_t)((int64_t)d >> 63);
+}
+
+static uint64_t
+unzigzag(uint64_t u)
+{
+    return (u >> 1) ^ (0 - (u & 1));
+}
+
+static unsigned char *
+put_varint(unsigned char *p, uint64_t v)
+{
+    for (; v >= 0x80; v >>= 7)
+        *p++ = (unsigned char)(v | 0x80);
+    *p++ = (unsigned char)v;
+    return p;
+}
+
+static const unsigned char *
+get_varint(const unsigned char *p, uint64_t *v)
+{
+    uint64_t x = 0;
+    int shift = 0;
+    for (; *p & 0x80; shift += 7)
+        x |= (uint64_t)(*p++ & 0x7f) << shift;
+    *v = x | (uint64_t)*p++ << shift;
+    return p;
+}
 
 /* A session group's events: slices of its partition's. */
 struct group {
@@ -128,6 +167,17 @@ struct ra_join {
     unsigned char *gused, *pused;
     int64_t gmax, pmax;
     struct ra_out buf[LINK_ROWS * 4]; /* gateway, proxy, by_session, dt */
+    /* The links, cut by proxy id into ranges of `width` ids (the range
+     * emitted last: at, its slots by proxy id from the range's first, the
+     * next to hand over: next), handed over in proxy id order. */
+    struct ra_spill *lsp;
+    int64_t width;
+    size_t at, next;
+    struct lslot {
+        int64_t g, dt; /* g 0: no link */
+        int by_session;
+    } *slot;
+    struct ra_buf lbytes;
     struct ra_rows rows;
     struct ra_err *err;
     struct pair *pairs; /* the map's (account, session) pairs, sorted */
@@ -147,7 +197,6 @@ struct ra_join {
     struct part part;
     struct group gr;
     struct queue q;
-    size_t emit; /* the group's next proxy event to hand over */
 };
 
 static int
@@ -162,10 +211,27 @@ mark(unsigned char *bits, int64_t id)
     bits[id >> 3] |= (unsigned char)(1u << (id & 7));
 }
 
-/* One more link among the rows handed over (the caller leaves room). */
+/* One more link, spilled into its proxy id's range: varints of the proxy
+ * id less the range's first, the gateway id, the time between them
+ * (zigzag), and the method; an error is left in j->rc. */
 static void
 store_link(struct ra_join *j, int64_t g, int64_t p, int64_t dt,
            int by_session)
+{
+    unsigned char b[32], *e = b;
+    size_t k = (size_t)(p / j->width);
+    e = put_varint(e, (uint64_t)(p - (int64_t)k * j->width));
+    e = put_varint(e, (uint64_t)g);
+    e = put_varint(e, zigzag((uint64_t)dt));
+    *e++ = (unsigned char)by_session;
+    if (!j->rc)
+        j->rc = ra_spill_put(j->lsp, k, b, (size_t)(e - b), NULL, 0, j->err);
+}
+
+/* One more link among the rows handed over (the caller leaves room). */
+static void
+hand_over(struct ra_join *j, int64_t g, int64_t p, int64_t dt,
+          int by_session)
 {
     struct ra_out *v = j->buf + j->rows.n++ * 4;
     v[0] = (struct ra_out){.t = RA_O_INT, .i = g};
@@ -174,14 +240,14 @@ store_link(struct ra_join *j, int64_t g, int64_t p, int64_t dt,
     v[3] = (struct ra_out){.t = RA_O_INT, .i = dt};
 }
 
-/* Pass 1: request ids, candidates from SQL, best first, taken until the
- * rows handed over are full; then pass 2 begins. */
+/* Pass 1: request ids, candidates from SQL, best first, taken in turn;
+ * then pass 2 begins. */
 static int session_begin(struct ra_join *j);
 
 static int
 rid_more(struct ra_join *j)
 {
-    while (j->rows.n < LINK_ROWS) {
+    while (!j->rc) {
         int rc = sqlite3_step(j->rid);
         if (rc == SQLITE_DONE) {
             phase("request ids linked");
@@ -199,7 +265,7 @@ rid_more(struct ra_join *j)
         mark(j->pused, p);
         store_link(j, g, p, sqlite3_column_int64(j->rid, 2), BY_REQUEST_ID);
     }
-    return 0;
+    return j->rc;
 }
 
 /* ---- pass 2 ----------------------------------------------------------- */
@@ -563,6 +629,20 @@ time_order(struct ev *v, size_t n)
 #define SPILL_EVENTS 32768
 #define SPILL_PARTS 1024
 
+/* dflt: the events a partition, or the ids a range of the links; in
+ * tests, fewer (tests/scenarios/joins.sh: so that a few events take many
+ * partitions and ranges). */
+static int64_t
+per_part(int64_t dflt)
+{
+#ifndef NDEBUG
+    return (int64_t)ra_env_number("RELAYAUDIT_TEST_SPILL_EVENTS", 1, dflt,
+                                  dflt);
+#else
+    return dflt;
+#endif
+}
+
 /* The partitions of both streams, from the events' largest ids: the
  * same on every connection that sees the same data. */
 static size_t
@@ -571,13 +651,7 @@ stream_parts(sqlite3 *db)
     int64_t n = ra_db_int(db, "SELECT max(coalesce((SELECT max(id) FROM "
                               "gateway_rows), 0), coalesce((SELECT max(id) "
                               "FROM proxy_rows), 0))");
-    int64_t per = SPILL_EVENTS;
-#ifndef NDEBUG
-    /* Tests only (tests/scenarios/joins.sh): fewer events a partition,
-     * so that a few events take many partitions. */
-    per = (int64_t)ra_env_number("RELAYAUDIT_TEST_SPILL_EVENTS", 1,
-                                 SPILL_EVENTS, SPILL_EVENTS);
-#endif
+    int64_t per = per_part(SPILL_EVENTS);
     size_t parts = 1;
     while (parts < SPILL_PARTS && (int64_t)parts * per < n)
         parts *= 2;
@@ -598,32 +672,6 @@ part_of(int64_t grp, size_t parts)
  * most often 0), its host, its account, and its request id's length + 1.
  * 5 M + 5 M events: 56 bytes an event as a struct, about 10 so. */
 #define SREC_MAX 70 /* 7 varints of 10 bytes at most */
-
-static uint64_t
-zigzag(uint64_t d)
-{
-    return (d << 1) ^ (uint64_t)((int64_t)d >> 63);
-}
-
-static unsigned char *
-put_varint(unsigned char *p, uint64_t v)
-{
-    for (; v >= 0x80; v >>= 7)
-        *p++ = (unsigned char)(v | 0x80);
-    *p++ = (unsigned char)v;
-    return p;
-}
-
-static const unsigned char *
-get_varint(const unsigned char *p, uint64_t *v)
-{
-    uint64_t x = 0;
-    int shift = 0;
-    for (; *p & 0x80; shift += 7)
-        x |= (uint64_t)(*p++ & 0x7f) << shift;
-    *v = x | (uint64_t)*p++ << shift;
-    return p;
-}
 
 /* r's bytes into out (SREC_MAX at least), prev its partition's event
  * before (and then r): their length. */
@@ -651,9 +699,8 @@ srec_get(const char *c, struct srec *prev, struct srec *r)
     uint64_t v[7];
     for (int i = 0; i < 7; i++)
         p = get_varint(p, &v[i]);
-    for (int i = 0; i < 3; i++) /* undo the zigzag */
-        v[i] = (v[i] >> 1) ^ (0 - (v[i] & 1));
-    v[3] = (v[3] >> 1) ^ (0 - (v[3] & 1));
+    for (int i = 0; i < 4; i++)
+        v[i] = unzigzag(v[i]);
     r->grp = (int64_t)((uint64_t)prev->grp + v[0]);
     r->id = (int64_t)((uint64_t)prev->id + v[1]);
     r->ts = (int64_t)((uint64_t)prev->ts + v[2]);
@@ -909,22 +956,12 @@ next_group(struct ra_join *j)
     return 0;
 }
 
-/* Pass 2, resumed: the links of the group matched last, in its proxy
- * events' order, then the next group with events on both sides, matched;
- * pass 3 after the last partition's last. */
+/* Pass 2, resumed: the next group with events on both sides, matched,
+ * its links spilled; pass 3 after the last partition's last. */
 static int
 session_more(struct ra_join *j)
 {
     struct group *gr = &j->gr;
-    for (; j->emit < gr->np && j->rows.n < LINK_ROWS; j->emit++)
-        if (gr->mate[j->emit]) {
-            const struct ev *g = &gr->g[gr->mate[j->emit] - 1],
-                            *p = &gr->p[j->emit];
-            store_link(j, g->id, p->id, p->ts - g->ts, BY_SESSION);
-        }
-    if (j->emit < gr->np)
-        return 0; /* the rows handed over are full */
-    gr->np = j->emit = 0;
     while (!next_group(j)) {
         int rc;
         if (j->k + 1 >= ra_spill_parts(j->gsp)) {
@@ -938,18 +975,77 @@ session_more(struct ra_join *j)
     time_order(gr->g, gr->ng);
     time_order(gr->p, gr->np);
     match_group(j, gr, &j->q, j->tol);
+    for (size_t i = 0; i < gr->np; i++)
+        if (gr->mate[i]) {
+            const struct ev *g = &gr->g[gr->mate[i] - 1], *p = &gr->p[i];
+            store_link(j, g->id, p->id, p->ts - g->ts, BY_SESSION);
+        }
+    return j->rc;
+}
+
+/* Pass 3: the links of range j->at read into its slots (by proxy id, from
+ * the range's first), to be handed over in that order. */
+static int
+read_range(struct ra_join *j)
+{
+    size_t n;
+    int rc = ra_spill_read(j->lsp, j->at, &j->lbytes, &n, j->err);
+    if (rc)
+        return rc;
+    memset(j->slot, 0, (size_t)j->width * sizeof *j->slot);
+    const unsigned char *c = (const unsigned char *)j->lbytes.data;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t off, g, dt;
+        c = get_varint(c, &off);
+        c = get_varint(c, &g);
+        c = get_varint(c, &dt);
+        j->slot[off] = (struct lslot){(int64_t)g, (int64_t)unzigzag(dt), *c++};
+    }
+    j->next = 0;
     return 0;
 }
 
-/* ra_links_made's next rows: the making goes on until they are full or
- * it ends (none). */
+/* Pass 3, resumed: the links in proxy id order until the rows handed over
+ * are full; the end (pass 4) after the last range. */
+static int
+range_more(struct ra_join *j)
+{
+    while (j->next == (size_t)j->width) {
+        if (j->at + 1 >= ra_spill_parts(j->lsp)) {
+            j->pass = 4;
+            return 0;
+        }
+        j->at++;
+        int rc = read_range(j);
+        if (rc)
+            return rc;
+    }
+    for (; j->next < (size_t)j->width && j->rows.n < LINK_ROWS; j->next++) {
+        const struct lslot *l = &j->slot[j->next];
+        if (l->g)
+            hand_over(j, l->g, (int64_t)j->at * j->width + (int64_t)j->next,
+                      l->dt, l->by_session);
+    }
+    return 0;
+}
+
+/* ra_links_made's next rows: at the first call, the links are all made
+ * (and spilled); then handed over in proxy id order until the rows are
+ * full or they end (none). */
 static int
 refill(void *ctx)
 {
     struct ra_join *j = ctx;
     j->rows.n = 0;
-    while (!j->rc && j->pass < 3 && j->rows.n < LINK_ROWS)
+    while (!j->rc && j->pass < 3)
         j->rc = j->pass == 1 ? rid_more(j) : session_more(j);
+    if (!j->rc && j->pass == 3 && !j->slot) {
+        j->slot = xmalloc((size_t)j->width * sizeof *j->slot);
+        j->at = 0;
+        j->rc = read_range(j);
+    }
+    while (!j->rc && j->pass == 3 && j->rows.n < LINK_ROWS)
+        j->rc = range_more(j);
     return j->rc;
 }
 
@@ -962,6 +1058,9 @@ join_free(struct ra_join *j)
     sqlite3_finalize(j->rh);
     ra_spill_free(j->gsp);
     ra_spill_free(j->psp);
+    ra_spill_free(j->lsp);
+    ra_buf_release(&j->lbytes);
+    free(j->slot);
     ra_buf_release(&t->bytes);
     free(t->g), free(t->p), free(t->rix), free(t->slot);
     free(t->gn), free(t->go), free(t->pn), free(t->po);
@@ -991,12 +1090,22 @@ ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks,
     j->gused = xcalloc((size_t)(j->gmax / 8 + 1), 1);
     j->pused = xcalloc((size_t)(j->pmax / 8 + 1), 1);
     queue_init(&j->q, tolerance);
-    j->rows = (struct ra_rows){j->buf, 0, 4, 4, 4, refill, j};
+    /* handed over by proxy id (c1): link_store.sql's ORDER BY sorts
+     * nothing */
+    j->rows = (struct ra_rows){j->buf, 0, 4, 4, 4, refill, j, 2};
+    size_t ranges = (size_t)(j->pmax / per_part(LINK_RANGE) + 1);
+    if (ranges > SPILL_PARTS)
+        ranges = SPILL_PARTS;
+    j->width = j->pmax / (int64_t)ranges + 1;
     phase(NULL);
+    if (!(j->lsp = ra_spill_new(ranges, err))) {
+        rc = RA_EIO;
+        goto out;
+    }
     if ((rc = ra_rows_register(db, "ra_links_made", &j->rows, err)) ||
         (rc = ra_sql_prepare(db, "link_request_id", &j->rid, err)))
         goto out;
-    /* link_store.sql's INSERT makes, sorts and stores them all */
+    /* link_store.sql's INSERT makes and stores them all */
     rc = ra_sql_run(db, "link_store", NULL, 0, NULL, NULL, err);
     if (j->rc) { /* rather than SQLite's word for a failed refill */
         rc = j->rc;

@@ -64,7 +64,11 @@ rows_disconnect(sqlite3_vtab *vt)
 static int
 rows_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 {
-    (void)vt;
+    const struct ra_rows *rows = ((struct rows_vtab *)vt)->rows;
+    if (rows->ordered && info->nOrderBy == 1 &&
+        info->aOrderBy[0].iColumn == rows->ordered - 1 &&
+        !info->aOrderBy[0].desc)
+        info->orderByConsumed = 1;
     info->estimatedCost = 1000;
     info->estimatedRows = 1000;
     return SQLITE_OK;

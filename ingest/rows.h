@@ -17,6 +17,9 @@ struct ra_rows {
     int width, ncols;
     int (*refill)(void *ctx);
     void *ctx;
+    /* c<ordered - 1>: the rows come in its ascending order, and an ORDER
+     * BY of that column alone sorts nothing (0: no order) */
+    int ordered;
 };
 
 /* Make `name` an eponymous virtual table over *rows on db: it exists on

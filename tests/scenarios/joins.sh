@@ -103,9 +103,9 @@ for tol in 6000 30000; do
   expect "dense: greedy over all pairs, tolerance $tol ms" "$(greedy $tol)" "$(pairs)"
 done
 # The streams are cut by session group into partitions of about 32 k
-# events: here of 4 events or so (128 partitions, most empty, and each
-# session alone in its own or with another), spilled on the second
-# connection and on this one.
+# events, and the links by proxy id into ranges of 64 k ids: here of 4
+# (128 partitions, most empty, and 76 ranges), the proxy stream spilled
+# on the second connection and on this one.
 for cores in 2 1; do
   RELAYAUDIT_TEST_SPILL_EVENTS=4 RELAYAUDIT_CORES=$cores \
     "$RA" analyze --db t.db 2>/dev/null

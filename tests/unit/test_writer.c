@@ -244,7 +244,7 @@ test_rows_refill(void)
     struct ra_err err = {0};
     static struct gen g;
     CHECK_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
-    g.rows = (struct ra_rows){g.v, 0, 2, 2, 2, gen_refill, &g};
+    g.rows = (struct ra_rows){g.v, 0, 2, 2, 2, gen_refill, &g, 0};
     g.total = 1000;
     CHECK_INT(ra_rows_register(db, "made", &g.rows, &err), 0);
     CHECK_INT(ra_db_exec(db, "CREATE TABLE t (k INTEGER PRIMARY KEY, v); "
@@ -259,7 +259,7 @@ test_rows_refill(void)
 
     /* The third refill fails: the statement fails, and stores nothing. */
     g = (struct gen){.total = 1000, .fail_at = 3};
-    g.rows = (struct ra_rows){g.v, 0, 2, 2, 2, gen_refill, &g};
+    g.rows = (struct ra_rows){g.v, 0, 2, 2, 2, gen_refill, &g, 0};
     CHECK_INT(ra_db_exec(db, "INSERT INTO t SELECT c0 + 5000, c1 FROM made "
                              "ORDER BY c0",
                          &err),
@@ -271,6 +271,46 @@ test_rows_refill(void)
     ra_rows_unregister(db, "made");
     CHECK_INT(ra_db_exec(db, "SELECT * FROM made", &err), RA_EDB);
     CHECK(strstr(err.msg, "no such table: made") != NULL);
+    sqlite3_close(db);
+}
+
+/* Whether SQLite sorts for sql: its plan uses a temp b-tree. */
+static int
+sorts(sqlite3 *db, const char *sql)
+{
+    char q[256];
+    sqlite3_stmt *st;
+    int n = 0;
+    snprintf(q, sizeof q, "EXPLAIN QUERY PLAN %s", sql);
+    if (sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        n += strstr((const char *)sqlite3_column_text(st, 3),
+                    "TEMP B-TREE") != NULL;
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* Rows that say they come in a column's ascending order (ra_rows.ordered)
+ * spare an ORDER BY of that column alone its sort, and no other. */
+static void
+test_rows_ordered(void)
+{
+    sqlite3 *db;
+    struct ra_err err = {0};
+    static struct gen g;
+    CHECK_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
+    g.rows = (struct ra_rows){g.v, 0, 2, 2, 2, gen_refill, &g, 0};
+    CHECK_INT(ra_rows_register(db, "made", &g.rows, &err), 0);
+    CHECK_INT(sorts(db, "SELECT c0 FROM made ORDER BY c0"), 1);
+    g.rows.ordered = 1; /* c0: gen_refill's keys descend, so */
+    CHECK_INT(sorts(db, "SELECT c0 FROM made ORDER BY c0 DESC"), 1);
+    g.rows.ordered = 2; /* c1 */
+    CHECK_INT(sorts(db, "SELECT c0 FROM made ORDER BY c1"), 0);
+    CHECK_INT(sorts(db, "SELECT c0 FROM made ORDER BY c0"), 1);
+    CHECK_INT(sorts(db, "SELECT c0 FROM made ORDER BY c1, c0"), 1);
+    CHECK_INT(sorts(db, "SELECT c0 FROM made ORDER BY c1 DESC"), 1);
+    ra_rows_unregister(db, "made");
     sqlite3_close(db);
 }
 
@@ -349,6 +389,7 @@ main(void)
     test_fields();
     remove_db();
     test_rows_refill();
+    test_rows_ordered();
     remove_db();
     test_shared_ids();
     remove_db();
