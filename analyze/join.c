@@ -16,10 +16,10 @@
  * Each session group's events are found together without a sort: both
  * streams are cut by group into partitions of a temporary file
  * (analyze/spill.c; the proxy side on the second thread), and a partition
- * at a time is read and put in group order by counting. SQLite's sorts of
- * the two streams by group cost 5 M + 5 M events 3.7 s more than this
- * (bench/RESULTS.md). Memory: a partition's events (about SPILL_EVENTS,
- * or one session group when a group has more).
+ * at a time is read and put in group order by counting, not sorted by
+ * SQLite (5 M + 5 M events, three alternating runs: analyze 12.2-13.8 s
+ * -> 10.6-11.1 s). Memory: a partition's events (about SPILL_EVENTS, or
+ * one session group when a group has more).
  *
  * The links are made when one INSERT first reads them (link_store.sql,
  * from ra_links_made, a table over rows in memory that refills itself:
