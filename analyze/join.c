@@ -130,7 +130,7 @@ struct part {
     size_t capg, capp;
     uint32_t *rix;        /* a side's events' groups (UINT32_MAX: none) */
     size_t caprix;
-    struct {
+    struct gslot {
         int64_t grp;
         uint32_t at; /* the group's index + 1; 0: an empty slot */
     } *slot;
@@ -580,6 +580,8 @@ session_groups(sqlite3 *db, struct ra_join *j, struct ra_err *err)
     return rc;
 }
 
+/* The host of a route (0: none), asked of SQL once per route while it
+ * keeps its slot; an error is left in j->rc. */
 static int64_t
 route_host(struct ra_join *j, int64_t route)
 {
@@ -658,12 +660,19 @@ stream_parts(sqlite3 *db)
     return parts;
 }
 
+/* A group id's bits mixed: its partition is taken from bits 40 up, its
+ * slot in a partition's table of groups from bits 20 up. */
+static uint64_t
+mix(int64_t grp)
+{
+    return (uint64_t)grp * 0x9E3779B97F4A7C15u;
+}
+
 /* A group's partition (parts: a power of two). */
 static size_t
 part_of(int64_t grp, size_t parts)
 {
-    return (size_t)(((uint64_t)grp * 0x9E3779B97F4A7C15u) >> 40) &
-           (parts - 1);
+    return (size_t)(mix(grp) >> 40) & (parts - 1);
 }
 
 /* An event as a partition holds it (srec_put), then its request id: LEB128
@@ -784,15 +793,15 @@ grow(void **v, size_t *cap, size_t n, size_t size)
     *v = xmalloc(n * size);
 }
 
-static void
-place(struct part *t, int64_t grp, uint32_t at)
+/* Group grp's slot in t's table: its own, or the empty one where it
+ * would go. */
+static struct gslot *
+slot_for(struct part *t, int64_t grp)
 {
-    size_t mask = t->nslot - 1;
-    size_t i = (size_t)(((uint64_t)grp * 0x9E3779B97F4A7C15u) >> 20) & mask;
-    while (t->slot[i].at)
+    size_t mask = t->nslot - 1, i = (size_t)(mix(grp) >> 20) & mask;
+    while (t->slot[i].at && t->slot[i].grp != grp)
         i = (i + 1) & mask;
-    t->slot[i].grp = grp;
-    t->slot[i].at = at;
+    return &t->slot[i];
 }
 
 /* The index of group grp in t; with add, a new group when it has none,
@@ -800,13 +809,9 @@ place(struct part *t, int64_t grp, uint32_t at)
 static uint32_t
 group_of(struct part *t, int64_t grp, int add)
 {
-    size_t mask = t->nslot - 1;
-    size_t i = (size_t)(((uint64_t)grp * 0x9E3779B97F4A7C15u) >> 20) & mask;
-    for (; t->slot[i].at; i = (i + 1) & mask)
-        if (t->slot[i].grp == grp)
-            return t->slot[i].at - 1;
-    if (!add)
-        return UINT32_MAX;
+    struct gslot *e = slot_for(t, grp);
+    if (e->at || !add)
+        return e->at ? e->at - 1 : UINT32_MAX;
     if (t->ngroups == t->capgroups) {
         t->capgroups = t->capgroups ? 2 * t->capgroups : 64;
         t->gn = xrealloc(t->gn, t->capgroups * sizeof *t->gn);
@@ -814,22 +819,18 @@ group_of(struct part *t, int64_t grp, int add)
         t->pn = xrealloc(t->pn, t->capgroups * sizeof *t->pn);
         t->po = xrealloc(t->po, t->capgroups * sizeof *t->po);
     }
-    uint32_t at = (uint32_t)++t->ngroups;
-    if (2 * t->ngroups < t->nslot) {
-        t->slot[i].grp = grp;
-        t->slot[i].at = at;
-        return at - 1;
+    *e = (struct gslot){grp, (uint32_t)++t->ngroups};
+    if (2 * t->ngroups >= t->nslot) { /* half full: twice the slots */
+        struct gslot *was = t->slot;
+        size_t old = t->nslot;
+        t->nslot *= 2;
+        t->slot = xcalloc(t->nslot, sizeof *t->slot);
+        for (size_t k = 0; k < old; k++)
+            if (was[k].at)
+                *slot_for(t, was[k].grp) = was[k];
+        free(was);
     }
-    size_t old = t->nslot; /* more than half full: twice the slots */
-    __typeof__(t->slot) was = t->slot;
-    t->nslot *= 2;
-    t->slot = xcalloc(t->nslot, sizeof *t->slot);
-    for (size_t k = 0; k < old; k++)
-        if (was[k].at)
-            place(t, was[k].grp, was[k].at);
-    free(was);
-    place(t, grp, at);
-    return at - 1;
+    return (uint32_t)t->ngroups - 1;
 }
 
 /* Partition k of spill s into v (grown to fit, *cap), by group: count[x]

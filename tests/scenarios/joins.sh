@@ -63,18 +63,25 @@ expect "map-only session; host mismatch and unmapped account do not link" \
 # candidate pair (listed by SQL, sorted by |dt|, gateway id, proxy id, taken
 # in turn by awk), with ties at 50 ms steps. The tolerances put one, two and
 # eight |dt| values in each of the matcher's queue buckets.
-fresh
-awk -v R="$R" 'BEGIN { srand(7)
-  for (i = 1; i <= 240; i++) {
-    ms = int(rand() * 600) * 50
-    printf "{\"ts\":\"2026-11-24T10:%02d:%06.3fZ\",\"request_id\":\"d%d\",\"egress_session\":\"e%d\",%s}\n",
-      int(ms / 60000), (ms % 60000) / 1000, i, int(rand() * 3), R > "gw.log"
-  }
-  for (i = 1; i <= 300; i++) {
-    ms = int(rand() * 600) * 50
-    printf "%.3f 0 10.0.0.1 TCP_TUNNEL/200 100 CONNECT api.openai.com:443 brd-customer-c1-zone-isp-session-e%d HIER_DIRECT/1.2.3.4 -\n",
-      1795514400 + ms / 1000, int(rand() * 3) > "px.log"
-  } }'
+# dense SEED GATEWAY PROXY SESSIONS: that many events at random 50 ms
+# steps in ten minutes, on that many sessions, into a fresh database.
+dense() {
+  fresh
+  awk -v R="$R" -v seed="$1" -v ng="$2" -v np="$3" -v ns="$4" 'BEGIN {
+    srand(seed)
+    for (i = 1; i <= ng; i++) {
+      ms = int(rand() * 600) * 50
+      printf "{\"ts\":\"2026-11-24T10:%02d:%06.3fZ\",\"request_id\":\"d%d\",\"egress_session\":\"e%d\",%s}\n",
+        int(ms / 60000), (ms % 60000) / 1000, i, int(rand() * ns), R > "gw.log"
+    }
+    for (i = 1; i <= np; i++) {
+      ms = int(rand() * 600) * 50
+      printf "%.3f 0 10.0.0.1 TCP_TUNNEL/200 100 CONNECT api.openai.com:443 brd-customer-c1-zone-isp-session-e%d HIER_DIRECT/1.2.3.4 -\n",
+        1795514400 + ms / 1000, int(rand() * ns) > "px.log"
+    } }'
+  load
+}
+dense 7 240 300 3
 greedy() {
   q t.db "SELECT g.id || ' ' || p.id FROM gateway_events g JOIN proxy_events p
           ON p.egress_session = g.egress_session AND abs(p.ts - g.ts) <= $1
@@ -85,7 +92,6 @@ pairs() {
   q t.db "SELECT gateway_id || ' ' || proxy_id FROM links ORDER BY gateway_id" |
     tr '\n' ' '
 }
-load
 want=$(greedy 5000)
 expect "dense: 240 x 300 events, at least 200 links" 1 \
   "$(echo "$want" | awk '{ print (NF / 2 >= 200) }')"
@@ -111,6 +117,14 @@ for cores in 2 1; do
     "$RA" analyze --db t.db 2>/dev/null
   expect "dense: in 128 partitions, $cores core(s)" "$want" "$(pairs)"
 done
+
+# Many session groups in one partition (its table of groups grows from 64
+# slots, twice): 100 sessions.
+dense 11 400 400 100
+want=$(greedy 5000)
+expect "100 sessions: at least 50 links" 1 \
+  "$(echo "$want" | awk '{ print (NF / 2 >= 50) }')"
+expect "100 sessions: greedy over all pairs, tolerance 5 s" "$want" "$(pairs)"
 
 # The links are made as the INSERT that stores them reads them: when the
 # making fails halfway (here its gateway stream cannot be read, after the
