@@ -22,7 +22,8 @@ int ra_link_proxy_stream(struct sqlite3 *db, struct ra_link_stream *out,
 
 /* Replace the links (link_rows) by the matching of DESIGN.md over all
  * events, inside the caller's transaction: made, request ids first, then
- * sessions, as one INSERT reads them, then the gateway side's unique index.
+ * sessions, when one INSERT first reads them, and stored in proxy id
+ * order; then the gateway side's unique index.
  * Sets *nlinks. With pre, the proxy stream is pre's: the gateway stream is
  * spilled while it is made elsewhere, then pre->ready is called and the
  * spill taken (and freed here, whatever happens); until then pre->spill
