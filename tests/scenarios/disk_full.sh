@@ -18,4 +18,23 @@ expect "the map is still there" 8 "$(q t.db 'SELECT count(*) FROM map')"
 "$RA" ingest --db t.db --format squid big.log 2>err2.txt || cat err2.txt
 expect "the next run completes it" "150000 150000 1" \
   "$(q t.db "SELECT count(*), count(DISTINCT line_no), (SELECT complete FROM files WHERE source = 'proxy') FROM proxy_events" | tr '\t' ' ')"
+
+# analyze on a full disk: its links' temporary file (where SQLite puts its
+# own) cannot be written. A clear error, exit 1, the events intact and no
+# analysis stored; with room again, the analysis. (On a database analyzed
+# before, the write-ahead log fills first: the first analysis here.)
+mkdir pair && ./ra_gen pair 100000 pair
+"$RA" ingest --db p.db --format relayaudit-jsonl pair/gateway.jsonl 2>/dev/null
+"$RA" ingest --db p.db --format squid pair/access.log 2>/dev/null
+events="SELECT (SELECT count(*) FROM gateway_events) + (SELECT count(*) FROM proxy_events)"
+(ulimit -f 256; "$RA" analyze --db p.db) 2>err3.txt
+expect "analyze, its temporary file full: exit 1" 1 "$?"
+expect "... a clear message" 1 \
+  "$(grep -c 'cannot write a temporary file for the links' err3.txt)"
+expect "... the database intact" "ok" "$(q p.db 'PRAGMA integrity_check')"
+expect "... the events kept, no analysis stored" "200000 0 0" \
+  "$(q p.db "$events") $(q p.db 'SELECT count(*) FROM runs') $(q p.db 'SELECT count(*) FROM links')"
+"$RA" analyze --db p.db 2>/dev/null
+expect "with room, the analysis" "1 100000" \
+  "$(q p.db 'SELECT count(*) FROM runs') $(q p.db 'SELECT count(*) FROM links')"
 exit $fail
