@@ -147,10 +147,13 @@ count_rows(sqlite3 *db, const char *sql, int64_t run_id, int64_t *out)
  * sort faster than 16 MiB ones and halve analyze's peak RSS
  * (bench/RESULTS.md). The temp tables' cache is set as well: an
  * unset one reads as 0, and a file that sizes the caches for its own
- * statements gets back what it read (analyze/sqlrun.c). */
+ * statements gets back what it read (analyze/sqlrun.c). And
+ * ra_switches (analyze/switches.c), which sticky_break's steps read. */
 static int
 tune(sqlite3 *db, struct ra_err *err)
 {
+    if (ra_switches_register(db))
+        return ra_err_set(err, RA_EDB, "ra_switches: %s", sqlite3_errmsg(db));
     return ra_db_exec(db, "PRAGMA main.cache_size=-2000; "
                           "PRAGMA temp.cache_size=-2000",
                       err);

@@ -79,40 +79,6 @@ struct srec {
     int64_t grp, id, ts, host, sess, acct, ridlen;
 };
 
-/* LEB128 varints, and zigzag for those that may be less than 0, for what
- * is spilled. */
-static uint64_t
-zigzag(uint64_t d)
-{
-    return (d << 1) ^ (uint64_t)((int64_t)d >> 63);
-}
-
-static uint64_t
-unzigzag(uint64_t u)
-{
-    return (u >> 1) ^ (0 - (u & 1));
-}
-
-static unsigned char *
-put_varint(unsigned char *p, uint64_t v)
-{
-    for (; v >= 0x80; v >>= 7)
-        *p++ = (unsigned char)(v | 0x80);
-    *p++ = (unsigned char)v;
-    return p;
-}
-
-static const unsigned char *
-get_varint(const unsigned char *p, uint64_t *v)
-{
-    uint64_t x = 0;
-    int shift = 0;
-    for (; *p & 0x80; shift += 7)
-        x |= (uint64_t)(*p++ & 0x7f) << shift;
-    *v = x | (uint64_t)*p++ << shift;
-    return p;
-}
-
 /* A session group's events: slices of its partition's. */
 struct group {
     struct ev *g, *p;
@@ -220,9 +186,9 @@ store_link(struct ra_join *j, int64_t g, int64_t p, int64_t dt,
 {
     unsigned char b[32], *e = b;
     size_t k = (size_t)(p / j->width);
-    e = put_varint(e, (uint64_t)(p - (int64_t)k * j->width));
-    e = put_varint(e, (uint64_t)g);
-    e = put_varint(e, zigzag((uint64_t)dt));
+    e = ra_varint_put(e, (uint64_t)(p - (int64_t)k * j->width));
+    e = ra_varint_put(e, (uint64_t)g);
+    e = ra_varint_put(e, ra_zigzag((uint64_t)dt));
     *e++ = (unsigned char)by_session;
     if (!j->rc)
         j->rc = ra_spill_put(j->lsp, k, b, (size_t)(e - b), NULL, 0, j->err);
@@ -688,13 +654,13 @@ static size_t
 srec_put(unsigned char *out, struct srec *prev, const struct srec *r)
 {
     unsigned char *p = out;
-    p = put_varint(p, zigzag((uint64_t)r->grp - (uint64_t)prev->grp));
-    p = put_varint(p, zigzag((uint64_t)r->id - (uint64_t)prev->id));
-    p = put_varint(p, zigzag((uint64_t)r->ts - (uint64_t)prev->ts));
-    p = put_varint(p, zigzag((uint64_t)r->sess - (uint64_t)r->grp));
-    p = put_varint(p, (uint64_t)r->host);
-    p = put_varint(p, (uint64_t)r->acct);
-    p = put_varint(p, (uint64_t)(r->ridlen + 1));
+    p = ra_varint_put(p, ra_zigzag((uint64_t)r->grp - (uint64_t)prev->grp));
+    p = ra_varint_put(p, ra_zigzag((uint64_t)r->id - (uint64_t)prev->id));
+    p = ra_varint_put(p, ra_zigzag((uint64_t)r->ts - (uint64_t)prev->ts));
+    p = ra_varint_put(p, ra_zigzag((uint64_t)r->sess - (uint64_t)r->grp));
+    p = ra_varint_put(p, (uint64_t)r->host);
+    p = ra_varint_put(p, (uint64_t)r->acct);
+    p = ra_varint_put(p, (uint64_t)(r->ridlen + 1));
     *prev = *r;
     return (size_t)(p - out);
 }
@@ -707,9 +673,9 @@ srec_get(const char *c, struct srec *prev, struct srec *r)
     const unsigned char *p = (const unsigned char *)c;
     uint64_t v[7];
     for (int i = 0; i < 7; i++)
-        p = get_varint(p, &v[i]);
+        p = ra_varint_get(p, &v[i]);
     for (int i = 0; i < 4; i++)
-        v[i] = unzigzag(v[i]);
+        v[i] = ra_unzigzag(v[i]);
     r->grp = (int64_t)((uint64_t)prev->grp + v[0]);
     r->id = (int64_t)((uint64_t)prev->id + v[1]);
     r->ts = (int64_t)((uint64_t)prev->ts + v[2]);
@@ -730,7 +696,7 @@ static int
 spill_stream(sqlite3_stmt *st, struct ra_join *j, size_t parts,
              struct ra_spill **out, struct ra_err *err)
 {
-    struct ra_spill *s = ra_spill_new(parts, err);
+    struct ra_spill *s = ra_spill_new(parts, "the links", err);
     struct srec *prev = xcalloc(parts, sizeof *prev);
     unsigned char b[SREC_MAX];
     int rc = s ? 0 : RA_EIO, step;
@@ -997,10 +963,11 @@ read_range(struct ra_join *j)
     const unsigned char *c = (const unsigned char *)j->lbytes.data;
     for (size_t i = 0; i < n; i++) {
         uint64_t off, g, dt;
-        c = get_varint(c, &off);
-        c = get_varint(c, &g);
-        c = get_varint(c, &dt);
-        j->slot[off] = (struct lslot){(int64_t)g, (int64_t)unzigzag(dt), *c++};
+        c = ra_varint_get(c, &off);
+        c = ra_varint_get(c, &g);
+        c = ra_varint_get(c, &dt);
+        j->slot[off] =
+            (struct lslot){(int64_t)g, (int64_t)ra_unzigzag(dt), *c++};
     }
     j->next = 0;
     return 0;
@@ -1099,7 +1066,7 @@ ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks,
         ranges = SPILL_PARTS;
     j->width = j->pmax / (int64_t)ranges + 1;
     phase(NULL);
-    if (!(j->lsp = ra_spill_new(ranges, err))) {
+    if (!(j->lsp = ra_spill_new(ranges, "the links", err))) {
         rc = RA_EIO;
         goto out;
     }

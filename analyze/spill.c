@@ -25,17 +25,19 @@ struct part {
 struct ra_spill {
     sqlite3_file *f; /* f->pMethods: NULL until it is open */
     sqlite3_int64 end;
+    const char *what;
     size_t nparts;
     struct part *p;
 };
 
 struct ra_spill *
-ra_spill_new(size_t nparts, struct ra_err *err)
+ra_spill_new(size_t nparts, const char *what, struct ra_err *err)
 {
     sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
     struct ra_spill *s = xcalloc(1, sizeof *s);
     int out = 0;
     s->nparts = nparts ? nparts : 1;
+    s->what = what;
     s->p = xcalloc(s->nparts, sizeof *s->p);
     s->f = xcalloc(1, (size_t)vfs->szOsFile);
     for (size_t i = 0; i < s->nparts; i++)
@@ -46,8 +48,9 @@ ra_spill_new(size_t nparts, struct ra_err *err)
                        SQLITE_OPEN_TEMP_JOURNAL,
                    &out) != SQLITE_OK) {
         ra_err_set(err, RA_EIO,
-                   "cannot make a temporary file for the links (SQLITE_TMPDIR, "
-                   "TMPDIR, /var/tmp, /usr/tmp, /tmp, then .)");
+                   "cannot make a temporary file for %s (SQLITE_TMPDIR, "
+                   "TMPDIR, /var/tmp, /usr/tmp, /tmp, then .)",
+                   what);
         ra_spill_free(s);
         return NULL;
     }
@@ -69,9 +72,8 @@ add(struct ra_spill *s, struct part *t, const void *p, size_t n,
         int rc = s->f->pMethods->xWrite(s->f, t->buf, SPILL_BLOCK, s->end);
         if (rc != SQLITE_OK)
             return ra_err_set(err, RA_EIO,
-                              "cannot write a temporary file for the links: "
-                              "%s",
-                              sqlite3_errstr(rc));
+                              "cannot write a temporary file for %s: %s",
+                              s->what, sqlite3_errstr(rc));
         if (t->nblk == t->capblk) {
             t->capblk = t->capblk ? 2 * t->capblk : 16;
             t->blk = xrealloc(t->blk, t->capblk * sizeof *t->blk);
@@ -108,7 +110,8 @@ ra_spill_read(struct ra_spill *s, size_t part, struct ra_buf *out,
         if (s->f->pMethods->xRead(s->f, out->data + out->len, SPILL_BLOCK,
                                   t->blk[b]) != SQLITE_OK)
             return ra_err_set(err, RA_EIO,
-                              "cannot read a temporary file for the links");
+                              "cannot read a temporary file for %s",
+                              s->what);
     ra_buf_add(out, t->buf, t->n);
     free(t->buf);
     free(t->blk);

@@ -5,13 +5,16 @@
 #include "common/ra.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct ra_spill;
 
 /* A spill of nparts partitions, in a temporary file of SQLite's (where its
  * sorts put theirs: SQLITE_TMPDIR, TMPDIR, /var/tmp, ...), removed when
- * the spill is freed. NULL, and err set, when the file cannot be made. */
-struct ra_spill *ra_spill_new(size_t nparts, struct ra_err *err);
+ * the spill is freed; `what` (a constant) names it in messages. NULL, and
+ * err set, when the file cannot be made. */
+struct ra_spill *ra_spill_new(size_t nparts, const char *what,
+                              struct ra_err *err);
 
 /* Append a row to partition part: n bytes at p, then m at q. */
 int ra_spill_put(struct ra_spill *s, size_t part, const void *p, size_t n,
@@ -25,5 +28,39 @@ int ra_spill_read(struct ra_spill *s, size_t part, struct ra_buf *out,
 
 size_t ra_spill_parts(const struct ra_spill *s);
 void ra_spill_free(struct ra_spill *s);
+
+/* How spilled rows write their numbers: LEB128 varints, and zigzag for
+ * those that may be less than 0. */
+static inline uint64_t
+ra_zigzag(uint64_t d)
+{
+    return (d << 1) ^ (uint64_t)((int64_t)d >> 63);
+}
+
+static inline uint64_t
+ra_unzigzag(uint64_t u)
+{
+    return (u >> 1) ^ (0 - (u & 1));
+}
+
+static inline unsigned char *
+ra_varint_put(unsigned char *p, uint64_t v)
+{
+    for (; v >= 0x80; v >>= 7)
+        *p++ = (unsigned char)(v | 0x80);
+    *p++ = (unsigned char)v;
+    return p;
+}
+
+static inline const unsigned char *
+ra_varint_get(const unsigned char *p, uint64_t *v)
+{
+    uint64_t x = 0;
+    int shift = 0;
+    for (; *p & 0x80; shift += 7)
+        x |= (uint64_t)(*p++ & 0x7f) << shift;
+    *v = x | (uint64_t)*p++ << shift;
+    return p;
+}
 
 #endif

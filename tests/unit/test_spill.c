@@ -23,7 +23,7 @@ int
 main(void)
 {
     struct ra_err err = {0};
-    struct ra_spill *s = ra_spill_new(3, &err);
+    struct ra_spill *s = ra_spill_new(3, "the test", &err);
     struct ra_buf r = RA_BUF_INIT, want = RA_BUF_INIT, got = RA_BUF_INIT;
     size_t rows = 0;
     /* partition 0: 3,000 rows (about 160 KiB, ten blocks); 1: 2 rows,
