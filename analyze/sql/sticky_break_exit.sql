@@ -24,49 +24,54 @@ WHERE ts >= :since AND ts < :until AND egress_session IS NOT NULL
 -- :sticky_window apart, with different exit IPs. country: two proxy events
 -- of one egress session, less than :sticky_window apart, for different
 -- countries. Each sub-kind's switches (sw: an event and the one before it
--- in its session) come from its own ordered pass; one finding per
--- sub-kind and session is made from them below.
-WITH both_ AS MATERIALIZED (
-    -- the events of the egress sessions that saw more than one exit IP;
-    -- none read when no session did (the first loop is one row, or none)
-    SELECT egress_session, ts, egress_ip, request_id, 0 AS src, id
-    FROM (SELECT 1 FROM temp.multi_ip WHERE lo <> hi LIMIT 1)
-         CROSS JOIN gateway_rows
-    WHERE ts >= :since AND ts < :until
-      AND ra_in(egress_session, 'SELECT k FROM temp.multi_ip WHERE lo <> hi')
-      AND egress_ip IS NOT NULL
-    UNION ALL
-    SELECT egress_session, ts, egress_ip, request_id, 1, id
-    FROM (SELECT 1 FROM temp.multi_ip WHERE lo <> hi LIMIT 1)
-         CROSS JOIN proxy_rows
-    WHERE ts >= :since AND ts < :until
-      AND ra_in(egress_session, 'SELECT k FROM temp.multi_ip WHERE lo <> hi')
-      AND egress_ip IS NOT NULL
-),
-ip_sw AS MATERIALIZED (
-    SELECT 'egress_ip' AS sub, * FROM ( -- read once: a co-routine
-        SELECT egress_session, ts, egress_ip AS v, request_id,
-               lag(egress_ip) OVER w AS prev_v, lag(ts) OVER w AS prev_ts,
-               lag(request_id) OVER w AS prev_request
-        FROM both_
-        WINDOW w AS (PARTITION BY egress_session ORDER BY ts, src, id))
-    WHERE prev_v IS NOT NULL AND prev_v <> v
-      AND ts - prev_ts < :sticky_window
+-- in its session, whose value differs) come from ra_switches
+-- (analyze/switches.c), which cuts the events by session into partitions
+-- of a temporary file and sorts one partition at a time in memory, not
+-- all of them (lag() over a window sorted every event of those sessions);
+-- one finding per sub-kind and session is made from them below. Only the
+-- events of the sessions that saw more than one value are read (ra_in:
+-- `IN (SELECT ...)` through a hash, ingest/sqlfuncs.c), none when no
+-- session did (the first loop is one row, or none).
+WITH ip_sw AS MATERIALIZED (
+    SELECT 'egress_ip' AS sub, c0 AS egress_session, c1 AS ts, c4 AS v,
+           c5 AS request_id, p4 AS prev_v, p1 AS prev_ts,
+           p5 AS prev_request
+    FROM ra_switches(
+        format('SELECT egress_session, ts, 0, id, egress_ip, request_id
+                FROM (SELECT 1 FROM temp.multi_ip WHERE lo <> hi LIMIT 1)
+                     CROSS JOIN gateway_rows
+                WHERE ts >= %d AND ts < %d
+                  AND ra_in(egress_session,
+                            ''SELECT k FROM temp.multi_ip WHERE lo <> hi'')
+                  AND egress_ip IS NOT NULL
+                UNION ALL
+                SELECT egress_session, ts, 1, id, egress_ip, request_id
+                FROM (SELECT 1 FROM temp.multi_ip WHERE lo <> hi LIMIT 1)
+                     CROSS JOIN proxy_rows
+                WHERE ts >= %d AND ts < %d
+                  AND ra_in(egress_session,
+                            ''SELECT k FROM temp.multi_ip WHERE lo <> hi'')
+                  AND egress_ip IS NOT NULL',
+               :since, :until, :since, :until),
+        3, (SELECT (coalesce((SELECT max(id) FROM gateway_rows), 0) +
+                    coalesce((SELECT max(id) FROM proxy_rows), 0))
+                   / 32768 + 1))
+    WHERE ts - prev_ts < :sticky_window
 ),
 c_sw AS MATERIALIZED (
-    SELECT 'country' AS sub, * FROM ( -- read once: a co-routine
-        SELECT egress_session, ts, country AS v, request_id,
-               lag(country) OVER w AS prev_v, lag(ts) OVER w AS prev_ts,
-               lag(request_id) OVER w AS prev_request
-        FROM (SELECT 1 FROM temp.multi_c WHERE lo <> hi LIMIT 1)
-             CROSS JOIN proxy_rows
-        WHERE ts >= :since AND ts < :until
-          AND ra_in(egress_session,
-                    'SELECT k FROM temp.multi_c WHERE lo <> hi')
-          AND country IS NOT NULL
-        WINDOW w AS (PARTITION BY egress_session ORDER BY ts, id))
-    WHERE prev_v IS NOT NULL AND prev_v <> v
-      AND ts - prev_ts < :sticky_window
+    SELECT 'country' AS sub, c0 AS egress_session, c1 AS ts, c3 AS v,
+           c4 AS request_id, p3 AS prev_v, p1 AS prev_ts,
+           p4 AS prev_request
+    FROM ra_switches(
+        format('SELECT egress_session, ts, id, country, request_id
+                FROM (SELECT 1 FROM temp.multi_c WHERE lo <> hi LIMIT 1)
+                     CROSS JOIN proxy_rows
+                WHERE ts >= %d AND ts < %d
+                  AND ra_in(egress_session,
+                            ''SELECT k FROM temp.multi_c WHERE lo <> hi'')
+                  AND country IS NOT NULL', :since, :until),
+        2, (SELECT coalesce(max(id), 0) / 32768 + 1 FROM proxy_rows))
+    WHERE ts - prev_ts < :sticky_window
 ),
 sw AS (SELECT * FROM ip_sw UNION ALL SELECT * FROM c_sw),
 vals AS MATERIALIZED (
