@@ -19,6 +19,8 @@ SELECT CASE WHEN egress_ip IS NOT NULL THEN 'multi_ip' END AS group_into,
 FROM proxy_rows
 WHERE ts >= :since AND ts < :until AND egress_session IS NOT NULL
   AND (egress_ip IS NOT NULL OR country IS NOT NULL);
+DELETE FROM temp.multi_ip WHERE lo = hi; -- one value: no switch
+DELETE FROM temp.multi_c WHERE lo = hi;
 
 -- egress_ip: two events (gateway or proxy) of one egress session, less than
 -- :sticky_window apart, with different exit IPs. country: two proxy events
@@ -38,19 +40,19 @@ WITH ip_sw AS MATERIALIZED (
            p5 AS prev_request
     FROM ra_switches(
         format('SELECT egress_session, ts, 0, id, egress_ip, request_id
-                FROM (SELECT 1 FROM temp.multi_ip WHERE lo <> hi LIMIT 1)
+                FROM (SELECT 1 FROM temp.multi_ip LIMIT 1)
                      CROSS JOIN gateway_rows
                 WHERE ts >= %d AND ts < %d
                   AND ra_in(egress_session,
-                            ''SELECT k FROM temp.multi_ip WHERE lo <> hi'')
+                            ''SELECT k FROM temp.multi_ip'')
                   AND egress_ip IS NOT NULL
                 UNION ALL
                 SELECT egress_session, ts, 1, id, egress_ip, request_id
-                FROM (SELECT 1 FROM temp.multi_ip WHERE lo <> hi LIMIT 1)
+                FROM (SELECT 1 FROM temp.multi_ip LIMIT 1)
                      CROSS JOIN proxy_rows
                 WHERE ts >= %d AND ts < %d
                   AND ra_in(egress_session,
-                            ''SELECT k FROM temp.multi_ip WHERE lo <> hi'')
+                            ''SELECT k FROM temp.multi_ip'')
                   AND egress_ip IS NOT NULL',
                :since, :until, :since, :until),
         3, (SELECT (coalesce((SELECT max(id) FROM gateway_rows), 0) +
@@ -64,11 +66,11 @@ c_sw AS MATERIALIZED (
            p4 AS prev_request
     FROM ra_switches(
         format('SELECT egress_session, ts, id, country, request_id
-                FROM (SELECT 1 FROM temp.multi_c WHERE lo <> hi LIMIT 1)
+                FROM (SELECT 1 FROM temp.multi_c LIMIT 1)
                      CROSS JOIN proxy_rows
                 WHERE ts >= %d AND ts < %d
                   AND ra_in(egress_session,
-                            ''SELECT k FROM temp.multi_c WHERE lo <> hi'')
+                            ''SELECT k FROM temp.multi_c'')
                   AND country IS NOT NULL', :since, :until),
         2, (SELECT coalesce(max(id), 0) / 32768 + 1 FROM proxy_rows))
     WHERE ts - prev_ts < :sticky_window
