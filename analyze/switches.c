@@ -44,8 +44,8 @@ struct sw_cursor {
     int ncols, nord;
     size_t part;           /* the partition read last */
     struct ra_buf bytes;   /* its rows as spilled */
-    struct swrow *rows;
-    size_t nrows, caprows;
+    struct swrow *rows;   /* its rows, sorted */
+    size_t caprows;
     size_t *at, nat, capat; /* its switches: the rows whose value changed */
     size_t i;              /* the switch under the cursor */
     int eof;
@@ -180,7 +180,6 @@ read_part(struct sw_cursor *c)
         for (int k = 1 + c->nord; k < c->ncols; k++)
             p = get_cell(p, &t, &v, &s, &len);
     }
-    c->nrows = n;
     if (n > 1)
         qsort(c->rows, n, sizeof *c->rows, cmp_rows);
     c->nat = 0;
