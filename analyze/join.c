@@ -148,8 +148,9 @@ struct ra_join {
     struct ra_err *err;
     struct pair *pairs; /* the map's (account, session) pairs, sorted */
     size_t npairs;
-    /* The making, resumed at each refill: pass 1 reads rid, pass 2 the
-     * two streams group by group, pass 3 is the end. */
+    /* The making, at the first refill: pass 1 reads rid, pass 2 the two
+     * streams group by group; pass 3, resumed at each refill, hands the
+     * links over range by range; pass 4 is the end. */
     sqlite3 *db;
     int pass, rc;
     int64_t tol;
