@@ -96,11 +96,7 @@ struct part {
     size_t capg, capp;
     uint32_t *rix;        /* a side's events' groups (UINT32_MAX: none) */
     size_t caprix;
-    struct gslot {
-        int64_t grp;
-        uint32_t at; /* the group's index + 1; 0: an empty slot */
-    } *slot;
-    size_t nslot;         /* a power of two, more than twice the groups */
+    struct ra_imap groups; /* a group's index + 1, by its id */
     size_t *gn, *go, *pn, *po; /* per group: events and first, each side */
     size_t ngroups, capgroups, at; /* at: the next group to match */
     struct ra_arena *a;   /* request ids */
@@ -627,8 +623,7 @@ stream_parts(sqlite3 *db)
     return parts;
 }
 
-/* A group id's bits mixed: its partition is taken from bits 40 up, its
- * slot in a partition's table of groups from bits 20 up. */
+/* A group id's bits mixed: its partition is taken from bits 40 up. */
 static uint64_t
 mix(int64_t grp)
 {
@@ -760,25 +755,14 @@ grow(void **v, size_t *cap, size_t n, size_t size)
     *v = xmalloc(n * size);
 }
 
-/* Group grp's slot in t's table: its own, or the empty one where it
- * would go. */
-static struct gslot *
-slot_for(struct part *t, int64_t grp)
-{
-    size_t mask = t->nslot - 1, i = (size_t)(mix(grp) >> 20) & mask;
-    while (t->slot[i].at && t->slot[i].grp != grp)
-        i = (i + 1) & mask;
-    return &t->slot[i];
-}
-
 /* The index of group grp in t; with add, a new group when it has none,
  * and without, UINT32_MAX. */
 static uint32_t
 group_of(struct part *t, int64_t grp, int add)
 {
-    struct gslot *e = slot_for(t, grp);
-    if (e->at || !add)
-        return e->at ? e->at - 1 : UINT32_MAX;
+    uint32_t at = ra_imap_get(&t->groups, grp);
+    if (at || !add)
+        return at ? at - 1 : UINT32_MAX;
     if (t->ngroups == t->capgroups) {
         t->capgroups = t->capgroups ? 2 * t->capgroups : 64;
         t->gn = xrealloc(t->gn, t->capgroups * sizeof *t->gn);
@@ -786,17 +770,7 @@ group_of(struct part *t, int64_t grp, int add)
         t->pn = xrealloc(t->pn, t->capgroups * sizeof *t->pn);
         t->po = xrealloc(t->po, t->capgroups * sizeof *t->po);
     }
-    *e = (struct gslot){grp, (uint32_t)++t->ngroups};
-    if (2 * t->ngroups >= t->nslot) { /* half full: twice the slots */
-        struct gslot *was = t->slot;
-        size_t old = t->nslot;
-        t->nslot *= 2;
-        t->slot = xcalloc(t->nslot, sizeof *t->slot);
-        for (size_t k = 0; k < old; k++)
-            if (was[k].at)
-                *slot_for(t, was[k].grp) = was[k];
-        free(was);
-    }
+    ra_imap_put(&t->groups, grp, (uint32_t)++t->ngroups);
     return (uint32_t)t->ngroups - 1;
 }
 
@@ -858,11 +832,7 @@ load_part(struct ra_join *j, size_t k)
     int rc;
     ra_arena_reset(t->a);
     t->ngroups = t->at = 0;
-    if (!t->slot) {
-        t->nslot = 64;
-        t->slot = xcalloc(t->nslot, sizeof *t->slot);
-    } else
-        memset(t->slot, 0, t->nslot * sizeof *t->slot);
+    ra_imap_clear(&t->groups);
     if ((rc = read_side(j, j->gsp, k, 1, &t->g, &t->capg)))
         return rc;
     return read_side(j, j->psp, k, 0, &t->p, &t->capp);
@@ -1031,7 +1001,8 @@ join_free(struct ra_join *j)
     ra_buf_release(&j->lbytes);
     free(j->slot);
     ra_buf_release(&t->bytes);
-    free(t->g), free(t->p), free(t->rix), free(t->slot);
+    free(t->g), free(t->p), free(t->rix);
+    ra_imap_free(&t->groups);
     free(t->gn), free(t->go), free(t->pn), free(t->po);
     ra_arena_free(t->a);
     free(j->gr.mate);

@@ -360,6 +360,55 @@ ra_memo_free(struct ra_memo *m)
     m->val = NULL;
 }
 
+/* ---- ra_imap ------------------------------------------------------- */
+
+/* m's keys into slots new slots: empty ones, a power of two. */
+static void
+imap_rehash(struct ra_imap *m, size_t slots)
+{
+    struct ra_imap was = *m;
+    m->k = xmalloc(slots * sizeof *m->k);
+    m->v = xcalloc(slots, sizeof *m->v);
+    m->mask = slots - 1;
+    for (m->shift = 64; slots > 1; slots >>= 1)
+        m->shift--;
+    for (size_t i = 0; was.v && i <= was.mask; i++)
+        if (was.v[i]) {
+            size_t j = ra_imap_slot(m, was.k[i]);
+            m->k[j] = was.k[i];
+            m->v[j] = was.v[i];
+        }
+    free(was.k);
+    free(was.v);
+}
+
+void
+ra_imap_put(struct ra_imap *m, int64_t k, uint32_t v)
+{
+    if (!m->v || 2 * (m->n + 1) > m->mask + 1)
+        imap_rehash(m, m->v ? 2 * (m->mask + 1) : 64);
+    size_t i = ra_imap_slot(m, k);
+    m->n += !m->v[i];
+    m->k[i] = k;
+    m->v[i] = v;
+}
+
+void
+ra_imap_clear(struct ra_imap *m)
+{
+    if (m->v)
+        memset(m->v, 0, (m->mask + 1) * sizeof *m->v);
+    m->n = 0;
+}
+
+void
+ra_imap_free(struct ra_imap *m)
+{
+    free(m->k);
+    free(m->v);
+    *m = (struct ra_imap){0};
+}
+
 /* Most texts hashed while parsing repeat (one fingerprint text per client
  * and gateway, one key per caller): each thread keeps the digests of its
  * last 256 texts of up to 1 KiB. */

@@ -208,6 +208,36 @@ ra_same_bytes(const char *a, const char *b, size_t n)
     return 1;
 }
 
+/* Integers and a value for each (never 0): open addressing, at most half
+ * full, twice the slots when it would be more. Zeroed, it is empty and
+ * holds nothing; ra_imap_put makes its slots. */
+struct ra_imap {
+    int64_t *k;
+    uint32_t *v;     /* 0: an empty slot */
+    size_t mask, n;  /* slots - 1 (slots a power of two), keys held */
+    int shift;       /* 64 - log2(slots) */
+};
+/* k's slot: its own, or the empty one where it would go. The top bits of
+ * k's product with 2^64 / phi (Fibonacci hashing), which every bit of k
+ * moves: keys 1, 2, 3... spread, and so do keys in steps of 2^40. */
+static inline size_t
+ra_imap_slot(const struct ra_imap *m, int64_t k)
+{
+    size_t i = (size_t)(((uint64_t)k * 0x9E3779B97F4A7C15u) >> m->shift);
+    while (m->v[i] && m->k[i] != k)
+        i = (i + 1) & m->mask;
+    return i;
+}
+/* k's value, or 0. */
+static inline uint32_t
+ra_imap_get(const struct ra_imap *m, int64_t k)
+{
+    return m->v ? m->v[ra_imap_slot(m, k)] : 0;
+}
+void ra_imap_put(struct ra_imap *m, int64_t k, uint32_t v); /* v != 0 */
+void ra_imap_clear(struct ra_imap *m); /* empty, its slots kept */
+void ra_imap_free(struct ra_imap *m);
+
 /* A memory of texts worked on before and what was made of each (vsize
  * bytes), for texts that repeat: two-way set-associative by hash (a text
  * put evicts the one of its pair used less lately), the text compared

@@ -153,51 +153,22 @@ re_cache_new(void)
     return c;
 }
 
-/* ra_in's set: the integers a query returned, open addressing (a slot is
- * empty when its flag is 0). */
-struct int_set {
-    int64_t *k;
-    unsigned char *full;
-    size_t mask;
-};
-
+/* ra_in's set: the integers a query returned (each with the value 1). */
 static void
 int_set_free(void *p)
 {
-    struct int_set *s = p;
-    free(s->k);
-    free(s->full);
-    free(s);
-}
-
-static size_t
-int_slot(const struct int_set *s, int64_t k)
-{
-    size_t i = (size_t)(((uint64_t)k * 0x9E3779B97F4A7C15u) >> 20) & s->mask;
-    while (s->full[i] && s->k[i] != k)
-        i = (i + 1) & s->mask;
-    return i;
-}
-
-/* Room for cap slots (a power of two), empty. */
-static void
-int_set_room(struct int_set *s, size_t cap)
-{
-    s->mask = cap - 1;
-    s->k = xmalloc(cap * sizeof *s->k);
-    s->full = xcalloc(cap, 1);
+    ra_imap_free(p);
+    free(p);
 }
 
 /* The set of the integers query returns, or NULL with the error set. */
-static struct int_set *
+static struct ra_imap *
 int_set_load(sqlite3_context *ctx, const char *query)
 {
     sqlite3 *db = sqlite3_context_db_handle(ctx);
     sqlite3_stmt *st = NULL;
-    struct int_set *s = xcalloc(1, sizeof *s);
-    size_t n = 0;
+    struct ra_imap *s = xcalloc(1, sizeof *s);
     int rc;
-    int_set_room(s, 64);
     if (sqlite3_prepare_v2(db, query, -1, &st, NULL) != SQLITE_OK) {
         sqlite3_result_error(ctx, sqlite3_errmsg(db), -1);
         goto fail;
@@ -211,23 +182,7 @@ int_set_load(sqlite3_context *ctx, const char *query)
                                       "that is not an integer", -1);
             goto fail;
         }
-        if (2 * (n + 1) > s->mask + 1) { /* at most half full */
-            struct int_set old = *s;
-            int_set_room(s, 2 * (old.mask + 1));
-            for (size_t i = 0; i <= old.mask; i++)
-                if (old.full[i]) {
-                    size_t j = int_slot(s, old.k[i]);
-                    s->k[j] = old.k[i];
-                    s->full[j] = 1;
-                }
-            free(old.k);
-            free(old.full);
-        }
-        int64_t k = sqlite3_column_int64(st, 0);
-        size_t i = int_slot(s, k);
-        n += !s->full[i];
-        s->k[i] = k;
-        s->full[i] = 1;
+        ra_imap_put(s, sqlite3_column_int64(st, 0), 1);
     }
     if (rc != SQLITE_DONE) {
         sqlite3_result_error(ctx, sqlite3_errmsg(db), -1);
@@ -254,7 +209,7 @@ fn_in(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     (void)argc;
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
         return;
-    struct int_set *s = sqlite3_get_auxdata(ctx, 1);
+    struct ra_imap *s = sqlite3_get_auxdata(ctx, 1);
     int kept = s != NULL;
     if (!kept) {
         const char *q = (const char *)sqlite3_value_text(argv[1]);
@@ -267,7 +222,7 @@ fn_in(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     int whole = t == SQLITE_INTEGER || (t == SQLITE_FLOAT &&
                                         sqlite3_value_double(argv[0]) ==
                                             (double)x);
-    sqlite3_result_int(ctx, whole && s->full[int_slot(s, x)]);
+    sqlite3_result_int(ctx, whole && ra_imap_get(s, x));
     if (!kept) /* SQLite owns it now, and frees it when it may */
         sqlite3_set_auxdata(ctx, 1, s, int_set_free);
 }

@@ -167,6 +167,36 @@ test_same_bytes(void)
     CHECK_INT(wrong, 0);
 }
 
+/* ra_imap: every key put found with its value, a value put again
+ * replaced, keys never put not found, through the slots' growth from 64
+ * (keys in steps of 2^40, negative ones, 0); emptied, it finds nothing and
+ * fills again. */
+static void
+test_imap(void)
+{
+    struct ra_imap m = {0};
+    CHECK_INT(ra_imap_get(&m, 7), 0); /* zeroed: empty */
+    for (int64_t i = 0; i < 5000; i++)
+        ra_imap_put(&m, (i - 2500) * ((int64_t)1 << 40), (uint32_t)i + 1);
+    ra_imap_put(&m, 0, 9); /* key 0 again: replaced */
+    int found = 1;
+    for (int64_t i = 0; i < 5000; i++)
+        found &= ra_imap_get(&m, (i - 2500) * ((int64_t)1 << 40)) ==
+                 (i == 2500 ? 9u : (uint32_t)i + 1);
+    CHECK(found);
+    CHECK_INT(m.n, 5000);
+    CHECK(m.mask + 1 >= 2 * m.n);
+    CHECK_INT(ra_imap_get(&m, 1), 0);
+    CHECK_INT(ra_imap_get(&m, ((int64_t)1 << 40) + 1), 0);
+    ra_imap_clear(&m);
+    CHECK_INT(ra_imap_get(&m, 0), 0);
+    CHECK_INT(m.n, 0);
+    ra_imap_put(&m, 3, 4);
+    CHECK_INT(ra_imap_get(&m, 3), 4);
+    ra_imap_free(&m);
+    CHECK_INT(ra_imap_get(&m, 3), 0);
+}
+
 int
 main(void)
 {
@@ -279,5 +309,6 @@ main(void)
     test_json();
     test_memo();
     test_env();
+    test_imap();
     return check_done();
 }
