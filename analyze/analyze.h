@@ -77,7 +77,7 @@ int ra_group_stmt(struct sqlite3_stmt *st);
 int ra_group_into(struct sqlite3 *db, struct sqlite3_stmt *st, size_t cap,
                   struct ra_err *err) RA_WUR;
 
-/* ra_switches(query, nord, parts) on db (analyze/switches.c): 0 or
+/* ra_switches(query, nord, rows) on db (analyze/switches.c): 0 or
  * RA_EDB. */
 int ra_switches_register(struct sqlite3 *db);
 

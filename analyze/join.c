@@ -18,7 +18,7 @@
  * (analyze/spill.c; the proxy side on the second thread), and a partition
  * at a time is read and put in group order by counting, not sorted by
  * SQLite (5 M + 5 M events, three alternating runs: analyze 12.2-13.8 s
- * -> 10.6-11.1 s). Memory: a partition's events (about SPILL_EVENTS, or
+ * -> 10.6-11.1 s). Memory: a partition's events (about RA_SPILL_ROWS, or
  * one session group when a group has more).
  *
  * The links are made when one INSERT first reads them (link_store.sql,
@@ -57,8 +57,9 @@ struct pair {
 };
 
 /* The links are handed to SQLite LINK_ROWS at a time, in proxy id order:
- * made, they are cut into ranges of about LINK_RANGE proxy ids (at most
- * SPILL_PARTS), and each range is put in order in memory. */
+ * made, they are cut into ranges of at most LINK_RANGE proxy ids (fewer
+ * ranges than RA_SPILL_PARTS: more ids each), and each range is put in
+ * order in memory. */
 #define LINK_ROWS 256
 #define LINK_RANGE 65536
 
@@ -587,54 +588,20 @@ time_order(struct ev *v, size_t n)
 
 /* ---- the streams, spilled by session group ---------------------------- */
 
-/* Each partition of a stream's spill holds about this many events or
- * fewer, so that a partition's events stay in the core's caches while
- * they are grouped and matched; at most SPILL_PARTS partitions, each with
- * a buffer (analyze/spill.c). */
-#define SPILL_EVENTS 32768
-#define SPILL_PARTS 1024
-
-/* dflt: the events a partition, or the ids a range of the links; in
- * tests, fewer (tests/scenarios/joins.sh: so that a few events take many
- * partitions and ranges). */
-static int64_t
-per_part(int64_t dflt)
+/* The largest ids of the gateway and the proxy events (0: none). */
+static void
+max_ids(sqlite3 *db, int64_t *g, int64_t *p)
 {
-#ifndef NDEBUG
-    return (int64_t)ra_env_number("RELAYAUDIT_TEST_SPILL_EVENTS", 1, dflt,
-                                  dflt);
-#else
-    return dflt;
-#endif
+    *g = ra_db_int(db, "SELECT coalesce(max(id), 0) FROM gateway_rows");
+    *p = ra_db_int(db, "SELECT coalesce(max(id), 0) FROM proxy_rows");
 }
 
-/* The partitions of both streams, from the events' largest ids: the
- * same on every connection that sees the same data. */
+/* The partitions of both streams, from the events' largest ids: the same
+ * on every connection that sees the same data. */
 static size_t
-stream_parts(sqlite3 *db)
+stream_parts(int64_t gmax, int64_t pmax)
 {
-    int64_t n = ra_db_int(db, "SELECT max(coalesce((SELECT max(id) FROM "
-                              "gateway_rows), 0), coalesce((SELECT max(id) "
-                              "FROM proxy_rows), 0))");
-    int64_t per = per_part(SPILL_EVENTS);
-    size_t parts = 1;
-    while (parts < SPILL_PARTS && (int64_t)parts * per < n)
-        parts *= 2;
-    return parts;
-}
-
-/* A group id's bits mixed: its partition is taken from bits 40 up. */
-static uint64_t
-mix(int64_t grp)
-{
-    return (uint64_t)grp * 0x9E3779B97F4A7C15u;
-}
-
-/* A group's partition (parts: a power of two). */
-static size_t
-part_of(int64_t grp, size_t parts)
-{
-    return (size_t)(mix(grp) >> 40) & (parts - 1);
+    return ra_spill_count(gmax > pmax ? gmax : pmax, RA_SPILL_ROWS);
 }
 
 /* An event as a partition holds it (srec_put), then its request id: LEB128
@@ -710,7 +677,7 @@ spill_stream(sqlite3_stmt *st, struct ra_join *j, size_t parts,
         const char *id = (const char *)sqlite3_column_text(st, 4);
         if (id)
             r.ridlen = sqlite3_column_bytes(st, 4);
-        size_t k = part_of(r.grp, parts);
+        size_t k = ra_spill_part(r.grp, parts);
         if (j && j->rc)
             rc = j->rc;
         else
@@ -847,7 +814,7 @@ static int
 session_begin(struct ra_join *j)
 {
     sqlite3_stmt *gs = NULL;
-    size_t parts = stream_parts(j->db);
+    size_t parts = stream_parts(j->gmax, j->pmax);
     int rc;
     j->part.a = ra_arena_new();
     if ((rc = session_groups(j->db, j, j->err)) ||
@@ -1025,17 +992,14 @@ ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks,
     j->tol = tolerance;
     j->pre = pre;
     j->pass = 1;
-    j->gmax = ra_db_int(db, "SELECT coalesce(max(id), 0) FROM gateway_rows");
-    j->pmax = ra_db_int(db, "SELECT coalesce(max(id), 0) FROM proxy_rows");
+    max_ids(db, &j->gmax, &j->pmax);
     j->gused = xcalloc((size_t)(j->gmax / 8 + 1), 1);
     j->pused = xcalloc((size_t)(j->pmax / 8 + 1), 1);
     queue_init(&j->q, tolerance);
     /* handed over by proxy id (c1): link_store.sql's ORDER BY sorts
      * nothing */
     j->rows = (struct ra_rows){j->buf, 0, 4, 4, 4, refill, j, 2};
-    size_t ranges = (size_t)(j->pmax / per_part(LINK_RANGE) + 1);
-    if (ranges > SPILL_PARTS)
-        ranges = SPILL_PARTS;
+    size_t ranges = ra_spill_count(j->pmax + 1, LINK_RANGE);
     j->width = j->pmax / (int64_t)ranges + 1;
     phase(NULL);
     if (!(j->lsp = ra_spill_new(ranges, "the links", err))) {
@@ -1072,5 +1036,7 @@ ra_link_proxy_stream(sqlite3 *db, struct ra_link_stream *out,
     out->spill = NULL;
     if ((rc = make_session_groups(db, err)))
         return rc;
-    return spill_proxy(db, stream_parts(db), &out->spill, err);
+    int64_t gmax, pmax;
+    max_ids(db, &gmax, &pmax);
+    return spill_proxy(db, stream_parts(gmax, pmax), &out->spill, err);
 }

@@ -121,6 +121,19 @@ ra_spill_read(struct ra_spill *s, size_t part, struct ra_buf *out,
 }
 
 size_t
+ra_spill_count(int64_t rows, int64_t per)
+{
+#ifndef NDEBUG
+    per = (int64_t)ra_env_number("RELAYAUDIT_TEST_SPILL_EVENTS", 1,
+                                 (double)per, (double)per);
+#endif
+    size_t n = 1;
+    while (n < RA_SPILL_PARTS && (int64_t)n * per < rows)
+        n *= 2;
+    return n;
+}
+
+size_t
 ra_spill_parts(const struct ra_spill *s)
 {
     return s->nparts;

@@ -29,6 +29,30 @@ int ra_spill_read(struct ra_spill *s, size_t part, struct ra_buf *out,
 size_t ra_spill_parts(const struct ra_spill *s);
 void ra_spill_free(struct ra_spill *s);
 
+/* Rows a partition, about: few enough that a partition's rows stay in the
+ * core's caches while they are grouped or sorted. */
+#define RA_SPILL_ROWS 32768
+/* Partitions at most: each has a buffer (16 KiB). */
+#define RA_SPILL_PARTS 1024
+
+/* The partitions for up to `rows` rows, `per` a partition: the least
+ * power of two that holds them, at most RA_SPILL_PARTS. The same on
+ * every connection that counts the same rows. (Debug builds: the
+ * environment's RELAYAUDIT_TEST_SPILL_EVENTS, when less, stands for per,
+ * so that a test's few rows take many partitions.) */
+size_t ra_spill_count(int64_t rows, int64_t per);
+
+/* The partition of a row whose key (its group) is key, of nparts (a power
+ * of two): the top bits of the key's product with an odd constant, not
+ * ra_imap's, so that a partition's keys spread over a table of them. */
+static inline size_t
+ra_spill_part(int64_t key, size_t nparts)
+{
+    return nparts > 1 ? (size_t)(((uint64_t)key * 0xD6E8FEB86659FD93u) >>
+                                 (64 - __builtin_ctzll(nparts)))
+                      : 0;
+}
+
 /* How spilled rows write their numbers: LEB128 varints, and zigzag for
  * those that may be less than 0. */
 static inline uint64_t

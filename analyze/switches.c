@@ -1,4 +1,4 @@
-/* switches.c -- ra_switches(query, nord, parts): the rows where a value
+/* switches.c -- ra_switches(query, nord, rows): the rows where a value
  * changes along each group's rows in order, without SQLite sorting them
  * all (a table-valued function of analyze's connections).
  *
@@ -11,8 +11,9 @@
  * columns, p0... those of the row before it; columns past query's read
  * NULL. Its rows come a group at a time, each group's in order.
  *
- * query's rows are cut by group into `parts` partitions of a temporary
- * file (analyze/spill.c), and read back a partition at a time, sorted by
+ * query's rows (at most `rows` of them, about: it sizes the partitions)
+ * are cut by group into partitions of a temporary file (analyze/spill.c),
+ * RA_SPILL_ROWS or so each, and read back a partition at a time, sorted by
  * group and order in memory: memory holds one partition (or one group
  * when a group has more), and the switches of one partition.
  */
@@ -25,7 +26,6 @@
 
 #define SW_COLS 8       /* query's columns, at most */
 #define SW_ORD 3        /* order columns, at most */
-#define SW_PARTS 1024   /* partitions, at most */
 
 enum { T_NULL, T_INT, T_FLOAT, T_TEXT, T_BLOB };
 
@@ -215,7 +215,7 @@ advance(struct sw_cursor *c)
 
 /* ---- the table ------------------------------------------------------ */
 
-enum { COL_SQL = 2 * SW_COLS, COL_NORD, COL_PARTS };
+enum { COL_SQL = 2 * SW_COLS, COL_NORD, COL_ROWS };
 
 struct sw_vtab {
     sqlite3_vtab base;
@@ -231,7 +231,7 @@ sw_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
     ra_buf_adds(&sql, "CREATE TABLE x(");
     for (int i = 0; i < 2 * SW_COLS; i++)
         ra_buf_addf(&sql, "%c%d, ", i < SW_COLS ? 'c' : 'p', i % SW_COLS);
-    ra_buf_adds(&sql, "query HIDDEN, nord HIDDEN, parts HIDDEN)");
+    ra_buf_adds(&sql, "query HIDDEN, nord HIDDEN, rows HIDDEN)");
     int rc = sqlite3_declare_vtab(db, sql.data);
     ra_buf_release(&sql);
     if (rc != SQLITE_OK)
@@ -305,11 +305,10 @@ sw_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxstr, int argc,
     sqlite3 *db = ((struct sw_vtab *)cur->pVtab)->db;
     const char *query = (const char *)sqlite3_value_text(argv[0]);
     int64_t nord = sqlite3_value_int64(argv[1]),
-            want = sqlite3_value_int64(argv[2]);
+            rows = sqlite3_value_int64(argv[2]);
     sqlite3_stmt *st = NULL;
     struct ra_buf b = RA_BUF_INIT;
     struct ra_err err = {0};
-    size_t parts = 1;
     int rc, step;
     (void)idx, (void)idxstr, (void)argc;
 
@@ -320,8 +319,7 @@ sw_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxstr, int argc,
     if (!query || nord < 1 || nord > SW_ORD)
         return fail(cur, "a query, and 1 to 3 order columns");
     c->nord = (int)nord;
-    while (parts < SW_PARTS && (int64_t)parts < want)
-        parts *= 2;
+    size_t parts = ra_spill_count(rows, RA_SPILL_ROWS);
     if (sqlite3_prepare_v2(db, query, -1, &st, NULL) != SQLITE_OK)
         return fail(cur, sqlite3_errmsg(db));
     c->ncols = sqlite3_column_count(st);
@@ -341,9 +339,8 @@ sw_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxstr, int argc,
         ra_buf_reset(&b);
         for (int k = 0; k < c->ncols; k++)
             put_cell(&b, st, k);
-        size_t part = (size_t)(((uint64_t)g * 0x9E3779B97F4A7C15u) >> 40) &
-                      (parts - 1);
-        if (ra_spill_put(c->s, part, b.data, b.len, NULL, 0, &err))
+        if (ra_spill_put(c->s, ra_spill_part(g, parts), b.data, b.len, NULL,
+                         0, &err))
             rc = fail(cur, err.msg);
     }
     if (rc == SQLITE_OK && step != SQLITE_DONE)

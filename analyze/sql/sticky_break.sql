@@ -41,7 +41,7 @@ WITH sw AS MATERIALIZED (
                 WHERE ts >= %d AND ts < %d
                   AND ra_in(session, ''SELECT k FROM temp.multi_s'')
                   AND +account IS NOT NULL', :since, :until),
-        2, (SELECT coalesce(max(id), 0) / 32768 + 1 FROM gateway_rows))
+        2, (SELECT coalesce(max(id), 0) FROM gateway_rows))
     WHERE ts - prev_ts < :session_ttl
 ),
 vals AS MATERIALIZED (

@@ -55,9 +55,8 @@ WITH ip_sw AS MATERIALIZED (
                             ''SELECT k FROM temp.multi_ip'')
                   AND egress_ip IS NOT NULL',
                :since, :until, :since, :until),
-        3, (SELECT (coalesce((SELECT max(id) FROM gateway_rows), 0) +
-                    coalesce((SELECT max(id) FROM proxy_rows), 0))
-                   / 32768 + 1))
+        3, (SELECT coalesce((SELECT max(id) FROM gateway_rows), 0) +
+                   coalesce((SELECT max(id) FROM proxy_rows), 0)))
     WHERE ts - prev_ts < :sticky_window
 ),
 c_sw AS MATERIALIZED (
@@ -72,7 +71,7 @@ c_sw AS MATERIALIZED (
                   AND ra_in(egress_session,
                             ''SELECT k FROM temp.multi_c'')
                   AND country IS NOT NULL', :since, :until),
-        2, (SELECT coalesce(max(id), 0) / 32768 + 1 FROM proxy_rows))
+        2, (SELECT coalesce(max(id), 0) FROM proxy_rows))
     WHERE ts - prev_ts < :sticky_window
 ),
 sw AS (SELECT * FROM ip_sw UNION ALL SELECT * FROM c_sw),

@@ -110,7 +110,7 @@ for tol in 6000 30000; do
 done
 # The streams are cut by session group into partitions of about 32 k
 # events, and the links by proxy id into ranges of 64 k ids: here of 4
-# (128 partitions, most empty, and 76 ranges), the proxy stream spilled
+# (128 partitions, most empty, and 128 ranges), the proxy stream spilled
 # on the second connection and on this one.
 for cores in 2 1; do
   RELAYAUDIT_TEST_SPILL_EVENTS=4 RELAYAUDIT_CORES=$cores \

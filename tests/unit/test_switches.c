@@ -4,6 +4,7 @@
  * the same), rows in no group left out, in one partition or many, with
  * one to three order columns; and its errors. */
 #include "analyze/analyze.h"
+#include "analyze/spill.h"
 #include "check.h"
 #include "ingest/writer.h"
 
@@ -39,9 +40,10 @@ rows(sqlite3 *db, const char *sql)
 
 /* The switches of t by ra_switches, in order of nord columns, and by
  * lag(), both as (group, row, value, the row before, its value), in the
- * order of group and row. */
+ * order of group and row; ra_switches told of `bound` rows at most,
+ * which sizes its partitions (RA_SPILL_ROWS each, about). */
 static void
-same(sqlite3 *db, int nord, int parts)
+same(sqlite3 *db, int nord, int bound)
 {
     static const char *const ord[] = {"d", "a, b", "a, e, f"};
     char q[1024], w[1024];
@@ -49,7 +51,7 @@ same(sqlite3 *db, int nord, int parts)
     snprintf(q, sizeof q,
              "SELECT c0, c%d, c%d, p%d, p%d FROM ra_switches("
              "'SELECT g, %s, v, x FROM t', %d, %d) ORDER BY c0, c%d",
-             v + 1, v, v + 1, v, ord[nord - 1], nord, parts, v + 1);
+             v + 1, v, v + 1, v, ord[nord - 1], nord, bound, v + 1);
     snprintf(w, sizeof w,
              "SELECT g, x, v, px, pv FROM (SELECT g, x, v, "
              "lag(x) OVER w AS px, lag(v) OVER w AS pv, "
@@ -91,7 +93,7 @@ main(void)
               0);
     for (int nord = 1; nord <= 3; nord++) {
         same(db, nord, 1);
-        same(db, nord, 64);
+        same(db, nord, 64 * RA_SPILL_ROWS);
     }
     /* a query with no rows: no switches */
     char *none = rows(db, "SELECT * FROM ra_switches('SELECT g, a, v FROM t "
