@@ -3,7 +3,8 @@
  * Each partition fills a buffer of its own; a full buffer is written at
  * the file's end as one block, and the partition notes where. Reading a
  * partition back reads its blocks, then what its buffer still holds.
- * Memory: a buffer per partition, and the partition read. The file is
+ * Memory: a buffer per partition that holds rows (made with its first),
+ * and the partition read. The file is
  * SQLite's (its VFS's temporary files go where its sorts put theirs) and
  * goes when it is closed.
  */
@@ -16,7 +17,8 @@
 #define SPILL_BLOCK 16384 /* a partition's buffer, and each block written */
 
 struct part {
-    char *buf;               /* NULL once read */
+    char *buf;               /* made with the first row */
+    int read;                /* it was read: it takes no more */
     size_t n, rows;          /* bytes in buf; rows put */
     sqlite3_int64 *blk;      /* the offsets of its blocks in the file */
     size_t nblk, capblk;
@@ -40,8 +42,6 @@ ra_spill_new(size_t nparts, const char *what, struct ra_err *err)
     s->what = what;
     s->p = xcalloc(s->nparts, sizeof *s->p);
     s->f = xcalloc(1, (size_t)vfs->szOsFile);
-    for (size_t i = 0; i < s->nparts; i++)
-        s->p[i].buf = xmalloc(SPILL_BLOCK);
     if (vfs->xOpen(vfs, NULL, s->f,
                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                        SQLITE_OPEN_EXCLUSIVE | SQLITE_OPEN_DELETEONCLOSE |
@@ -90,8 +90,10 @@ ra_spill_put(struct ra_spill *s, size_t part, const void *p, size_t n,
              const void *q, size_t m, struct ra_err *err)
 {
     struct part *t = &s->p[part];
-    if (!t->buf)
+    if (t->read)
         return ra_err_set(err, RA_EIO, "a spill's partition put after read");
+    if (!t->buf)
+        t->buf = xmalloc(SPILL_BLOCK);
     t->rows++;
     return add(s, t, p, n, err) || add(s, t, q, m, err) ? RA_EIO : 0;
 }
@@ -103,8 +105,9 @@ ra_spill_read(struct ra_spill *s, size_t part, struct ra_buf *out,
     struct part *t = &s->p[part];
     ra_buf_reset(out);
     *rows = t->rows;
-    if (!t->buf)
+    if (t->read)
         return ra_err_set(err, RA_EIO, "a spill's partition read twice");
+    t->read = 1;
     ra_buf_grow(out, t->nblk * SPILL_BLOCK + t->n);
     for (size_t b = 0; b < t->nblk; b++, out->len += SPILL_BLOCK)
         if (s->f->pMethods->xRead(s->f, out->data + out->len, SPILL_BLOCK,
