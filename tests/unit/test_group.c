@@ -6,32 +6,10 @@
  * helpers that ra_sql_run gives a statement (analyze/sqlrun.c). */
 #include "analyze/analyze.h"
 #include "check.h"
+#include "sql_rows.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
-
-/* Every row of sql as one text: "a,b,c;a,b,c;". */
-static char *
-rows(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    struct ra_buf b = RA_BUF_INIT;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
-        return xstrdup("(error)");
-    }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            const char *t = (const char *)sqlite3_column_text(st, c);
-            ra_buf_addf(&b, "%s%s", c ? "," : "", t ? t : "NULL");
-        }
-        ra_buf_adds(&b, ";");
-    }
-    sqlite3_finalize(st);
-    char *s = xstrdup(b.data ? b.data : "");
-    ra_buf_release(&b);
-    return s;
-}
 
 /* Run one group_into statement with at most cap groups in memory. */
 static int
@@ -80,24 +58,24 @@ main(void)
              " CASE WHEN x % 13 = 0 THEN NULL ELSE (x * 31337) % 1000 - 500"
              " END FROM i;"
              "INSERT INTO ev VALUES (9, 9, NULL), (9, 9, NULL);");
-    char *want = rows(db, "SELECT a, b, count(*), min(v), max(v), sum(v)"
-                          " FROM ev GROUP BY a, b ORDER BY a, b");
+    char *want = sql_rows(db, "SELECT a, b, count(*), min(v), max(v), sum(v)"
+                          " FROM ev GROUP BY a, b ORDER BY a, b", 0);
     CHECK(strlen(want) > 100);
 
     /* everything in memory: the groups written once, in key order */
     exec(db, make_target);
     CHECK_INT(group(db, grouped, RA_GROUP_CAP, &err), 0);
-    char *got = rows(db, "SELECT * FROM temp.g ORDER BY rowid");
+    char *got = sql_rows(db, "SELECT * FROM temp.g ORDER BY rowid", 0);
     CHECK_STR(got, want);
     free(got);
 
     /* two groups at a time: written out ten times, composed by upserts */
     exec(db, make_target);
     CHECK_INT(group(db, grouped, 2, &err), 0);
-    got = rows(db, "SELECT * FROM temp.g ORDER BY a, b");
+    got = sql_rows(db, "SELECT * FROM temp.g ORDER BY a, b", 0);
     CHECK_STR(got, want);
     free(got);
-    CHECK_STR(got = rows(db, "SELECT count(*) FROM temp.g"), "21;");
+    CHECK_STR(got = sql_rows(db, "SELECT count(*) FROM temp.g", 0), "21;");
     free(got);
 
     /* one column feeding three aggregates, its words joined by spaces:
@@ -108,7 +86,7 @@ main(void)
                     " 1 AS sum_n, v AS \"min_lo max_hi sum_s\" FROM ev",
                     2, &err),
               0);
-    got = rows(db, "SELECT * FROM temp.g ORDER BY a, b");
+    got = sql_rows(db, "SELECT * FROM temp.g ORDER BY a, b", 0);
     CHECK_STR(got, want);
     free(got);
 
@@ -124,12 +102,12 @@ main(void)
                     " b AS key_b, 1 AS sum_n FROM ev",
                     2, &err),
               0);
-    got = rows(db, "SELECT * FROM temp.g ORDER BY a, b");
+    got = sql_rows(db, "SELECT * FROM temp.g ORDER BY a, b", 0);
     CHECK_STR(got, want);
     free(got);
-    char *want_h = rows(db, "SELECT b, count(*) FROM ev WHERE v > 0"
-                            " GROUP BY b ORDER BY b");
-    got = rows(db, "SELECT * FROM temp.h ORDER BY b");
+    char *want_h = sql_rows(db, "SELECT b, count(*) FROM ev WHERE v > 0"
+                            " GROUP BY b ORDER BY b", 0);
+    got = sql_rows(db, "SELECT * FROM temp.h ORDER BY b", 0);
     CHECK_STR(got, want_h);
     free(got);
     free(want_h);
@@ -140,7 +118,7 @@ main(void)
                         " 1 AS sum_n FROM ev WHERE 0",
                     RA_GROUP_CAP, &err),
               0);
-    CHECK_STR(got = rows(db, "SELECT count(*) FROM temp.g"), "0;");
+    CHECK_STR(got = sql_rows(db, "SELECT count(*) FROM temp.g", 0), "0;");
     free(got);
 
     /* errors: a NULL key, text, a column of no kind, a key after an

@@ -6,37 +6,11 @@
 #include "analyze/analyze.h"
 #include "analyze/spill.h"
 #include "check.h"
+#include "sql_rows.h"
 #include "ingest/writer.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
-
-/* Every row of sql as one text: "a,b,c;a,b,c;". */
-static char *
-rows(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    struct ra_buf b = RA_BUF_INIT;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
-        return xstrdup("(error)");
-    }
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            const char *t = (const char *)sqlite3_column_text(st, c);
-            ra_buf_addf(&b, "%s%s:%d", c ? "," : "", t ? t : "NULL",
-                        sqlite3_column_type(st, c));
-        }
-        ra_buf_adds(&b, ";");
-    }
-    if (rc != SQLITE_DONE)
-        ra_buf_addf(&b, "(error: %s)", sqlite3_errmsg(db));
-    sqlite3_finalize(st);
-    char *s = xstrdup(b.data ? b.data : "");
-    ra_buf_release(&b);
-    return s;
-}
 
 /* The switches of t by ra_switches, in order of nord columns, and by
  * lag(), both as (group, row, value, the row before, its value), in the
@@ -59,7 +33,7 @@ same(sqlite3 *db, int nord, int bound)
              "WINDOW w AS (PARTITION BY g ORDER BY %s)) "
              "WHERE n > 1 AND pv IS NOT v ORDER BY g, x",
              ord[nord - 1]);
-    char *got = rows(db, q), *want = rows(db, w);
+    char *got = sql_rows(db, q, 1), *want = sql_rows(db, w, 1);
     CHECK(strlen(want) > 1000); /* many switches */
     CHECK_STR(got, want);
     free(got);
@@ -96,31 +70,28 @@ main(void)
         same(db, nord, 64 * RA_SPILL_ROWS);
     }
     /* a query with no rows: no switches */
-    char *none = rows(db, "SELECT * FROM ra_switches('SELECT g, a, v FROM t "
-                          "WHERE 0', 1, 4)");
+    char *none = sql_rows(db,
+                          "SELECT * FROM ra_switches('SELECT g, a, v FROM t "
+                          "WHERE 0', 1, 4)",
+                          1);
     CHECK_STR(none, "");
     free(none);
-    /* errors */
-    CHECK_INT(ra_db_exec(db, "SELECT * FROM ra_switches('SELECT g, a FROM t', "
-                             "1, 1)",
-                         &err),
-              RA_EDB);
-    CHECK(strstr(err.msg, "ra_switches: the query has 2 + nord to 8") != NULL);
-    CHECK_INT(ra_db_exec(db, "SELECT * FROM ra_switches('SELECT g, v, a FROM "
-                             "t', 1, 1)",
-                         &err),
-              RA_EDB);
-    CHECK(strstr(err.msg, "an order column is not an integer") != NULL);
-    CHECK_INT(ra_db_exec(db, "SELECT * FROM ra_switches('SELECT g, a, v FROM "
-                             "t', 4, 1)",
-                         &err),
-              RA_EDB);
-    CHECK(strstr(err.msg, "1 to 3 order columns") != NULL);
-    CHECK_INT(ra_db_exec(db, "SELECT * FROM ra_switches('SELECT g, d, v FROM "
-                             "nosuch', 1, 1)",
-                         &err),
-              RA_EDB);
-    CHECK(strstr(err.msg, "ra_switches: no such table: nosuch") != NULL);
+    /* errors: the arguments, then the message's words */
+    static const char *const bad[][2] = {
+        {"'SELECT g, a FROM t', 1, 1",
+         "ra_switches: the query has 2 + nord to 8"},
+        {"'SELECT g, v, a FROM t', 1, 1", "an order column is not an integer"},
+        {"'SELECT g, a, v FROM t', 4, 1", "1 to 3 order columns"},
+        {"'SELECT g, d, v FROM nosuch', 1, 1",
+         "ra_switches: no such table: nosuch"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char q[256];
+        snprintf(q, sizeof q, "SELECT * FROM ra_switches(%s)", bad[i][0]);
+        CHECK_INT(ra_db_exec(db, q, &err), RA_EDB);
+        CHECK_STR(strstr(err.msg, bad[i][1]) ? bad[i][1] : err.msg,
+                  bad[i][1]);
+    }
     sqlite3_close(db);
     return check_done();
 }
