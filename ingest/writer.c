@@ -179,6 +179,28 @@ run_file(sqlite3 *db, const char *rel, struct ra_err *err)
     return rc;
 }
 
+/* How long a connection waits for another's lock: a concurrent ingest's
+ * batch. */
+#define BUSY_MS 120000
+
+/* PRAGMA journal_mode=WAL, waited for. A new file goes into WAL mode
+ * holding it alone, and while another process opens it too SQLite says
+ * "database is locked" at once, busy handler or not (two ingests of one
+ * new database: 14 times in 150): retried every 10 ms, up to BUSY_MS. */
+static int
+wal_mode(sqlite3 *db, struct ra_err *err)
+{
+    for (int waited = 0;; waited += 10) {
+        int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return 0;
+        if ((rc & 0xff) != SQLITE_BUSY || waited >= BUSY_MS)
+            return ra_err_set(err, RA_EDB, "database error: %s",
+                              sqlite3_errmsg(db));
+        sqlite3_sleep(10);
+    }
+}
+
 /* Bring the schema to RA_SCHEMA_VERSION inside one write transaction. */
 static int
 migrate(sqlite3 *db, const char *path, struct ra_err *err)
@@ -252,7 +274,7 @@ ra_db_open(const char *path, int readonly, sqlite3 **out, struct ra_err *err)
         sqlite3_close(db);
         return RA_EDB;
     }
-    sqlite3_busy_timeout(db, 120000); /* a concurrent ingest's batch */
+    sqlite3_busy_timeout(db, BUSY_MS);
     ra_db_functions(db);
     if (user_version(db, &v, err) != 0) {
         ra_err_set(err, RA_EDB, "cannot use '%s': %s", path,
@@ -271,10 +293,9 @@ ra_db_open(const char *path, int readonly, sqlite3 **out, struct ra_err *err)
             sqlite3_close(db);
             return RA_EDB;
         }
-    } else if (ra_db_exec(db, "PRAGMA page_size=16384; " /* new files */
-                              "PRAGMA journal_mode=WAL; "
-                              "PRAGMA synchronous=NORMAL",
-                          err) ||
+    } else if (ra_db_exec(db, "PRAGMA page_size=16384", err) || /* new files */
+               wal_mode(db, err) ||
+               ra_db_exec(db, "PRAGMA synchronous=NORMAL", err) ||
                migrate(db, path, err)) {
         sqlite3_close(db);
         return RA_EDB;
