@@ -183,5 +183,8 @@ ra_val_str(struct ra_val *v, const char *s, size_t n)
     v->n = n;
 }
 void ra_val_json(struct ra_val *v, const struct yajl_val_s *j);
+/* A JSON number's text s[0..n) as a value, as ra_val_json gives the node
+ * yajl would make of it. */
+void ra_val_number(struct ra_val *v, const char *s, size_t n);
 
 #endif

@@ -7,13 +7,17 @@
  * read past without a node. A kept member that is an object or an array
  * becomes a tree (common/json.h) of what the definition's paths reach
  * under it ($request.headers keeps request's headers, not its tls), all
- * of the value a path ends at; arrays are kept whole. Everything is
- * allocated from the parser's arena, yajl's own buffers included, and
- * dropped whole at the next record: no malloc or free per record.
+ * of the value a path ends at; arrays are kept whole. A kept member that
+ * is a scalar is no node: its text is where yajl gave it, in the record
+ * (an escaped string is decoded into yajl's buffer, and copied), and
+ * becomes a value when it is read. Everything is allocated from the
+ * parser's arena, yajl's own buffers included, and dropped whole at the
+ * next record: no malloc or free per record.
  */
 #include "common/json.h"
 #include "ingest/format.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +32,15 @@ struct pnode {
 
 static const struct pnode whole_node = {NULL, 1, NULL, 0};
 
+/* A top-level member that is a scalar: its type and text. Its slot
+ * points at scalar_mark. */
+struct scalar {
+    yajl_type type;
+    const char *p;
+    size_t n;
+};
+static struct yajl_val_s scalar_mark;
+
 struct json_state {
     struct ra_arena *arena;
     struct pnode *paths;  /* per slot */
@@ -37,7 +50,9 @@ struct json_state {
     int skip; /* containers open in a value read past */
     struct ra_jtree tree; /* the member being kept */
     yajl_val *slot;       /* per slot name: the member of this record */
+    struct scalar *scalars; /* per slot: the member when it is a scalar */
     size_t nslots;
+    const char *rec, *rec_end; /* the record being parsed */
     int *table; /* open addressing: slot index + 1, 0 = empty */
     size_t mask;
     char **names;
@@ -118,6 +133,7 @@ json_open(struct ra_format *f)
     s->table = xcalloc(size, sizeof *s->table);
     s->nslots = f->nslots;
     s->slot = xcalloc(f->nslots + 1, sizeof *s->slot);
+    s->scalars = xcalloc(f->nslots + 1, sizeof *s->scalars);
     s->names = f->slot_names;
     s->lens = xcalloc(f->nslots + 1, sizeof *s->lens);
     for (size_t i = 0; i < f->nslots; i++) {
@@ -158,8 +174,18 @@ scalar(struct json_state *s, yajl_type type, const char *p, size_t n)
         return 0; /* the record is not an object */
     if (s->cur < 0 || s->skip)
         return 1;
-    if (s->next)
+    if (s->next && s->tree.depth == 0) { /* the member itself */
+        struct scalar *v = &s->scalars[s->cur];
+        v->type = type;
+        uintptr_t at = (uintptr_t)p;
+        v->p = p && (at < (uintptr_t)s->rec || at >= (uintptr_t)s->rec_end)
+                   ? ra_arena_strndup(s->arena, p, n) /* yajl's buffer */
+                   : p;
+        v->n = n;
+        s->tree.root = &scalar_mark;
+    } else if (s->next) {
         ra_jtree_scalar(&s->tree, type, p, n);
+    }
     return kept(s);
 }
 
@@ -291,6 +317,8 @@ json_parse(void *st, struct ra_format *f, const char *rec, size_t len,
     s->object = 0;
     s->skip = 0;
     s->next = NULL;
+    s->rec = rec + i;
+    s->rec_end = rec + len;
     yajl_status st1 = ra_json_run(s->arena, &callbacks, s, rec + i, len - i);
     if (st1 == yajl_status_ok)
         return RA_REC;
@@ -308,9 +336,29 @@ static void
 json_get(void *st, const struct ra_ref *ref, struct ra_val *out)
 {
     struct json_state *s = st;
-    ra_val_json(out, ref->slot >= 0 && (size_t)ref->slot < s->nslots
-                         ? s->slot[ref->slot]
-                         : NULL);
+    yajl_val v = ref->slot >= 0 && (size_t)ref->slot < s->nslots
+                     ? s->slot[ref->slot]
+                     : NULL;
+    if (v != &scalar_mark) {
+        ra_val_json(out, v);
+        return;
+    }
+    const struct scalar *c = &s->scalars[ref->slot];
+    switch (c->type) {
+    case yajl_t_string:
+        ra_val_str(out, c->p, c->n);
+        break;
+    case yajl_t_number:
+        ra_val_number(out, c->p, c->n);
+        break;
+    case yajl_t_true:
+    case yajl_t_false:
+        out->t = RA_V_INT;
+        out->i = c->type == yajl_t_true;
+        break;
+    default:
+        out->t = RA_V_ABSENT;
+    }
 }
 
 static void
@@ -324,6 +372,7 @@ json_close(void *st)
         pnode_free(&s->paths[i]);
     free(s->paths);
     free(s->slot);
+    free(s->scalars);
     free(s->table);
     free(s->lens);
     free(s);

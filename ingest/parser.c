@@ -48,6 +48,19 @@ struct ra_parser {
     } hp_last;
 };
 
+/* A double as a value: an integer when it is one. */
+static void
+val_double(struct ra_val *v, double d)
+{
+    if (d == floor(d) && fabs(d) < 9.2e18) {
+        v->t = RA_V_INT;
+        v->i = (int64_t)d;
+    } else {
+        v->t = RA_V_REAL;
+        v->d = d;
+    }
+}
+
 void
 ra_val_json(struct ra_val *v, const struct yajl_val_s *j)
 {
@@ -62,20 +75,25 @@ ra_val_json(struct ra_val *v, const struct yajl_val_s *j)
         v->t = RA_V_INT;
         v->i = j->u.number.i;
     } else if (YAJL_IS_DOUBLE(j)) {
-        double d = j->u.number.d;
-        if (d == floor(d) && fabs(d) < 9.2e18) {
-            v->t = RA_V_INT;
-            v->i = (int64_t)d;
-        } else {
-            v->t = RA_V_REAL;
-            v->d = d;
-        }
+        val_double(v, j->u.number.d);
     } else if (YAJL_IS_NUMBER(j)) { /* beyond a double: its text */
         ra_val_str(v, j->u.number.r, strlen(j->u.number.r));
     } else {
         v->t = RA_V_JSON;
         v->j = j;
     }
+}
+
+void
+ra_val_number(struct ra_val *v, const char *s, size_t n)
+{
+    double d;
+    if (ra_parse_i64(s, n, &v->i) == 0)
+        v->t = RA_V_INT;
+    else if (ra_parse_f64(s, n, &d) == 0)
+        val_double(v, d);
+    else
+        ra_val_str(v, s, n); /* beyond a double: its text */
 }
 
 struct ra_parser *

@@ -219,6 +219,19 @@ test_json(void)
     const char *sur = "{\"ts\":1,\"caller\":\"a\\ud800b\"}";
     CHECK_INT(ra_parser_parse(p, sur, strlen(sur), &why), RA_REC);
     CHECK_STR(field(p, RA_F_CALLER), "a?b");
+    /* yajl decodes each escaped string into one buffer of its own: each
+     * member keeps its text, an escaped NUL included (the writer stores it
+     * as \x00) */
+    const char *esc = "{\"ts\":1,\"caller\":\"a\\u0041\",\"account\":"
+                      "\"x\\ny\",\"session\":\"s\\u0000t\",\"team\":\"t\"}";
+    CHECK_INT(ra_parser_parse(p, esc, strlen(esc), &why), RA_REC);
+    CHECK_STR(field(p, RA_F_CALLER), "aA");
+    CHECK_STR(field(p, RA_F_ACCOUNT), "x\ny");
+    CHECK_STR(field(p, RA_F_TEAM), "t");
+    struct ra_val nul;
+    CHECK_INT(ra_parser_field(p, RA_F_SESSION, &nul, &why), 0);
+    CHECK_INT(nul.t, RA_V_STR);
+    CHECK(nul.n == 3 && !memcmp(nul.s, "s\0t", 3));
 
     /* The first of duplicate members wins; integers are exact past 2^53. */
     const char *d = "{\"ts\":1,\"caller\":\"a\",\"caller\":\"b\","
