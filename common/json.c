@@ -206,11 +206,13 @@ a_free(void *ctx, void *p)
 
 yajl_status
 ra_json_run(struct ra_arena *a, const yajl_callbacks *cb, void *ctx,
-            const char *text, size_t n)
+            const char *text, size_t n, yajl_handle *hp)
 {
     yajl_alloc_funcs af = {a_malloc, a_realloc, a_free, a};
     yajl_handle h = yajl_alloc(cb, &af, ctx);
     yajl_config(h, yajl_dont_validate_strings, 1);
+    if (hp)
+        *hp = h;
     yajl_status st = yajl_parse(h, (const unsigned char *)text, n);
     if (st == yajl_status_ok)
         st = yajl_complete_parse(h);
@@ -222,7 +224,8 @@ yajl_val
 ra_json_parse(struct ra_arena *a, const char *text, size_t n)
 {
     struct ra_jtree t = {.a = a};
-    return ra_json_run(a, &tree_callbacks, &t, text, n) == yajl_status_ok
+    return ra_json_run(a, &tree_callbacks, &t, text, n, NULL) ==
+                   yajl_status_ok
                ? t.root
                : NULL;
 }

@@ -42,9 +42,13 @@ int ra_jtree_value(struct ra_jtree *t, yajl_val v);
 
 /* text[0..n) through yajl with callbacks cb on ctx, yajl's own buffers in
  * arena a (nothing to free). Strings are not checked for UTF-8 here: text
- * is checked where it is stored (ingest/writer.c). */
+ * is checked where it is stored (ingest/writer.c). *hp, unless hp is NULL,
+ * is the parse's handle while it runs: in a callback,
+ * yajl_get_bytes_consumed(*hp) is the offset just past the event's
+ * token. */
 yajl_status ra_json_run(struct ra_arena *a, const yajl_callbacks *cb,
-                        void *ctx, const char *text, size_t n);
+                        void *ctx, const char *text, size_t n,
+                        yajl_handle *hp);
 
 /* The tree of text[0..n) in arena a, or NULL when it is not JSON. */
 yajl_val ra_json_parse(struct ra_arena *a, const char *text, size_t n);

@@ -33,7 +33,9 @@ struct pnode {
 static const struct pnode whole_node = {NULL, 1, NULL, 0};
 
 /* A top-level member that is a scalar: its type and text. Its slot
- * points at scalar_mark. */
+ * points at scalar_mark. A member that is an object or an array has its
+ * tree in the slot, and here its text in the record (for memos keyed by
+ * it: ra_headers_normalize). */
 struct scalar {
     yajl_type type;
     const char *p;
@@ -53,6 +55,7 @@ struct json_state {
     struct scalar *scalars; /* per slot: the member when it is a scalar */
     size_t nslots;
     const char *rec, *rec_end; /* the record being parsed */
+    yajl_handle h;             /* its parse */
     int *table; /* open addressing: slot index + 1, 0 = empty */
     size_t mask;
     char **names;
@@ -228,6 +231,8 @@ open_container(struct json_state *s, yajl_type type)
     }
     if (!ra_jtree_open(&s->tree, type))
         return 0;
+    if (s->tree.depth == 1) /* the member's value: its text starts */
+        s->scalars[s->cur].p = s->rec + yajl_get_bytes_consumed(s->h) - 1;
     s->ctx[s->tree.depth - 1] = s->next;
     /* an object's members say at their key; elements are kept whole */
     s->next = type == yajl_t_array ? &whole_node : NULL;
@@ -257,6 +262,10 @@ e_end(void *c)
         return 1;
     }
     ra_jtree_close(&s->tree);
+    if (s->tree.depth == 0) { /* and ends */
+        struct scalar *v = &s->scalars[s->cur];
+        v->n = (size_t)(s->rec + yajl_get_bytes_consumed(s->h) - v->p);
+    }
     if (s->tree.depth > 0 &&
         s->tree.open[s->tree.depth - 1]->type == yajl_t_array)
         s->next = &whole_node;
@@ -319,7 +328,8 @@ json_parse(void *st, struct ra_format *f, const char *rec, size_t len,
     s->next = NULL;
     s->rec = rec + i;
     s->rec_end = rec + len;
-    yajl_status st1 = ra_json_run(s->arena, &callbacks, s, rec + i, len - i);
+    yajl_status st1 = ra_json_run(s->arena, &callbacks, s, rec + i, len - i,
+                                  &s->h);
     if (st1 == yajl_status_ok)
         return RA_REC;
     memset(s->slot, 0, s->nslots * sizeof *s->slot);
@@ -341,6 +351,10 @@ json_get(void *st, const struct ra_ref *ref, struct ra_val *out)
                      : NULL;
     if (v != &scalar_mark) {
         ra_val_json(out, v);
+        if (out->t == RA_V_JSON) { /* an object or an array: its text */
+            out->s = s->scalars[ref->slot].p;
+            out->n = s->scalars[ref->slot].n;
+        }
         return;
     }
     const struct scalar *c = &s->scalars[ref->slot];

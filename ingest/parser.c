@@ -81,6 +81,8 @@ ra_val_json(struct ra_val *v, const struct yajl_val_s *j)
     } else {
         v->t = RA_V_JSON;
         v->j = j;
+        v->s = NULL; /* its text unknown */
+        v->n = 0;
     }
 }
 

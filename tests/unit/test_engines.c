@@ -293,6 +293,9 @@ test_json_paths(void)
     CHECK_STR(field(p, RA_F_REQUEST_ID), "k-1");
     CHECK_STR(field(p, RA_F_HEADERS_IN),
               "{\"user-agent\":\"ua/1\",\"accept\":\"*/*\"}");
+    struct ra_val hv;
+    CHECK_INT(ra_parser_field(p, RA_F_HEADERS_IN, &hv, &why), 0);
+    CHECK(hv.t == RA_V_JSON && hv.s == NULL); /* request.headers: no text */
     /* a path through a member that is not an object, and arrays */
     const char *l2 = "{\"started_at\":1795515302113,\"request\":\"GET\","
                      "\"service\":[{\"name\":\"x\"}],\"response\":{\"status\":"
@@ -302,6 +305,27 @@ test_json_paths(void)
     CHECK_STR(field(p, RA_F_HEADERS_IN), "(absent)");
     CHECK_STR(field(p, RA_F_STATUS), "(error: not an integer)");
     ra_buf_release(&l);
+    ra_parser_free(p);
+    ra_format_free(f);
+
+    /* A top-level member that is an object or an array comes with its
+     * text as the line wrote it (a value deeper down without: above) */
+    f = load("schemas/formats/relayaudit-jsonl.fmt");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    p = ra_parser_new(f, &tc);
+    const char *l3 = "{\"ts\":1,\"headers_in\": { \"a\" : [1, {\"b\":2}] } ,"
+                     "\"headers_out\":[[\"x\",\"y\"]],\"caller\":\"c\"}";
+    CHECK_INT(ra_parser_parse(p, l3, strlen(l3), &why), RA_REC);
+    const char *want[] = {"{ \"a\" : [1, {\"b\":2}] }", "[[\"x\",\"y\"]]"};
+    enum ra_field hf[] = {RA_F_HEADERS_IN, RA_F_HEADERS_OUT};
+    for (int i = 0; i < 2; i++) {
+        struct ra_val v;
+        CHECK_INT(ra_parser_field(p, hf[i], &v, &why), 0);
+        CHECK_INT(v.t, RA_V_JSON);
+        CHECK(v.s && v.n == strlen(want[i]) && !memcmp(v.s, want[i], v.n));
+    }
     ra_parser_free(p);
     ra_format_free(f);
 }
