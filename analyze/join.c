@@ -457,12 +457,8 @@ match_group(struct ra_join *j, struct group *gr, struct queue *q, int64_t tol)
      * the loop reads only the entry and the two bitmaps, and notes a
      * proxy event's partner in a small array (5 M + 5 M events: a load
      * from the group's events here was half the matching's time). */
-    if (gr->capmate < gr->np) {
-        free(gr->mate);
-        gr->capmate = gr->np;
-        gr->mate = xcalloc(gr->capmate, sizeof *gr->mate);
-    } else
-        memset(gr->mate, 0, gr->np * sizeof *gr->mate);
+    ra_room((void **)&gr->mate, &gr->capmate, gr->np, sizeof *gr->mate);
+    memset(gr->mate, 0, gr->np * sizeof *gr->mate);
     while (queue_pop(q, &e)) {
         if (used(j->gused, e.gid, j->gmax))
             continue;
@@ -712,16 +708,6 @@ spill_proxy(sqlite3 *db, size_t parts, struct ra_spill **out,
 
 /* ---- a partition: its events by group --------------------------------- */
 
-static void
-grow(void **v, size_t *cap, size_t n, size_t size)
-{
-    if (*cap >= n)
-        return;
-    *cap = n;
-    free(*v);
-    *v = xmalloc(n * size);
-}
-
 /* The index of group grp in t; with add, a new group when it has none,
  * and without, UINT32_MAX. */
 static uint32_t
@@ -755,8 +741,8 @@ read_side(struct ra_join *j, struct ra_spill *s, size_t k, int gateway,
     int rc = ra_spill_read(s, k, &t->bytes, &n, j->err);
     if (rc)
         return rc;
-    grow((void **)&t->rix, &t->caprix, n, sizeof *t->rix);
-    grow((void **)v, cap, n, sizeof **v);
+    ra_room((void **)&t->rix, &t->caprix, n, sizeof *t->rix);
+    ra_room((void **)v, cap, n, sizeof **v);
     const char *c = t->bytes.data;
     struct srec r, prev = {0};
     for (size_t i = 0; i < n; i++) {
@@ -979,6 +965,7 @@ join_free(struct ra_join *j)
     free(j->pused);
     free(j);
 }
+
 int
 ra_join(sqlite3 *db, int64_t tolerance, int64_t *nlinks,
         struct ra_link_stream *pre, struct ra_err *err)
@@ -1026,7 +1013,6 @@ out:
     join_free(j);
     return rc;
 }
-
 
 int
 ra_link_proxy_stream(sqlite3 *db, struct ra_link_stream *out,

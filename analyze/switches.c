@@ -155,11 +155,7 @@ read_part(struct sw_cursor *c)
     size_t n;
     if (ra_spill_read(c->s, c->part, &c->bytes, &n, &err))
         return fail(&c->base, err.msg);
-    if (c->caprows < n) {
-        free(c->rows);
-        c->caprows = n;
-        c->rows = xmalloc(n * sizeof *c->rows);
-    }
+    ra_room((void **)&c->rows, &c->caprows, n, sizeof *c->rows);
     const unsigned char *p = (const unsigned char *)c->bytes.data;
     for (size_t r = 0; r < n; r++) {
         struct swrow *w = &c->rows[r];

@@ -71,6 +71,16 @@ xrealloc(void *p, size_t n)
     return q;
 }
 
+void
+ra_room(void **v, size_t *cap, size_t n, size_t size)
+{
+    if (*cap >= n)
+        return;
+    free(*v);
+    *cap = n;
+    *v = xmalloc(n * size);
+}
+
 char *
 xstrdup(const char *s)
 {

@@ -58,6 +58,10 @@ void *xcalloc(size_t n, size_t size);
 #define RA_CACHE_LINE 64
 void *xcalloc_lines(size_t size);
 void *xrealloc(void *p, size_t n);
+/* *v with room for n items of size bytes, *cap its room in items: made
+ * anew when it has less, what it held not kept (a buffer refilled whole
+ * each time). */
+void ra_room(void **v, size_t *cap, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
