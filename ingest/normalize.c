@@ -660,40 +660,8 @@ made_put(struct ra_memo *memo, uint64_t tag, const char *key, size_t klen,
         memcpy(put->text + jlen, ua, ualen);
 }
 
-static int headers_make(struct ra_norm *n, struct ra_arena *a,
-                        const struct ra_val *v, const char **json,
-                        size_t *jlen, char fp[17], const char **ua,
-                        size_t *ualen);
-
-int
-ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
-                     const struct ra_val *v, const char **json, size_t *jlen,
-                     char fp[17], const char **ua, size_t *ualen)
-{
-    /* the text of the list, when the value comes with it */
-    const char *text = v->t == RA_V_STR || v->t == RA_V_JSON ? v->s : NULL;
-    size_t tn = text ? v->n : 0;
-    uint64_t h = 0;
-
-    *ua = NULL;
-    *ualen = 0;
-    if (text) {
-        const struct hdrs_made *m =
-            ra_memo_get(&tl_hdrs_raw, n->serial, text, tn, &h);
-        if (m) {
-            made_get(m, a, json, jlen, fp, ua, ualen);
-            return 0;
-        }
-    }
-    if (headers_make(n, a, v, json, jlen, fp, ua, ualen) != 0)
-        return -1;
-    if (text)
-        made_put(&tl_hdrs_raw, n->serial, text, tn, h, *json, *jlen, fp, *ua,
-                 *ualen);
-    return 0;
-}
-
-/* ra_headers_normalize once the text has missed: the list walked. */
+/* ra_headers_normalize once the text has missed: the list walked (*ua
+ * and *ualen come set to none). */
 static int
 headers_make(struct ra_norm *n, struct ra_arena *a, const struct ra_val *v,
              const char **json, size_t *jlen, char fp[17], const char **ua,
@@ -823,6 +791,34 @@ out:
     if (h != local)
         free(h);
     return rc;
+}
+
+int
+ra_headers_normalize(struct ra_norm *n, struct ra_arena *a,
+                     const struct ra_val *v, const char **json, size_t *jlen,
+                     char fp[17], const char **ua, size_t *ualen)
+{
+    /* the text of the list, when the value comes with it */
+    const char *text = v->t == RA_V_STR || v->t == RA_V_JSON ? v->s : NULL;
+    size_t tn = text ? v->n : 0;
+    uint64_t h = 0;
+
+    *ua = NULL;
+    *ualen = 0;
+    if (text) {
+        const struct hdrs_made *m =
+            ra_memo_get(&tl_hdrs_raw, n->serial, text, tn, &h);
+        if (m) {
+            made_get(m, a, json, jlen, fp, ua, ualen);
+            return 0;
+        }
+    }
+    if (headers_make(n, a, v, json, jlen, fp, ua, ualen) != 0)
+        return -1;
+    if (text)
+        made_put(&tl_hdrs_raw, n->serial, text, tn, h, *json, *jlen, fp, *ua,
+                 *ualen);
+    return 0;
 }
 
 /* ---- usernames ------------------------------------------------------- */

@@ -32,12 +32,12 @@ struct pnode {
 
 static const struct pnode whole_node = {NULL, 1, NULL, 0};
 
-/* A top-level member that is a scalar: its type and text. Its slot
- * points at scalar_mark. A member that is an object or an array has its
- * tree in the slot, and here its text in the record (for memos keyed by
+/* A kept top-level member's text: a scalar's, with its type (its slot
+ * points at scalar_mark: it has no node), or an object's or an array's
+ * in the record (its tree is in the slot; the text is for memos keyed by
  * it: ra_headers_normalize). */
-struct scalar {
-    yajl_type type;
+struct member_text {
+    yajl_type type; /* a scalar's */
     const char *p;
     size_t n;
 };
@@ -52,7 +52,7 @@ struct json_state {
     int skip; /* containers open in a value read past */
     struct ra_jtree tree; /* the member being kept */
     yajl_val *slot;       /* per slot name: the member of this record */
-    struct scalar *scalars; /* per slot: the member when it is a scalar */
+    struct member_text *texts; /* per slot: the member's text */
     size_t nslots;
     const char *rec, *rec_end; /* the record being parsed */
     yajl_handle h;             /* its parse */
@@ -136,7 +136,7 @@ json_open(struct ra_format *f)
     s->table = xcalloc(size, sizeof *s->table);
     s->nslots = f->nslots;
     s->slot = xcalloc(f->nslots + 1, sizeof *s->slot);
-    s->scalars = xcalloc(f->nslots + 1, sizeof *s->scalars);
+    s->texts = xcalloc(f->nslots + 1, sizeof *s->texts);
     s->names = f->slot_names;
     s->lens = xcalloc(f->nslots + 1, sizeof *s->lens);
     for (size_t i = 0; i < f->nslots; i++) {
@@ -178,7 +178,7 @@ scalar(struct json_state *s, yajl_type type, const char *p, size_t n)
     if (s->cur < 0 || s->skip)
         return 1;
     if (s->next && s->tree.depth == 0) { /* the member itself */
-        struct scalar *v = &s->scalars[s->cur];
+        struct member_text *v = &s->texts[s->cur];
         v->type = type;
         uintptr_t at = (uintptr_t)p;
         v->p = p && (at < (uintptr_t)s->rec || at >= (uintptr_t)s->rec_end)
@@ -232,7 +232,7 @@ open_container(struct json_state *s, yajl_type type)
     if (!ra_jtree_open(&s->tree, type))
         return 0;
     if (s->tree.depth == 1) /* the member's value: its text starts */
-        s->scalars[s->cur].p = s->rec + yajl_get_bytes_consumed(s->h) - 1;
+        s->texts[s->cur].p = s->rec + yajl_get_bytes_consumed(s->h) - 1;
     s->ctx[s->tree.depth - 1] = s->next;
     /* an object's members say at their key; elements are kept whole */
     s->next = type == yajl_t_array ? &whole_node : NULL;
@@ -263,7 +263,7 @@ e_end(void *c)
     }
     ra_jtree_close(&s->tree);
     if (s->tree.depth == 0) { /* and ends */
-        struct scalar *v = &s->scalars[s->cur];
+        struct member_text *v = &s->texts[s->cur];
         v->n = (size_t)(s->rec + yajl_get_bytes_consumed(s->h) - v->p);
     }
     if (s->tree.depth > 0 &&
@@ -352,12 +352,12 @@ json_get(void *st, const struct ra_ref *ref, struct ra_val *out)
     if (v != &scalar_mark) {
         ra_val_json(out, v);
         if (out->t == RA_V_JSON) { /* an object or an array: its text */
-            out->s = s->scalars[ref->slot].p;
-            out->n = s->scalars[ref->slot].n;
+            out->s = s->texts[ref->slot].p;
+            out->n = s->texts[ref->slot].n;
         }
         return;
     }
-    const struct scalar *c = &s->scalars[ref->slot];
+    const struct member_text *c = &s->texts[ref->slot];
     switch (c->type) {
     case yajl_t_string:
         ra_val_str(out, c->p, c->n);
@@ -386,7 +386,7 @@ json_close(void *st)
         pnode_free(&s->paths[i]);
     free(s->paths);
     free(s->slot);
-    free(s->scalars);
+    free(s->texts);
     free(s->table);
     free(s->lens);
     free(s);
