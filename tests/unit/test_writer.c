@@ -237,16 +237,24 @@ gen_refill(void *ctx)
     return 0;
 }
 
+/* An in-memory database where the table `made` is g's rows. */
+static sqlite3 *
+gen_db(struct gen *g, struct ra_err *err)
+{
+    sqlite3 *db = NULL;
+    CHECK_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
+    g->rows = (struct ra_rows){g->v, 0, 2, 2, 2, gen_refill, g, 0};
+    CHECK_INT(ra_rows_register(db, "made", &g->rows, err), 0);
+    return db;
+}
+
 static void
 test_rows_refill(void)
 {
-    sqlite3 *db;
     struct ra_err err = {0};
     static struct gen g;
-    CHECK_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
-    g.rows = (struct ra_rows){g.v, 0, 2, 2, 2, gen_refill, &g, 0};
+    sqlite3 *db = gen_db(&g, &err);
     g.total = 1000;
-    CHECK_INT(ra_rows_register(db, "made", &g.rows, &err), 0);
     CHECK_INT(ra_db_exec(db, "CREATE TABLE t (k INTEGER PRIMARY KEY, v); "
                              "INSERT INTO t SELECT c0, c1 FROM made "
                              "ORDER BY c0",
@@ -296,12 +304,9 @@ sorts(sqlite3 *db, const char *sql)
 static void
 test_rows_ordered(void)
 {
-    sqlite3 *db;
     struct ra_err err = {0};
     static struct gen g;
-    CHECK_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
-    g.rows = (struct ra_rows){g.v, 0, 2, 2, 2, gen_refill, &g, 0};
-    CHECK_INT(ra_rows_register(db, "made", &g.rows, &err), 0);
+    sqlite3 *db = gen_db(&g, &err);
     CHECK_INT(sorts(db, "SELECT c0 FROM made ORDER BY c0"), 1);
     g.rows.ordered = 1; /* c0: gen_refill's keys descend, so */
     CHECK_INT(sorts(db, "SELECT c0 FROM made ORDER BY c0 DESC"), 1);
