@@ -39,15 +39,14 @@ run() {
 }
 # row LABEL LINES [BASE_SECS [WHAT]]: one line of the table; the ratio is
 # BASE_SECS / this time (speed-up over the base), or with WHAT = "slower"
-# this time / BASE_SECS, said of the ingest (of one zcat with WHAT = "zcat")
+# this time / BASE_SECS
 row() {
   awk -v l="$1" -v n="$2" -v s="$secs" -v k="$kib" -v b="${3:-0}" -v w="${4:-}" 'BEGIN {
     r = (s > 0 && n > 0 ? sprintf("%10.0f/s", n / s) : "")
     x = ""
     if (b > 0 && s > 0)
       x = (w == "slower" ? sprintf("%.2fx the time of the ingest", s / b) \
-           : w == "zcat"   ? sprintf("%.2fx the time of one", s / b) \
-                           : sprintf("%.2fx", b / s))
+                         : sprintf("%.2fx", b / s))
     printf "| %-46s | %7.2f s | %12s | %7.1f MiB | %s |\n", l, s, r, k / 1024, x }'
 }
 fresh() { rm -f "$dir"/b.db "$dir"/b.db-wal "$dir"/b.db-shm "$dir"/b.db-claims; }
@@ -111,12 +110,6 @@ echo "| --- | --- | --- | --- | --- |"
 : >"$dir/runs.txt"
 med zcat sh -c "zcat '$dir/squid-$N.log.gz'"
 row "zcat squid.log.gz > /dev/null" "$N"
-# The same on both cores at once: this VM's second core is at times much
-# slower than the first, for minutes, and work on two threads with it
-# (RESULTS.md). Near one zcat's time, both cores ran at full speed.
-one=$secs
-med "2 x zcat" sh -c "zcat '$dir/squid-$N.log.gz' & zcat '$dir/squid-$N.log.gz'; wait"
-row "2 x zcat at once (both cores)" "$((2 * N))" "$one" zcat
 med ".import" sqlite3 "$dir/b.db" ".mode csv" ".import $dir/squid-$N.csv t"
 imp=$secs
 row "sqlite3 .import (same records as CSV)" "$N" "$imp"
