@@ -17,6 +17,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,7 +207,33 @@ struct record {
     struct ra_out out[RA_F_COUNT];
     char fp_in[17], fp_out[17];
     int has_fp_in, has_fp_out;
+    uint64_t as_read; /* bit f: field f's text is read[f], unchanged */
+    int user_derived; /* USER_*: what the username rules stored */
+    /* last, not cleared: read[f] is set where as_read says so */
+    struct {
+        const char *s;
+        size_t n;
+        uint64_t h;
+    } read[RA_F_COUNT];
 };
+_Static_assert(RA_F_COUNT <= 64, "as_read has a bit for each field");
+enum { USER_KNOWN = 1, USER_SESSION = 2, USER_COUNTRY = 4 };
+
+/* Each parser thread remembers the string ids its dictionary fields came
+ * to (ra_memo tl_ids). A field that reads a text it read before is stored
+ * as the id found then, and its text is neither redacted, lowered,
+ * checked for ASCII nor looked up again; a proxy user's session and
+ * country are the ids its username rules gave, without the rules. Only
+ * texts that normalizing left as they were are kept, with ids the shared
+ * lookup found: never a secret, and never more than the ids of the
+ * thread's one pipeline (ra_writer_shared; a rollback ends it). Tagged by
+ * field: a text is lowered in one field and not in another. */
+struct field_ids {
+    int64_t id, session, country; /* session, country: 0 for none */
+};
+static _Thread_local struct ra_memo tl_ids = {4096, 96,
+                                              sizeof(struct field_ids),
+                                              NULL, NULL};
 
 /* Whether a byte of w is a capital letter, 'A' to 'Z' (the Bit Twiddling
  * Hacks' "hasbetween", exact for any byte value). */
@@ -272,13 +299,14 @@ record_fields(const struct ra_format *f, unsigned char *out)
  * -1 with *reason (a static string or one in the arena) to reject it. */
 static int
 build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
-             struct record *r, const char **reason)
+             uint64_t ids, struct record *r, const char **reason)
 {
     struct ra_arena *a = ra_parser_arena(p);
     const char *ua = NULL;
     size_t ualen = 0;
+    const struct field_ids *user_ids = NULL;
 
-    memset(r, 0, sizeof *r);
+    memset(r, 0, offsetof(struct record, read));
     for (int li = 0; li < f->nlive; li++) {
         int i = f->live[li];
         struct ra_val v;
@@ -376,6 +404,20 @@ build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
                 why = "expected text, got a JSON object";
                 goto bad;
             }
+            if (ids >> i & 1) {
+                uint64_t h;
+                const struct field_ids *m =
+                    ra_memo_get(&tl_ids, (uint64_t)i, s, n, &h);
+                if (m) {
+                    o->t = RA_O_INT;
+                    o->i = m->id;
+                    if (i == RA_F_PROXY_USER)
+                        user_ids = m;
+                    break;
+                }
+                r->read[i].s = s, r->read[i].n = n, r->read[i].h = h;
+                r->as_read |= (uint64_t)1 << i;
+            }
             s = ra_redact(c->norm, a, s, n, &n);
             if (ra_field_info[i].type == RA_T_LOWER)
                 s = lower(a, s, n);
@@ -391,6 +433,8 @@ build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
                     n = (size_t)(colon - s);
             }
             out_text(a, o, s, n);
+            if (o->s != r->read[i].s || o->n != r->read[i].n)
+                r->as_read &= ~((uint64_t)1 << i); /* changed: not kept */
             break;
         }
         continue;
@@ -412,10 +456,24 @@ bad:
         ra_username_parse(c->norm, a, r->out[RA_F_PROXY_USER].s,
                           r->out[RA_F_PROXY_USER].n, f->urules, f->nurules,
                           &ss, &sl, &cc, &cl, &rule);
+        /* USER_KNOWN when what the rules gave is what is stored */
+        r->user_derived =
+            (ss && r->out[RA_F_EGRESS_SESSION].t != RA_O_NULL) ||
+                    (cc && r->out[RA_F_COUNTRY].t != RA_O_NULL)
+                ? 0
+                : USER_KNOWN | (ss ? USER_SESSION : 0) |
+                      (cc ? USER_COUNTRY : 0);
         if (ss && r->out[RA_F_EGRESS_SESSION].t == RA_O_NULL)
             out_text(a, &r->out[RA_F_EGRESS_SESSION], ss, sl);
         if (cc && r->out[RA_F_COUNTRY].t == RA_O_NULL)
             out_text(a, &r->out[RA_F_COUNTRY], lower(a, cc, cl), cl);
+    } else if (user_ids) { /* as the rules would, from tl_ids */
+        if (user_ids->session && r->out[RA_F_EGRESS_SESSION].t == RA_O_NULL)
+            r->out[RA_F_EGRESS_SESSION] =
+                (struct ra_out){.t = RA_O_INT, .i = user_ids->session};
+        if (user_ids->country && r->out[RA_F_COUNTRY].t == RA_O_NULL)
+            r->out[RA_F_COUNTRY] =
+                (struct ra_out){.t = RA_O_INT, .i = user_ids->country};
     }
     for (int ri = 0; ri < f->nrequired; ri++)
         if (r->out[f->required[ri]].t == RA_O_NULL) {
@@ -466,7 +524,7 @@ try_format(struct ctx *c, struct ra_format *f, const char *p, size_t n,
         ra_buf_add(&rec, l.p, l.len);
         enum ra_parse_rc rc = ra_parser_parse(ps, rec.data, rec.len, &reason);
         if (rc == RA_REC) {
-            if (build_record(c, ps, f, &out, &reason) == 0) {
+            if (build_record(c, ps, f, 0, &out, &reason) == 0) {
                 fit->records++;
                 for (int i = 0; i < RA_F_COUNT; i++)
                     fit->filled += out.out[i].t != RA_O_NULL;
@@ -582,6 +640,7 @@ struct filestate {
     int width; /* a row's values (ra_writer_width) */
     const unsigned char *dict; /* ra_writer_dict_columns */
     const struct ra_shared_ids *ids; /* ra_writer_shared */
+    uint64_t dict_fields; /* bit f: field f is stored as a string id */
 };
 
 /* ---- the pipeline ---------------------------------------------------------
@@ -685,6 +744,44 @@ get_str(struct cursor *c, size_t *n)
     return s;
 }
 
+/* The id stored for field f (0 when f is not stored) into *id; 0 when it
+ * is a text the shared lookup did not find. */
+static int
+stored_id(const struct ra_out *v, const struct filestate *fs, int f,
+          int64_t *id)
+{
+    *id = 0;
+    for (int k = 0; k < fs->nfields; k++)
+        if (fs->fields[k] == f)
+            return v[2 + k].t == RA_O_INT ? (*id = v[2 + k].i, 1)
+                                          : v[2 + k].t == RA_O_NULL;
+    return 1;
+}
+
+/* Into tl_ids: the ids stored for the fields whose text is as read. */
+static void
+remember_ids(const struct record *r, const struct ra_out *v,
+             const struct filestate *fs)
+{
+    for (int k = 0; k < fs->nfields; k++) {
+        int f = fs->fields[k];
+        struct field_ids ids = {v[2 + k].i, 0, 0};
+        if (!(r->as_read >> f & 1) || v[2 + k].t != RA_O_INT)
+            continue;
+        if (f == RA_F_PROXY_USER &&
+            (!(r->user_derived & USER_KNOWN) ||
+             ((r->user_derived & USER_SESSION) &&
+              !stored_id(v, fs, RA_F_EGRESS_SESSION, &ids.session)) ||
+             ((r->user_derived & USER_COUNTRY) &&
+              !stored_id(v, fs, RA_F_COUNTRY, &ids.country))))
+            continue;
+        struct field_ids *m = ra_memo_put(&tl_ids, (uint64_t)f, r->read[f].s,
+                                          r->read[f].n, r->read[f].h);
+        if (m)
+            *m = ids;
+    }
+}
+
 /* A normalized record as the writer's row (ra_writer_rows): its line, the
  * value of each of the format's fields (record_fields) in that order, the
  * order of the writer's insert, then a gateway's fingerprints; its texts
@@ -729,6 +826,8 @@ emit_record(struct batch *b, int tail, int64_t line_no,
             ra_buf_add(&b->text, v[c].s, v[c].n);
             v[c].i = off;
         }
+    if (r->as_read)
+        remember_ids(r, v, fs);
     b->nrows++;
     b->tail = tail;
 }
@@ -949,7 +1048,9 @@ handle(struct worker *w, int64_t line_no, const char *p, size_t n, int tail)
     }
     if (rc == RA_HEADER)
         return;
-    if (rc == RA_REC && build_record(w->c, w->p, w->fs->f, &r, &reason) == 0) {
+    if (rc == RA_REC &&
+        build_record(w->c, w->p, w->fs->f, w->fs->dict_fields, &r,
+                     &reason) == 0) {
         emit_record(w->b, tail, line_no, &r, w->fs);
         return;
     }
@@ -1032,6 +1133,7 @@ parse_slots(void *arg)
         pthread_mutex_unlock(&q->mu);
     }
     ra_norm_thread_done();
+    ra_memo_free(&tl_ids);
     w->cpu = ra_clock_s(CLOCK_THREAD_CPUTIME_ID);
     return NULL;
 }
@@ -1299,6 +1401,9 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     fs.width = ra_writer_width(c->w, fs.f->source);
     fs.dict = ra_writer_dict_columns(c->w, fs.f->source);
     fs.ids = ra_writer_shared(c->w);
+    for (int k = 0; k < fs.nfields; k++)
+        if (fs.dict[2 + k])
+            fs.dict_fields |= (uint64_t)1 << fs.fields[k];
 
     /* Read on one thread and parse on RA_WORKERS (one for CSV, whose
      * header names the columns of the lines after it) while this one
@@ -1586,7 +1691,7 @@ ra_ingest_preview(struct ra_format *f, const char *header, const char *line,
     if (prc == RA_SKIP) {
         ra_buf_adds(out, "(a known non-record line: skipped)\n");
         rc = 0;
-    } else if (prc == RA_REC && build_record(&c, p, f, &r, &reason) == 0) {
+    } else if (prc == RA_REC && build_record(&c, p, f, 0, &r, &reason) == 0) {
         for (int i = 0; i < RA_F_COUNT; i++) {
             const struct ra_out *v = &r.out[i];
             if (!(ra_field_info[i].sources & f->source) || v->t == RA_O_NULL)
@@ -1664,7 +1769,7 @@ ra_ingest_check(struct ra_format *f, const char *path, const char *tz,
         if (prc == RA_SKIP) {
             skips++;
         } else if (prc == RA_REC &&
-                   build_record(&c, p, f, &rr, &reason) == 0) {
+                   build_record(&c, p, f, 0, &rr, &reason) == 0) {
             recs++;
         } else if (prc != RA_HEADER) {
             rejs++;

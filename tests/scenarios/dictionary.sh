@@ -40,4 +40,38 @@ expect "no id without its string" 0 \
   "$(q t.db "SELECT count(*) FROM gateway_rows
              WHERE caller NOT IN (SELECT id FROM strings)
                 OR account NOT IN (SELECT id FROM strings)")"
+
+# Each parser thread remembers the ids its dictionary fields came to
+# (ingest.c, tl_ids), for the texts normalizing left as they were: a text
+# that is lowered, cut at a password, redacted or escaped is normalized
+# again every time, and a remembered proxy user gives the session and
+# country its username rules give. 12,000 Squid lines (three slots, both
+# parser threads), six kinds in turn.
+awk 'BEGIN {
+  for (i = 1; i <= 12000; i++) {
+    k = i % 6
+    host = k == 0 ? "API.OpenAI.com" : "api.anthropic.com"
+    if (k == 0) user = "plain-user"
+    if (k == 1) user = "brd-customer-hl_1-zone-isp-session-s1-country-US"
+    if (k == 2) user = "bob:hunter2"
+    if (k == 3) user = "api_key=sk-proj-AbCdEfGhIjKlMnOpQrStUvWx"
+    if (k == 4) user = "caf%E9"
+    if (k == 5) user = "brd-customer-hl_1-zone-isp-session-s2-country-de"
+    printf "%d.000 5 10.0.0.%d TCP_TUNNEL/200 10 CONNECT %s:443 %s HIER_DIRECT/1.2.3.4 -\n",
+      1795478400 + i, k, host, user
+  }
+}' >rp.log
+"$RA" ingest --db r.db --format squid rp.log 2>/dev/null
+expect "repeated texts: each kind stored one way, as its first line" \
+"0 10.0.0.0 api.openai.com plain-user - - 2000
+1 10.0.0.1 api.anthropic.com brd-customer-hl_1-zone-isp-session-s1-country-US s1 us 2000
+2 10.0.0.2 api.anthropic.com bob - - 2000
+3 10.0.0.3 api.anthropic.com api_key=[redacted] - - 2000
+4 10.0.0.4 api.anthropic.com caf\\xe9 - - 2000
+5 10.0.0.5 api.anthropic.com brd-customer-hl_1-zone-isp-session-s2-country-de s2 de 2000" \
+  "$(q r.db "SELECT line_no % 6, client_ip, dest_host, proxy_user,
+                    coalesce(egress_session, '-'), coalesce(country, '-'), count(*)
+             FROM proxy_events GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1" | tr '\t' ' ')"
+expect "repeated texts: no password, no key" "" \
+  "$(grep -a -l -e hunter2 -e sk-proj r.db* 2>/dev/null)"
 exit $fail
