@@ -433,7 +433,8 @@ build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
                     n = (size_t)(colon - s);
             }
             out_text(a, o, s, n);
-            if (o->s != r->read[i].s || o->n != r->read[i].n)
+            if ((r->as_read >> i & 1) &&
+                (o->s != r->read[i].s || o->n != r->read[i].n))
                 r->as_read &= ~((uint64_t)1 << i); /* changed: not kept */
             break;
         }
