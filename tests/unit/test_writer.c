@@ -373,14 +373,26 @@ test_shared_ids(void)
     sh = ra_writer_shared(w);
     CHECK_INT(ra_writer_shared_id(sh, "h2.example", 10, &id), 0);
     CHECK_INT(ra_writer_shared_id(sh, "h1.example", 10, &id), 0);
+    CHECK_INT(one(db, "SELECT count(*) FROM strings WHERE s = 'h2.example'"),
+              0);
+    /* h1 stored before, h2 new (its first insert was rolled back), in one
+     * batch: h1 is refused with the id the writer gave it, and both rows
+     * take the ids stored */
     CHECK_INT(ra_writer_begin_file(w, NULL, NULL, &err), 0);
     proxy_row(rows, 1, host[1], url[1], 1, NULL);
-    CHECK_INT(ra_writer_rows(w, RA_SRC_PROXY, rows, 1, NULL, NULL, &err), 0);
+    proxy_row(rows + pw, 2, host[2], url[2], 1, NULL);
+    CHECK_INT(ra_writer_rows(w, RA_SRC_PROXY, rows, 2, NULL, NULL, &err), 0);
     CHECK_INT(ra_writer_commit(w, NULL, NULL, 0, &err), 0);
     CHECK_INT(ra_writer_shared_id(sh, "h1.example", 10, &id), 1);
     CHECK_INT(id, one(db, "SELECT id FROM strings WHERE s = 'h1.example'"));
-    CHECK_INT(one(db, "SELECT count(*) FROM strings WHERE s = 'h2.example'"),
-              0);
+    CHECK_INT(ra_writer_shared_id(sh, "h2.example", 10, &id), 1);
+    CHECK_INT(id, one(db, "SELECT id FROM strings WHERE s = 'h2.example'"));
+    CHECK_INT(one(db, "SELECT count(*) FROM strings"), 3);
+    CHECK_INT(one(db, "SELECT count(*) FROM proxy_events WHERE "
+                      "id > (SELECT max(id) FROM proxy_rows) - 2 AND "
+                      "((line_no = 2 AND dest_host = 'h1.example') OR "
+                      "(line_no = 3 AND dest_host = 'h2.example'))"),
+              2);
     ra_writer_close(w);
 }
 
