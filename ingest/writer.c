@@ -9,6 +9,7 @@
 #include "ingest/writer.h"
 #include "ingest/rows.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -62,10 +63,17 @@ struct new_strings {
     struct ra_out *v;    /* 2 a string */
     uint64_t *h;         /* their hashes */
     size_t n, cap;
-    int64_t next;  /* the next id; 0: to be read (each transaction) */
-    int64_t first; /* the batch's first id (INT64_MAX: none yet) */
+    int64_t next; /* the next id; 0: to be read (each transaction) */
     sqlite3_stmt *add;
 };
+
+/* The first id of the batch's new strings, which are numbered in a row up
+ * to ns->next (INT64_MAX when it has none). */
+static int64_t
+batch_first(const struct new_strings *ns)
+{
+    return ns->n ? ns->next - (int64_t)ns->n : INT64_MAX;
+}
 
 /* The ids the parser threads look up themselves (ra_writer_shared_id), so
  * that a row reaches the writer, the pipeline's one serial stage, with its
@@ -995,18 +1003,18 @@ dict_id(struct ra_writer *w, const char *s, size_t n, int64_t *id,
     }
     if (slot_find(d->slot, d->cap - 1, d->bytes, h, s, n, &i)) {
         *id = d->slot[i].id;
-        if (*id < ns->first) /* stored, not one of this batch's */
+        if (*id < batch_first(ns)) /* stored, not one of this batch's */
             publish(w->shared, h, s, n, *id);
         return 0;
     }
 
-    if (!ns->next &&
-        !(ns->next = ra_db_int(w->db, "SELECT coalesce(max(id), 0) + 1 "
-                                      "FROM strings")))
-        return ra_err_set(err, RA_EDB, "cannot read the strings' ids: %s",
-                          sqlite3_errmsg(w->db));
-    if (ns->first > ns->next)
-        ns->first = ns->next;
+    if (!ns->next) { /* the first new string of the transaction */
+        ns->next = ra_db_int(w->db,
+                             "SELECT coalesce(max(id), 0) + 1 FROM strings");
+        if (!ns->next)
+            return ra_err_set(err, RA_EDB, "cannot read the strings' ids: %s",
+                              sqlite3_errmsg(w->db));
+    }
     *id = ns->next++;
     if (ns->n == ns->cap) {
         ns->cap = ns->cap ? 2 * ns->cap : 1024;
@@ -1028,6 +1036,7 @@ store_new_strings(struct ra_writer *w, struct ra_out *rows, size_t n,
                   int width, const unsigned char *dict, struct ra_err *err)
 {
     struct new_strings *ns = &w->fresh;
+    int64_t first = batch_first(ns);
     size_t refused;
     ns->rows.v = ns->v;
     ns->rows.n = ns->n;
@@ -1056,9 +1065,9 @@ store_new_strings(struct ra_writer *w, struct ra_out *rows, size_t n,
     for (size_t r = 0; r < n; r++)
         for (int c = 2; c < width; c++) {
             struct ra_out *o = &rows[r * (size_t)width + (size_t)c];
-            if (dict[c] && o->t == RA_O_INT && o->i >= ns->first &&
-                o->i < ns->first + (int64_t)ns->n)
-                o->i = ns->v[2 * (size_t)(o->i - ns->first)].i;
+            if (dict[c] && o->t == RA_O_INT && o->i >= first &&
+                o->i < ns->next)
+                o->i = ns->v[2 * (size_t)(o->i - first)].i;
         }
     /* The cache held ids that were not stored: the ids stored instead */
     dict_clear(&w->dict);
@@ -1082,10 +1091,8 @@ ra_writer_rows(struct ra_writer *w, enum ra_source src, struct ra_out *rows,
     const unsigned char *dict = w->dict_at[k];
     if (!n)
         return 0;
-    if (!w->in_tx)
-        w->fresh.next = 0;
+    assert(w->in_tx); /* its lock keeps the new strings' ids the writer's */
     w->fresh.n = 0;
-    w->fresh.first = INT64_MAX;
     for (size_t r = 0; r < n; r++) {
         struct ra_out *v = rows + r * (size_t)width;
         v[0] = w->file_id ? (struct ra_out){.t = RA_O_INT, .i = w->file_id}
