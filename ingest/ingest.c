@@ -457,13 +457,13 @@ bad:
         ra_username_parse(c->norm, a, r->out[RA_F_PROXY_USER].s,
                           r->out[RA_F_PROXY_USER].n, f->urules, f->nurules,
                           &ss, &sl, &cc, &cl, &rule);
-        /* USER_KNOWN when what the rules gave is what is stored */
-        r->user_derived =
-            (ss && r->out[RA_F_EGRESS_SESSION].t != RA_O_NULL) ||
-                    (cc && r->out[RA_F_COUNTRY].t != RA_O_NULL)
-                ? 0
-                : USER_KNOWN | (ss ? USER_SESSION : 0) |
-                      (cc ? USER_COUNTRY : 0);
+        /* known when what the rules gave is what is stored: no field of
+         * the format's own is there before it */
+        int taken = (!ss || r->out[RA_F_EGRESS_SESSION].t == RA_O_NULL) &&
+                    (!cc || r->out[RA_F_COUNTRY].t == RA_O_NULL);
+        if (taken)
+            r->user_derived = USER_KNOWN | (ss ? USER_SESSION : 0) |
+                              (cc ? USER_COUNTRY : 0);
         if (ss && r->out[RA_F_EGRESS_SESSION].t == RA_O_NULL)
             out_text(a, &r->out[RA_F_EGRESS_SESSION], ss, sl);
         if (cc && r->out[RA_F_COUNTRY].t == RA_O_NULL)
