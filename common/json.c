@@ -204,30 +204,24 @@ a_free(void *ctx, void *p)
     (void)p;
 }
 
-yajl_status
-ra_json_run(struct ra_arena *a, const yajl_callbacks *cb, void *ctx,
-            const char *text, size_t n, yajl_handle *hp)
+yajl_handle
+ra_json_handle(struct ra_arena *a, const yajl_callbacks *cb, void *ctx)
 {
     yajl_alloc_funcs af = {a_malloc, a_realloc, a_free, a};
     yajl_handle h = yajl_alloc(cb, &af, ctx);
     yajl_config(h, yajl_dont_validate_strings, 1);
-    if (hp)
-        *hp = h;
-    yajl_status st = yajl_parse(h, (const unsigned char *)text, n);
-    if (st == yajl_status_ok)
-        st = yajl_complete_parse(h);
-    yajl_free(h);
-    return st;
+    return h;
 }
 
 yajl_val
 ra_json_parse(struct ra_arena *a, const char *text, size_t n)
 {
     struct ra_jtree t = {.a = a};
-    return ra_json_run(a, &tree_callbacks, &t, text, n, NULL) ==
-                   yajl_status_ok
-               ? t.root
-               : NULL;
+    yajl_handle h = ra_json_handle(a, &tree_callbacks, &t);
+    yajl_status st = yajl_parse(h, (const unsigned char *)text, n);
+    if (st == yajl_status_ok)
+        st = yajl_complete_parse(h);
+    return st == yajl_status_ok ? t.root : NULL;
 }
 
 yajl_val

@@ -40,15 +40,14 @@ int ra_jtree_close(struct ra_jtree *t);
 /* A tree made elsewhere, added as a value (it is not copied). */
 int ra_jtree_value(struct ra_jtree *t, yajl_val v);
 
-/* text[0..n) through yajl with callbacks cb on ctx, yajl's own buffers in
- * arena a (nothing to free). Strings are not checked for UTF-8 here: text
- * is checked where it is stored (ingest/writer.c). *hp, unless hp is NULL,
- * is the parse's handle while it runs: in a callback,
- * yajl_get_bytes_consumed(*hp) is the offset just past the event's
- * token. */
-yajl_status ra_json_run(struct ra_arena *a, const yajl_callbacks *cb,
-                        void *ctx, const char *text, size_t n,
-                        yajl_handle *hp);
+/* A parse with callbacks cb on ctx, yajl's own buffers in arena a: it is
+ * given text by yajl_parse and ended by yajl_complete_parse, and there is
+ * nothing to free. Strings are not checked for UTF-8 here: text is
+ * checked where it is stored (ingest/writer.c). In a callback,
+ * yajl_get_bytes_consumed(h) is the offset, in the text given to the
+ * yajl_parse that runs, just past the event's token. */
+yajl_handle ra_json_handle(struct ra_arena *a, const yajl_callbacks *cb,
+                           void *ctx);
 
 /* The tree of text[0..n) in arena a, or NULL when it is not JSON. */
 yajl_val ra_json_parse(struct ra_arena *a, const char *text, size_t n);

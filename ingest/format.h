@@ -29,8 +29,10 @@ enum ra_vtype { RA_V_ABSENT, RA_V_STR, RA_V_INT, RA_V_REAL, RA_V_JSON };
 
 /* A value during evaluation. Strings are borrowed from the line, the
  * parser's scratch arena or a JSON node; all valid until the next record.
- * A JSON value (j) may come with its text as the line wrote it in s[0..n)
- * (a JSON line's member), else s is NULL. */
+ * A JSON value (an object or an array) has its tree j, its text as the
+ * line wrote it in s[0..n) (a JSON line's member), or both: s is NULL
+ * when the text is unknown, j when the tree is not made (who needs one
+ * parses s). */
 struct ra_val {
     enum ra_vtype t;
     const char *s;

@@ -673,9 +673,9 @@ headers_make(struct ra_norm *n, struct ra_arena *a, const struct ra_val *v,
     struct ra_buf *b = &tl_hdr_buf, *key = &tl_hdr_key;
     int rc = -1;
 
-    if (v->t == RA_V_JSON)
+    if (v->t == RA_V_JSON && v->j)
         root = (yajl_val)v->j;
-    else if (v->t == RA_V_STR)
+    else if (v->t == RA_V_STR || v->t == RA_V_JSON) /* a tree not made */
         root = ra_json_parse(a, v->s, v->n);
     else
         return -1;

@@ -138,6 +138,8 @@ ra_parser_arena(struct ra_parser *p)
     return p->arena;
 }
 
+static yajl_val parse_json_text(struct ra_parser *p, const char *s, size_t n);
+
 /* as_text's numbers and JSON, printed into the arena. */
 static int
 print_text(struct ra_parser *p, const struct ra_val *v, const char **s,
@@ -155,7 +157,8 @@ print_text(struct ra_parser *p, const struct ra_val *v, const char **s,
         break;
     case RA_V_JSON: {
         struct ra_buf b = RA_BUF_INIT;
-        int rc = ra_json_write(&b, (yajl_val)v->j);
+        yajl_val j = v->j ? (yajl_val)v->j : parse_json_text(p, v->s, v->n);
+        int rc = j ? ra_json_write(&b, j) : -1;
         if (rc == 0) {
             *n = b.len;
             *s = ra_arena_strndup(p->arena, b.data ? b.data : "", b.len);
@@ -237,7 +240,8 @@ get_ref(struct ra_parser *p, const struct ra_ref *r, struct ra_val *out)
         if (out->t == RA_V_STR)
             node = parse_json_text(p, out->s, out->n);
         else if (out->t == RA_V_JSON)
-            node = (yajl_val)out->j;
+            node = out->j ? (yajl_val)out->j
+                          : parse_json_text(p, out->s, out->n);
         if (!node) {
             out->t = RA_V_ABSENT;
             break;

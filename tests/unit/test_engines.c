@@ -35,8 +35,12 @@ field(struct ra_parser *p, enum ra_field f)
     case RA_V_REAL:
         snprintf(o, 512, "%g", v.d);
         return o;
-    default: { /* an object or array: its compact text */
+    default: { /* an object or array: its compact text, or as written */
         struct ra_buf b = RA_BUF_INIT;
+        if (!v.j) {
+            snprintf(o, 512, "%.*s", (int)v.n, v.s);
+            return o;
+        }
         if (ra_json_write(&b, (yajl_val)v.j) == 0)
             snprintf(o, 512, "%s", b.data);
         else
@@ -180,6 +184,8 @@ test_words(void)
     ra_parser_free(p);
     ra_format_free(f);
 }
+
+static void test_json_repeats(void);
 
 static void
 test_json(void)
@@ -326,6 +332,96 @@ test_json_paths(void)
         CHECK_INT(v.t, RA_V_JSON);
         CHECK(v.s && v.n == strlen(want[i]) && !memcmp(v.s, want[i], v.n));
     }
+    ra_parser_free(p);
+    ra_format_free(f);
+
+    test_json_repeats();
+}
+
+/* A member kept as its text that starts with a text it had before is
+ * not given to yajl there: whatever surrounds it, each record must read
+ * back exactly as if it were parsed whole. */
+#define C10 "0123456789"
+#define C100 C10 C10 C10 C10 C10 C10 C10 C10 C10 C10
+static void
+test_json_repeats(void)
+{
+    struct ra_format *f = load("schemas/formats/relayaudit-jsonl.fmt");
+    const char *why;
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    struct ra_parser *p = ra_parser_new(f, &tc);
+    static const struct {
+        const char *line;
+        int rc;
+        const char *hin, *hout, *caller;
+    } t[] = {
+        /* remembered */
+        {"{\"ts\":1,\"headers_in\":{\"a\":\"1\"},\"headers_out\":[[\"x\",\"y\"]]}",
+         RA_REC, "{\"a\":\"1\"}", "[[\"x\",\"y\"]]", "(absent)"},
+        /* the same texts elsewhere in the line, blanks around the colon */
+        {"{\"caller\":\"c1\",\"headers_out\" :\t[[\"x\",\"y\"]], \"ts\":2,"
+         "\"headers_in\": {\"a\":\"1\"}}",
+         RA_REC, "{\"a\":\"1\"}", "[[\"x\",\"y\"]]", "c1"},
+        /* the name first inside a member read past, then the member */
+        {"{\"ts\":3,\"meta\":{\"headers_in\":{\"a\":\"1\"}},"
+         "\"headers_in\":{\"b\":\"2\"},\"caller\":\"c2\"}",
+         RA_REC, "{\"b\":\"2\"}", "(absent)", "c2"},
+        /* ... and inside a string */
+        {"{\"ts\":4,\"caller\":\"\\\"headers_in\\\":{\\\"a\\\":\\\"1\\\"}\","
+         "\"headers_in\":{\"a\":\"1\",\"c\":\"3\"}}",
+         RA_REC, "{\"a\":\"1\",\"c\":\"3\"}", "(absent)",
+         "\"headers_in\":{\"a\":\"1\"}"},
+        /* a text remembered that only starts the value */
+        {"{\"ts\":5,\"headers_in\":{\"a\":\"1\"} }", RA_REC, "{\"a\":\"1\"}",
+         "(absent)", "(absent)"},
+        {"{\"ts\":6,\"headers_in\":{\"a\":\"12\"}}", RA_REC, "{\"a\":\"12\"}",
+         "(absent)", "(absent)"},
+        /* the first of two wins */
+        {"{\"ts\":7,\"headers_in\":{\"b\":\"2\"},\"headers_in\":{\"a\":\"1\"}}",
+         RA_REC, "{\"b\":\"2\"}", "(absent)", "(absent)"},
+        /* what follows a remembered text is still checked */
+        {"{\"ts\":8,\"headers_in\":{\"a\":\"1\"}\"caller\":\"c\"}", RA_REJECT, NULL,
+         NULL, NULL},
+        {"{\"ts\":9,\"headers_in\":{\"a\":\"1\"}", RA_REJECT, NULL, NULL, NULL},
+        {"{\"ts\":10,\"headers_in\":{\"a\":\"1\"}}", RA_REC, "{\"a\":\"1\"}",
+         "(absent)", "(absent)"},
+        /* looked for where it was last (past 64 bytes), the first of two
+         * still wins */
+        {"{\"ts\":11,\"caller\":\"" C100 "\",\"headers_in\":{\"a\":\"1\"}}",
+         RA_REC, "{\"a\":\"1\"}", "(absent)", C100},
+        {"{\"ts\":12,\"headers_in\":{\"b\":\"2\"},\"caller\":\"" C100 "\","
+         "\"headers_in\":{\"a\":\"1\"}}",
+         RA_REC, "{\"b\":\"2\"}", "(absent)", C100},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        CHECK_INT(ra_parser_parse(p, t[i].line, strlen(t[i].line), &why),
+                  t[i].rc);
+        if (t[i].rc == RA_REJECT) {
+            CHECK_STR(why, "invalid JSON");
+            continue;
+        }
+        CHECK_STR(field(p, RA_F_HEADERS_IN), t[i].hin);
+        CHECK_STR(field(p, RA_F_HEADERS_OUT), t[i].hout);
+        CHECK_STR(field(p, RA_F_CALLER), t[i].caller);
+    }
+    /* a text as deep as a tree may be, then deeper */
+    struct ra_buf deep = RA_BUF_INIT;
+    for (int d = RA_JSON_MAX_DEPTH; d <= RA_JSON_MAX_DEPTH + 1; d++) {
+        for (int again = 0; again < 2; again++) {
+            ra_buf_reset(&deep);
+            ra_buf_adds(&deep, "{\"ts\":1,\"headers_in\":");
+            for (int i = 0; i < d; i++)
+                ra_buf_addc(&deep, '[');
+            for (int i = 0; i < d; i++)
+                ra_buf_addc(&deep, ']');
+            ra_buf_addc(&deep, '}');
+            CHECK_INT(ra_parser_parse(p, deep.data, deep.len, &why),
+                      d == RA_JSON_MAX_DEPTH ? RA_REC : RA_REJECT);
+        }
+    }
+    ra_buf_release(&deep);
     ra_parser_free(p);
     ra_format_free(f);
 }
