@@ -205,10 +205,12 @@ val_text(struct ra_arena *a, const struct ra_val *v, const char **s,
 
 struct record {
     struct ra_out out[RA_F_COUNT];
-    char fp_in[17], fp_out[17];
-    int has_fp_in, has_fp_out;
-    uint64_t as_read; /* bit f: field f's text is read[f], unchanged */
+    struct ra_out fp[2]; /* a gateway's header fingerprints: in, out */
+    char fp_text[2][17];
+    uint64_t as_read; /* bit f: field f's text is read[f] (a header
+                         list's: as read, not as stored) */
     int user_derived; /* USER_*: what the username rules stored */
+    int ua_from;      /* UA_*: the user agent headers_in gave */
     /* last, not cleared: read[f] is set where as_read says so */
     struct {
         const char *s;
@@ -218,6 +220,7 @@ struct record {
 };
 _Static_assert(RA_F_COUNT <= 64, "as_read has a bit for each field");
 enum { USER_KNOWN = 1, USER_SESSION = 2, USER_COUNTRY = 4 };
+enum { UA_NONE, UA_STORED, UA_UNUSED }; /* the format has its own */
 
 /* Each parser thread remembers the string ids its dictionary fields came
  * to (ra_memo tl_ids). A field that reads a text it read before is stored
@@ -234,6 +237,18 @@ struct field_ids {
 static _Thread_local struct ra_memo tl_ids = {4096, 96,
                                               sizeof(struct field_ids),
                                               NULL, NULL};
+
+/* A header list's text, as read, is remembered the same way: with the
+ * ids of the list as stored (names lowered, secrets out), of its
+ * fingerprint and, for headers_in, of the user agent it gives (0: none).
+ * Normalizing the same text gives the same list, so the text may hold a
+ * secret: it is kept here, in the thread's memory, and nowhere else. */
+struct list_ids {
+    int64_t id, fp, ua;
+};
+static _Thread_local struct ra_memo tl_list_ids = {256, 4096,
+                                                   sizeof(struct list_ids),
+                                                   NULL, NULL};
 
 /* Whether a byte of w is a capital letter, 'A' to 'Z' (the Bit Twiddling
  * Hacks' "hasbetween", exact for any byte value). */
@@ -305,6 +320,7 @@ build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
     const char *ua = NULL;
     size_t ualen = 0;
     const struct field_ids *user_ids = NULL;
+    int64_t ua_id = 0;
 
     memset(r, 0, offsetof(struct record, read));
     for (int li = 0; li < f->nlive; li++) {
@@ -384,19 +400,31 @@ build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
         case RA_T_HDRS: {
             const char *json, *u;
             size_t jl, ul;
-            char *fp = i == RA_F_HEADERS_IN ? r->fp_in : r->fp_out;
+            int in = i == RA_F_HEADERS_IN;
+            if ((ids >> i & 1) && v.s) {
+                uint64_t h;
+                const struct list_ids *m =
+                    ra_memo_get(&tl_list_ids, (uint64_t)i, v.s, v.n, &h);
+                if (m) {
+                    *o = (struct ra_out){.t = RA_O_INT, .i = m->id};
+                    r->fp[!in] = (struct ra_out){.t = RA_O_INT, .i = m->fp};
+                    if (in)
+                        ua_id = m->ua;
+                    break;
+                }
+                r->read[i].s = v.s, r->read[i].n = v.n, r->read[i].h = h;
+                r->as_read |= (uint64_t)1 << i;
+            }
+            char *fp = r->fp_text[!in];
             if (ra_headers_normalize(c->norm, a, &v, &json, &jl, fp, &u,
                                      &ul) != 0) {
                 why = "headers are not an object or a list of pairs";
                 goto bad;
             }
             out_text(a, o, json, jl);
-            if (i == RA_F_HEADERS_IN) {
-                r->has_fp_in = 1;
+            r->fp[!in] = (struct ra_out){.t = RA_O_TEXT, .s = fp, .n = 16};
+            if (in)
                 ua = u, ualen = ul;
-            } else {
-                r->has_fp_out = 1;
-            }
             break;
         }
         default: /* text kinds */
@@ -448,9 +476,14 @@ bad:
         }
         return -1;
     }
-    if (f->source == RA_SRC_GATEWAY && r->out[RA_F_USER_AGENT].t == RA_O_NULL &&
-        ua)
-        out_text(a, &r->out[RA_F_USER_AGENT], ua, ualen);
+    if (f->source == RA_SRC_GATEWAY && (ua || ua_id)) {
+        struct ra_out *o = &r->out[RA_F_USER_AGENT];
+        r->ua_from = o->t == RA_O_NULL ? UA_STORED : UA_UNUSED;
+        if (o->t == RA_O_NULL && ua_id)
+            *o = (struct ra_out){.t = RA_O_INT, .i = ua_id};
+        else if (o->t == RA_O_NULL)
+            out_text(a, o, ua, ualen);
+    }
     if (f->source == RA_SRC_PROXY && r->out[RA_F_PROXY_USER].t == RA_O_TEXT) {
         const char *ss, *cc, *rule;
         size_t sl, cl;
@@ -759,7 +792,27 @@ stored_id(const struct ra_out *v, const struct filestate *fs, int f,
     return 1;
 }
 
-/* Into tl_ids: the ids stored for the fields whose text is as read. */
+/* Into tl_list_ids: header list f's ids as stored, if all are found. */
+static void
+remember_list(const struct record *r, const struct ra_out *v,
+              const struct filestate *fs, int k)
+{
+    int f = fs->fields[k], in = f == RA_F_HEADERS_IN;
+    const struct ra_out *fp = &v[fs->width - 2 + !in];
+    struct list_ids ids = {v[2 + k].i, fp->i, 0};
+    if (fp->t != RA_O_INT ||
+        (in && r->ua_from == UA_UNUSED) || /* its user agent: not known */
+        (in && r->ua_from == UA_STORED &&
+         (!stored_id(v, fs, RA_F_USER_AGENT, &ids.ua) || !ids.ua)))
+        return;
+    struct list_ids *m = ra_memo_put(&tl_list_ids, (uint64_t)f, r->read[f].s,
+                                     r->read[f].n, r->read[f].h);
+    if (m)
+        *m = ids;
+}
+
+/* Into tl_ids and tl_list_ids: the ids stored for the fields whose text
+ * is as read. */
 static void
 remember_ids(const struct record *r, const struct ra_out *v,
              const struct filestate *fs)
@@ -769,6 +822,10 @@ remember_ids(const struct record *r, const struct ra_out *v,
         struct field_ids ids = {v[2 + k].i, 0, 0};
         if (!(r->as_read >> f & 1) || v[2 + k].t != RA_O_INT)
             continue;
+        if (ra_field_info[f].type == RA_T_HDRS) {
+            remember_list(r, v, fs, k);
+            continue;
+        }
         if (f == RA_F_PROXY_USER &&
             (!(r->user_derived & USER_KNOWN) ||
              ((r->user_derived & USER_SESSION) &&
@@ -808,13 +865,8 @@ emit_record(struct batch *b, int tail, int64_t line_no,
     for (int k = 0; k < fs->nfields; k++)
         v[2 + k] = r->out[fs->fields[k]];
     if (fs->f->source == RA_SRC_GATEWAY) { /* the last two: fingerprints */
-        v[width - 2] = r->has_fp_in ? (struct ra_out){.t = RA_O_TEXT, .n = 16,
-                                                      .s = r->fp_in}
-                                    : (struct ra_out){.t = RA_O_NULL};
-        v[width - 1] = r->has_fp_out
-                           ? (struct ra_out){.t = RA_O_TEXT, .n = 16,
-                                             .s = r->fp_out}
-                           : (struct ra_out){.t = RA_O_NULL};
+        v[width - 2] = r->fp[0];
+        v[width - 1] = r->fp[1];
     }
     for (int c = 2; c < width; c++)
         if (v[c].t == RA_O_TEXT) {
@@ -1135,6 +1187,7 @@ parse_slots(void *arg)
     }
     ra_norm_thread_done();
     ra_memo_free(&tl_ids);
+    ra_memo_free(&tl_list_ids);
     w->cpu = ra_clock_s(CLOCK_THREAD_CPUTIME_ID);
     return NULL;
 }
@@ -1711,10 +1764,10 @@ ra_ingest_preview(struct ra_format *f, const char *header, const char *line,
             }
             ra_buf_addc(out, '\n');
         }
-        if (r.has_fp_in)
-            ra_buf_addf(out, "  %-15s %s\n", "hdr_in_fp", r.fp_in);
-        if (r.has_fp_out)
-            ra_buf_addf(out, "  %-15s %s\n", "hdr_out_fp", r.fp_out);
+        for (int k = 0; k < 2; k++) /* texts: no ids here */
+            if (r.fp[k].t == RA_O_TEXT)
+                ra_buf_addf(out, "  %-15s %s\n",
+                            k ? "hdr_out_fp" : "hdr_in_fp", r.fp_text[k]);
         rc = 0;
     } else {
         ra_buf_addf(out, "  rejected: %s\n", reason);

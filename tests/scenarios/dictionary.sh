@@ -11,13 +11,13 @@ SRC=$2
 # 50,000 distinct callers (the table empties once), 3 accounts, 100 sessions
 awk 'BEGIN {
   for (i = 1; i <= 50000; i++)
-    printf "{\"ts\":%d,\"caller\":\"caller-%d\",\"account\":\"a%d\",\"session\":\"s%d\"}\n",
+    printf "{\"ts\":%.0f,\"caller\":\"caller-%d\",\"account\":\"a%d\",\"session\":\"s%d\"}\n",
       1795478400000 + i, i, i % 3, i % 100
 }' >gw1.log
 # the same callers in the opposite order, in another file
 awk 'BEGIN {
   for (i = 50000; i >= 1; i--)
-    printf "{\"ts\":%d,\"caller\":\"caller-%d\",\"account\":\"a%d\",\"session\":\"s%d\"}\n",
+    printf "{\"ts\":%.0f,\"caller\":\"caller-%d\",\"account\":\"a%d\",\"session\":\"s%d\"}\n",
       1795478500000 + i, i, i % 3, i % 100
 }' >gw2.log
 
@@ -74,4 +74,47 @@ expect "repeated texts: each kind stored one way, as its first line" \
              FROM proxy_events GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1" | tr '\t' ' ')"
 expect "repeated texts: no password, no key" "" \
   "$(grep -a -l -e hunter2 -e sk-proj r.db* 2>/dev/null)"
+
+# A header list's text, as read, is remembered with the ids of the list
+# as stored, its fingerprint and the user agent it gives (ingest.c,
+# tl_list_ids). 12,000 relayaudit-jsonl lines, six kinds in turn: the
+# same list with and without a user agent of the line's own, a list that
+# gives none, pairs, the same text in and out. Each kind must be stored as
+# its line is when read alone, in a database of its own (nothing
+# remembered), and no key may reach the database.
+awk 'BEGIN {
+  k0 = "{\"User-Agent\":\"SDK/1\",\"Authorization\":\"Bearer sk-live-SECRETKEY0123456789\"}"
+  k2 = "{\"x-stainless-lang\":\"python\"}"
+  for (i = 1; i <= 12000; i++) {
+    k = i % 6
+    printf "{\"ts\":%.0f,", 1795478400000 + i
+    if (k == 0) printf "\"headers_in\":%s,\"headers_out\":{\"user-agent\":\"up/1\"}", k0
+    if (k == 1) printf "\"user_agent\":\"own/1\",\"headers_in\":%s,\"headers_out\":{\"user-agent\":\"up/1\"}", k0
+    if (k == 2) printf "\"headers_in\":%s,\"headers_out\":[[\"user-agent\",\"up/2\"]]", k2
+    if (k == 3) printf "\"headers_in\":[[\"User-Agent\",\"SDK/3\"],[\"x-api-key\",\"sk-ant-api03-SECRETKEY\"]]"
+    if (k == 4) printf "\"user_agent\":\"own/4\",\"headers_in\":%s", k2
+    if (k == 5) printf "\"headers_in\":{\"User-Agent\":\"SDK/5\"},\"headers_out\":{\"User-Agent\":\"SDK/5\"}"
+    printf "}\n"
+  }
+}' >hl.log
+"$RA" ingest --db h.db --format relayaudit-jsonl hl.log 2>/dev/null
+head -n 6 hl.log >hl1.log
+"$RA" ingest --db h1.db --format relayaudit-jsonl hl1.log 2>/dev/null
+cols="line_no % 6, coalesce(user_agent, '-'), headers_in, coalesce(headers_out, '-'),
+      hdr_in_fp, coalesce(hdr_out_fp, '-')"
+expect "header lists: the user agent of each kind" \
+"0 SDK/1 2000
+1 own/1 2000
+2 - 2000
+3 SDK/3 2000
+4 own/4 2000
+5 SDK/5 2000" \
+  "$(q h.db "SELECT line_no % 6, coalesce(user_agent, '-'), count(*)
+             FROM gateway_events GROUP BY 1, 2 ORDER BY 1" | tr '\t' ' ')"
+expect "header lists: each kind stored one way, as when read alone" \
+  "$(q h1.db "SELECT $cols, 2000 FROM gateway_events ORDER BY 1")" \
+  "$(q h.db "SELECT $cols, count(*) FROM gateway_events
+             GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1")"
+expect "header lists: no key" "" \
+  "$(grep -a -l SECRETKEY h.db* h1.db* 2>/dev/null)"
 exit $fail
