@@ -227,10 +227,12 @@ enum { UA_NONE, UA_STORED, UA_UNUSED }; /* the format has its own */
  * as the id found then, and its text is neither redacted, lowered,
  * checked for ASCII nor looked up again; a proxy user's session and
  * country are the ids its username rules gave, without the rules. Only
- * texts that normalizing left as they were are kept, with ids the shared
- * lookup found: never a secret, and never more than the ids of the
- * thread's one pipeline (ra_writer_shared; a rollback ends it). Tagged by
- * field: a text is lowered in one field and not in another. */
+ * texts that normalizing left as they were are kept, so never a secret,
+ * but for a caller key, whose text is kept with the id of its hash (in
+ * the thread's memory only, as ra_sha256_hex_memo keeps it); all with ids
+ * the shared lookup found, never more than the ids of the thread's one
+ * pipeline (ra_writer_shared; a rollback ends it). Tagged by field: a
+ * text is lowered in one field and not in another. */
 struct field_ids {
     int64_t id, session, country; /* session, country: 0 for none */
 };
@@ -383,6 +385,17 @@ build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
             char *h;
             if (val_text(a, &v, &s, &n) != 0)
                 break;
+            if (ids >> i & 1) { /* the key's text: the id of its hash */
+                uint64_t hh;
+                const struct field_ids *m =
+                    ra_memo_get(&tl_ids, (uint64_t)i, s, n, &hh);
+                if (m) {
+                    *o = (struct ra_out){.t = RA_O_INT, .i = m->id};
+                    break;
+                }
+                r->read[i].s = s, r->read[i].n = n, r->read[i].h = hh;
+                r->as_read |= (uint64_t)1 << i;
+            }
             h = ra_arena_alloc(a, 65);
             if (is_hex64(s, n)) {
                 for (size_t k = 0; k < 64; k++)

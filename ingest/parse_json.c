@@ -400,7 +400,8 @@ e_key(void *c, const unsigned char *key, size_t n)
         }
     }
     s->next = s->cur >= 0 ? &s->paths[s->cur] : NULL;
-    s->key_end = s->base + yajl_get_bytes_consumed(s->h);
+    if (s->cur >= 0 && s->seen[s->cur].used) /* for at_value */
+        s->key_end = s->base + yajl_get_bytes_consumed(s->h);
     s->skip = 0;
     s->tree.root = NULL;
     s->tree.depth = 0;

@@ -88,6 +88,7 @@ awk 'BEGIN {
   for (i = 1; i <= 12000; i++) {
     k = i % 6
     printf "{\"ts\":%.0f,", 1795478400000 + i
+    if (k < 3) printf "\"caller_key\":\"sk-live-SECRETKEY-%d\",", k % 2
     if (k == 0) printf "\"headers_in\":%s,\"headers_out\":{\"user-agent\":\"up/1\"}", k0
     if (k == 1) printf "\"user_agent\":\"own/1\",\"headers_in\":%s,\"headers_out\":{\"user-agent\":\"up/1\"}", k0
     if (k == 2) printf "\"headers_in\":%s,\"headers_out\":[[\"user-agent\",\"up/2\"]]", k2
@@ -115,6 +116,18 @@ expect "header lists: each kind stored one way, as when read alone" \
   "$(q h1.db "SELECT $cols, 2000 FROM gateway_events ORDER BY 1")" \
   "$(q h.db "SELECT $cols, count(*) FROM gateway_events
              GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1")"
+# ... and a caller key, remembered with the id of its hash
+k0=$(printf %s sk-live-SECRETKEY-0 | sha256sum | cut -c1-64)
+k1=$(printf %s sk-live-SECRETKEY-1 | sha256sum | cut -c1-64)
+expect "caller keys: each line's hash" \
+"0 $k0 2000
+1 $k1 2000
+2 $k0 2000
+3 - 2000
+4 - 2000
+5 - 2000" \
+  "$(q h.db "SELECT line_no % 6, coalesce(caller_key, '-'), count(*)
+             FROM gateway_events GROUP BY 1, 2 ORDER BY 1" | tr '\t' ' ')"
 expect "header lists: no key" "" \
   "$(grep -a -l SECRETKEY h.db* h1.db* 2>/dev/null)"
 exit $fail
