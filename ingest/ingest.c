@@ -220,7 +220,9 @@ struct record {
 };
 _Static_assert(RA_F_COUNT <= 64, "as_read has a bit for each field");
 enum { USER_KNOWN = 1, USER_SESSION = 2, USER_COUNTRY = 4 };
-enum { UA_NONE, UA_STORED, UA_UNUSED }; /* the format has its own */
+/* The user agent headers_in gave: none, stored as the line's, or not used
+ * (the line has one of its own). */
+enum { UA_NONE, UA_STORED, UA_UNUSED };
 
 /* Each parser thread remembers the string ids its dictionary fields came
  * to (ra_memo tl_ids). A field that reads a text it read before is stored
