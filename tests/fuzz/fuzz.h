@@ -73,11 +73,11 @@ fz_fields(struct ra_parser *p, struct ra_buf *b)
     }
 }
 
-/* Parse data as a record of format name and evaluate every field; its
- * last line is also parsed after the lines before it, by a parser of its
- * own, and must read the same there (a parser remembers what it read:
- * ingest/parse_json.c's repeats), unless the format is read as its first
- * record says. */
+/* Parse data as a record of format name and evaluate every field. Then
+ * what follows its first line break (all of it, when there is none) is
+ * parsed by the same parser and by one of its own, and must read the
+ * same in both (a parser remembers what it read: ingest/parse_json.c's
+ * repeats), unless the format is read as its first record says. */
 static inline void
 fz_parse(const char *name, const char *header, const uint8_t *data,
          size_t size)
@@ -98,9 +98,9 @@ fz_parse(const char *name, const char *header, const uint8_t *data,
         struct ra_parser *p = ra_parser_new(f, &tc);
         if (header)
             (void)ra_parser_parse(p, header, strlen(header), &why);
-        if (k == 0)
-            (void)ra_parser_parse(p, text, nl ? (size_t)(nl - text) : size,
-                                  &why);
+        if (k == 0 && ra_parser_parse(p, text, size, &why) == RA_REC)
+            fz_fields(p, &got[0]);
+        ra_buf_reset(&got[k]);
         rc[k] = ra_parser_parse(p, last, last_n, &why);
         if (rc[k] == RA_REC)
             fz_fields(p, &got[k]);
@@ -112,8 +112,8 @@ fz_parse(const char *name, const char *header, const uint8_t *data,
     if (!f->json_too && rc[0] != RA_HEADER && rc[1] != RA_HEADER &&
         (rc[0] != rc[1] || got[0].len != got[1].len ||
          (got[0].len && memcmp(got[0].data, got[1].data, got[0].len)))) {
-        fprintf(stderr, "fuzz: the last line read %d:\n%.*s\nafter the "
-                "first, %d:\n%.*s\nalone\n", rc[0], (int)got[0].len,
+        fprintf(stderr, "fuzz: the line read %d:\n%.*s\nafter the "
+                "record, %d:\n%.*s\nalone\n", rc[0], (int)got[0].len,
                 got[0].data, rc[1], (int)got[1].len, got[1].data);
         abort();
     }
