@@ -254,6 +254,20 @@ static _Thread_local struct ra_memo tl_list_ids = {256, 4096,
                                                    sizeof(struct list_ids),
                                                    NULL, NULL};
 
+/* What memo m remembers for field i's text s[0..n), or NULL: then r notes
+ * the text, for remember_ids to put what it is stored as. */
+static const void *
+recall(struct ra_memo *m, struct record *r, int i, const char *s, size_t n)
+{
+    uint64_t h;
+    const void *e = ra_memo_get(m, (uint64_t)i, s, n, &h);
+    if (!e) {
+        r->read[i].s = s, r->read[i].n = n, r->read[i].h = h;
+        r->as_read |= (uint64_t)1 << i;
+    }
+    return e;
+}
+
 /* Whether a byte of w is a capital letter, 'A' to 'Z' (the Bit Twiddling
  * Hacks' "hasbetween", exact for any byte value). */
 static inline int
@@ -387,16 +401,10 @@ build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
             char *h;
             if (val_text(a, &v, &s, &n) != 0)
                 break;
-            if (ids >> i & 1) { /* the key's text: the id of its hash */
-                uint64_t hh;
-                const struct field_ids *m =
-                    ra_memo_get(&tl_ids, (uint64_t)i, s, n, &hh);
-                if (m) {
-                    *o = (struct ra_out){.t = RA_O_INT, .i = m->id};
-                    break;
-                }
-                r->read[i].s = s, r->read[i].n = n, r->read[i].h = hh;
-                r->as_read |= (uint64_t)1 << i;
+            const struct field_ids *key; /* its text: the id of its hash */
+            if ((ids >> i & 1) && (key = recall(&tl_ids, r, i, s, n))) {
+                *o = (struct ra_out){.t = RA_O_INT, .i = key->id};
+                break;
             }
             h = ra_arena_alloc(a, 65);
             if (is_hex64(s, n)) {
@@ -416,19 +424,14 @@ build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
             const char *json, *u;
             size_t jl, ul;
             int in = i == RA_F_HEADERS_IN;
-            if ((ids >> i & 1) && v.s) {
-                uint64_t h;
-                const struct list_ids *m =
-                    ra_memo_get(&tl_list_ids, (uint64_t)i, v.s, v.n, &h);
-                if (m) {
-                    *o = (struct ra_out){.t = RA_O_INT, .i = m->id};
-                    r->fp[!in] = (struct ra_out){.t = RA_O_INT, .i = m->fp};
-                    if (in)
-                        ua_id = m->ua;
-                    break;
-                }
-                r->read[i].s = v.s, r->read[i].n = v.n, r->read[i].h = h;
-                r->as_read |= (uint64_t)1 << i;
+            const struct list_ids *list;
+            if ((ids >> i & 1) && v.s &&
+                (list = recall(&tl_list_ids, r, i, v.s, v.n))) {
+                *o = (struct ra_out){.t = RA_O_INT, .i = list->id};
+                r->fp[!in] = (struct ra_out){.t = RA_O_INT, .i = list->fp};
+                if (in)
+                    ua_id = list->ua;
+                break;
             }
             char *fp = r->fp_text[!in];
             if (ra_headers_normalize(c->norm, a, &v, &json, &jl, fp, &u,
@@ -447,19 +450,12 @@ build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
                 why = "expected text, got a JSON object";
                 goto bad;
             }
-            if (ids >> i & 1) {
-                uint64_t h;
-                const struct field_ids *m =
-                    ra_memo_get(&tl_ids, (uint64_t)i, s, n, &h);
-                if (m) {
-                    o->t = RA_O_INT;
-                    o->i = m->id;
-                    if (i == RA_F_PROXY_USER)
-                        user_ids = m;
-                    break;
-                }
-                r->read[i].s = s, r->read[i].n = n, r->read[i].h = h;
-                r->as_read |= (uint64_t)1 << i;
+            const struct field_ids *text;
+            if ((ids >> i & 1) && (text = recall(&tl_ids, r, i, s, n))) {
+                *o = (struct ra_out){.t = RA_O_INT, .i = text->id};
+                if (i == RA_F_PROXY_USER)
+                    user_ids = text;
+                break;
             }
             s = ra_redact(c->norm, a, s, n, &n);
             if (ra_field_info[i].type == RA_T_LOWER)

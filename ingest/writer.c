@@ -554,7 +554,7 @@ ra_writer_open(const char *path, struct ra_err *err)
     w->claims = open(cp.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     ra_buf_release(&cp);
     w->rows.ncols = ROW_COLS;
-    w->fresh.rows.ncols = 2;
+    w->fresh.rows = (struct ra_rows){.stride = 2, .width = 2, .ncols = 2};
     /* A 4 MB page cache: the writer appends, and a larger one only kept
      * old clean pages, each a page fault the first time (1 M Squid lines:
      * 16 MB, 8,600 faults, 1.01 s; 4 MB, 5,600, 0.97 s). Analyze sizes
@@ -1038,10 +1038,8 @@ store_new_strings(struct ra_writer *w, struct ra_out *rows, size_t n,
     struct new_strings *ns = &w->fresh;
     int64_t first = batch_first(ns);
     size_t refused;
-    ns->rows.v = ns->v;
+    ns->rows.v = ns->v; /* where it is now */
     ns->rows.n = ns->n;
-    ns->rows.stride = 2;
-    ns->rows.width = 2;
     if (ra_rows_flush(ns->add, &ns->rows, &refused) != SQLITE_DONE)
         return ra_err_set(err, RA_EDB, "cannot store a string: %s",
                           sqlite3_errmsg(w->db));

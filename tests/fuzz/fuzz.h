@@ -58,7 +58,8 @@ fz_fields(struct ra_parser *p, struct ra_buf *b)
             }
         } else if (v.t == RA_V_STR) {
             size_t n;
-            const char *r = ra_redact(fz_norm, ra_parser_arena(p), v.s, v.n, &n);
+            const char *r =
+                ra_redact(fz_norm, ra_parser_arena(p), v.s, v.n, &n);
             ra_buf_add(b, r, n);
         } else if (v.t == RA_V_INT) {
             ra_buf_addf(b, "%lld", (long long)v.i);

@@ -63,15 +63,24 @@ load(const char *rel)
     return f;
 }
 
+/* A parser of the format at rel, the format in *f; NULL when it does not
+ * load. */
+static struct ra_parser *
+open_parser(const char *rel, struct ra_format **f)
+{
+    *f = load(rel);
+    CHECK(*f != NULL);
+    return *f ? ra_parser_new(*f, &tc) : NULL;
+}
+
 static void
 test_regex_language(void)
 {
-    struct ra_format *f = load("tests/formats/test-kv.fmt");
+    struct ra_format *f;
     const char *why;
-    CHECK(f != NULL);
-    if (!f)
+    struct ra_parser *p = open_parser("tests/formats/test-kv.fmt", &f);
+    if (!p)
         return;
-    struct ra_parser *p = ra_parser_new(f, &tc);
     const char *line = f->examples[0];
     CHECK_INT(ra_parser_parse(p, line, strlen(line), &why), RA_REC);
     CHECK_STR(field(p, RA_F_TS), "1795515302000");
@@ -118,13 +127,12 @@ test_regex_language(void)
 static void
 test_words(void)
 {
-    struct ra_format *f = load("schemas/formats/squid.fmt");
+    struct ra_format *f;
     const char *why;
     char line[512];
-    CHECK(f != NULL);
-    if (!f)
+    struct ra_parser *p = open_parser("schemas/formats/squid.fmt", &f);
+    if (!p)
         return;
-    struct ra_parser *p = ra_parser_new(f, &tc);
 #define PARSE(l) ra_parser_parse(p, (l), strlen(l), &why)
     CHECK_INT(PARSE("\t 1795515302.117 \t  245 192.0.2.10 TCP_MISS/404 10 "
                     "GET http://a.example/x u%2D1 HIER_DIRECT/a/b text/html"
@@ -190,12 +198,12 @@ static void test_json_repeats(void);
 static void
 test_json(void)
 {
-    struct ra_format *f = load("schemas/formats/relayaudit-jsonl.fmt");
+    struct ra_format *f;
     const char *why;
-    CHECK(f != NULL);
-    if (!f)
+    struct ra_parser *p =
+        open_parser("schemas/formats/relayaudit-jsonl.fmt", &f);
+    if (!p)
         return;
-    struct ra_parser *p = ra_parser_new(f, &tc);
     const char *l = "{\"ts\":1795515302113,\"caller\":\"c\",\"status\":\"429\","
                     "\"cost\":0.5,\"account\":null,\"session\":\"-\","
                     "\"latency_ms\":12.0}";
@@ -274,12 +282,11 @@ test_json(void)
 static void
 test_json_paths(void)
 {
-    struct ra_format *f = load("schemas/formats/kong-filelog.fmt");
+    struct ra_format *f;
     const char *why;
-    CHECK(f != NULL);
-    if (!f)
+    struct ra_parser *p = open_parser("schemas/formats/kong-filelog.fmt", &f);
+    if (!p)
         return;
-    struct ra_parser *p = ra_parser_new(f, &tc);
     struct ra_buf l = RA_BUF_INIT;
     ra_buf_adds(&l, "{\"started_at\":1795515302113,"
                     "\"request\":{\"method\":\"POST\",\"tls\":{\"v\":1},"
@@ -316,11 +323,9 @@ test_json_paths(void)
 
     /* A top-level member that is an object or an array comes with its
      * text as the line wrote it (a value deeper down without: above) */
-    f = load("schemas/formats/relayaudit-jsonl.fmt");
-    CHECK(f != NULL);
-    if (!f)
+    p = open_parser("schemas/formats/relayaudit-jsonl.fmt", &f);
+    if (!p)
         return;
-    p = ra_parser_new(f, &tc);
     const char *l3 = "{\"ts\":1,\"headers_in\": { \"a\" : [1, {\"b\":2}] } ,"
                      "\"headers_out\":[[\"x\",\"y\"]],\"caller\":\"c\"}";
     CHECK_INT(ra_parser_parse(p, l3, strlen(l3), &why), RA_REC);
@@ -346,19 +351,20 @@ test_json_paths(void)
 static void
 test_json_repeats(void)
 {
-    struct ra_format *f = load("schemas/formats/relayaudit-jsonl.fmt");
+    struct ra_format *f;
     const char *why;
-    CHECK(f != NULL);
-    if (!f)
+    struct ra_parser *p =
+        open_parser("schemas/formats/relayaudit-jsonl.fmt", &f);
+    if (!p)
         return;
-    struct ra_parser *p = ra_parser_new(f, &tc);
     static const struct {
         const char *line;
         int rc;
         const char *hin, *hout, *caller;
     } t[] = {
         /* remembered */
-        {"{\"ts\":1,\"headers_in\":{\"a\":\"1\"},\"headers_out\":[[\"x\",\"y\"]]}",
+        {"{\"ts\":1,\"headers_in\":{\"a\":\"1\"},"
+         "\"headers_out\":[[\"x\",\"y\"]]}",
          RA_REC, "{\"a\":\"1\"}", "[[\"x\",\"y\"]]", "(absent)"},
         /* the same texts elsewhere in the line, blanks around the colon */
         {"{\"caller\":\"c1\",\"headers_out\" :\t[[\"x\",\"y\"]], \"ts\":2,"
@@ -379,12 +385,14 @@ test_json_repeats(void)
         {"{\"ts\":6,\"headers_in\":{\"a\":\"12\"}}", RA_REC, "{\"a\":\"12\"}",
          "(absent)", "(absent)"},
         /* the first of two wins */
-        {"{\"ts\":7,\"headers_in\":{\"b\":\"2\"},\"headers_in\":{\"a\":\"1\"}}",
+        {"{\"ts\":7,\"headers_in\":{\"b\":\"2\"},"
+         "\"headers_in\":{\"a\":\"1\"}}",
          RA_REC, "{\"b\":\"2\"}", "(absent)", "(absent)"},
         /* what follows a remembered text is still checked */
-        {"{\"ts\":8,\"headers_in\":{\"a\":\"1\"}\"caller\":\"c\"}", RA_REJECT, NULL,
-         NULL, NULL},
-        {"{\"ts\":9,\"headers_in\":{\"a\":\"1\"}", RA_REJECT, NULL, NULL, NULL},
+        {"{\"ts\":8,\"headers_in\":{\"a\":\"1\"}\"caller\":\"c\"}", RA_REJECT,
+         NULL, NULL, NULL},
+        {"{\"ts\":9,\"headers_in\":{\"a\":\"1\"}", RA_REJECT, NULL, NULL,
+         NULL},
         {"{\"ts\":10,\"headers_in\":{\"a\":\"1\"}}", RA_REC, "{\"a\":\"1\"}",
          "(absent)", "(absent)"},
         /* looked for where it was last (past 64 bytes), the first of two
@@ -429,12 +437,12 @@ test_json_repeats(void)
 static void
 test_csv(void)
 {
-    struct ra_format *f = load("schemas/formats/relayaudit-map.fmt");
+    struct ra_format *f;
     const char *why;
-    CHECK(f != NULL);
-    if (!f)
+    struct ra_parser *p =
+        open_parser("schemas/formats/relayaudit-map.fmt", &f);
+    if (!p)
         return;
-    struct ra_parser *p = ra_parser_new(f, &tc);
     const char *h = "account,caller,max_callers";
     CHECK_INT(ra_parser_parse(p, h, strlen(h), &why), RA_HEADER);
     const char *r = "\"acct,1\",\"line one\nline \"\"two\"\"\",3";
@@ -520,13 +528,12 @@ test_bad_definitions(void)
 static void
 test_same_steps(void)
 {
-    struct ra_format *f = load("schemas/formats/squid.fmt");
+    struct ra_format *f;
     const char *why;
     char line[256];
-    CHECK(f != NULL);
-    if (!f)
+    struct ra_parser *p = open_parser("schemas/formats/squid.fmt", &f);
+    if (!p)
         return;
-    struct ra_parser *p = ra_parser_new(f, &tc);
     const char *pre = "1795515302.117    245 192.0.2.10 TCP_TUNNEL/200 5120 "
                       "CONNECT ",
                *post = " brd-customer-x-session-s1 HIER_DIRECT/203.0.113.7 -";
