@@ -1311,9 +1311,21 @@ apply_batch(struct ctx *c, struct filestate *fs, struct batch *b,
     return 0;
 }
 
+/* A run's progress over its files (the calling thread's alone): their
+ * sizes on disk, how many bytes of them are behind, and how long it took
+ * to read those read (a file skipped as unchanged, or the part of one
+ * read by an earlier run, is behind in no time), for the run's ETA; and
+ * when progress was last shown, so that a run of files each read in less
+ * than the interval shows it too. */
+struct run {
+    size_t nfiles, at; /* at: the file being read, from 1 */
+    int64_t total, behind, read;
+    double busy, shown;
+};
+
 static int
 process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
-             struct ra_err *err)
+             struct run *run, struct ra_err *err)
 {
     const struct ra_ingest_opts *o = c->o;
     int is_stdin = !strcmp(path, "-");
@@ -1511,7 +1523,8 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     /* seconds between two progress lines; 0: after every batch, as the
      * tests want (git's GIT_PROGRESS_DELAY) */
     double every = ra_env_number("RELAYAUDIT_PROGRESS_SECONDS", 0, 3600, 1);
-    double last_progress = ra_mono_s();
+    double read_t0 = ra_mono_s();
+    int64_t read_from = fs.is_plain ? fs.l.offset : 0; /* behind already */
     double wcpu = ra_clock_s(CLOCK_THREAD_CPUTIME_ID);
     double wwait = 0;
     for (int i = 0; i < nwk; i++) {
@@ -1561,24 +1574,36 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             queue_stop(&q);
             break;
         }
-        if (o->progress && ra_mono_s() - last_progress >= every) {
+        if (o->progress && ra_mono_s() - run->shown >= every) {
             double el = ra_mono_s() - t0;
             int64_t nl = __atomic_load_n(&rd.lines, __ATOMIC_RELAXED);
-            last_progress = ra_mono_s();
-            char eta[48] = "";
+            run->shown = ra_mono_s();
+            char eta[48] = "", all[64] = "";
             /* An ETA where the total is known: plain files by the bytes
              * stored, .gz files by the compressed bytes read. */
             uint64_t zpos = __atomic_load_n(&rd.zpos, __ATOMIC_RELAXED);
-            double done = fs.is_plain ? (double)fs.l.offset : (double)zpos,
-                   size = (double)fi.size;
+            int64_t at = fs.is_plain ? fs.l.offset : (int64_t)zpos;
+            double done = (double)at, size = (double)fi.size;
             if ((fs.is_plain || ra_reader_is_gzip(r)) && done > 0 &&
                 size > done)
                 snprintf(eta, sizeof eta, ", ETA %.0f s",
                          el * (size - done) / done);
+            if (run->nfiles > 1) {
+                /* The run's: its bytes still ahead at the pace of those
+                 * read so far. */
+                double rb = (double)(run->read + at - read_from),
+                       left = (double)(run->total - run->behind - at),
+                       busy = run->busy + ra_mono_s() - read_t0;
+                int k = snprintf(all, sizeof all, "; file %zu of %zu",
+                                 run->at, run->nfiles);
+                if (rb > 0 && left > 0)
+                    snprintf(all + k, sizeof all - (size_t)k,
+                             ", ETA %.0f s for all", left * busy / rb);
+            }
             fprintf(stderr, "\rrelayaudit: '%s': %lld lines, %.1f MB, "
-                            "%.0f lines/s%s   ",
+                            "%.0f lines/s%s%s   ",
                     fs.path, (long long)nl, (double)fs.l.offset / 1e6,
-                    (double)nl / el, eta);
+                    (double)nl / el, eta, all);
             shown = 1;
         }
     }
@@ -1590,6 +1615,8 @@ threads_out:
         pthread_join(wk[i].th, NULL);
         pcpu += wk[i].cpu;
     }
+    run->read += (fs.is_plain ? fs.l.offset : (int64_t)rd.zpos) - read_from;
+    run->busy += ra_mono_s() - read_t0;
     for (int i = 0; i < nwk; i++) {
         if (wk[i].tc.used_year)
             tc.used_year = wk[i].tc.used_year;
@@ -1712,19 +1739,30 @@ ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
     ra_walk_paths(&w, paths, npaths);
     for (size_t i = 0; i < w.nwarn; i++)
         note(&c, "%s", w.warnings[i]);
+    struct run run = {.nfiles = w.n, .shown = ra_mono_s()};
+    int64_t *size = xcalloc(w.n ? w.n : 1, sizeof *size);
+    for (size_t i = 0; i < w.n; i++) {
+        struct stat st;
+        if (!w.items[i].error && strcmp(w.items[i].path, "-") &&
+            stat(w.items[i].path, &st) == 0 && S_ISREG(st.st_mode))
+            run.total += size[i] = (int64_t)st.st_size;
+    }
     for (size_t i = 0; i < w.n && rc != RA_EDB; i++) {
+        run.at = i + 1;
         if (w.items[i].error) {
             note(&c, "%s", w.items[i].error);
             t->failed++;
             rc = RA_EIO;
-            continue;
+        } else {
+            int frc = process_file(&c, w.items[i].path, t, &run, err);
+            if (frc == RA_EDB)
+                rc = RA_EDB;
+            else if (frc)
+                rc = RA_EIO;
         }
-        int frc = process_file(&c, w.items[i].path, t, err);
-        if (frc == RA_EDB)
-            rc = RA_EDB;
-        else if (frc)
-            rc = RA_EIO;
+        run.behind += size[i];
     }
+    free(size);
     ra_walk_release(&w);
 out:
     ra_writer_close(c.w);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Progress on stderr for long work, when stderr is a terminal: an ingest
 # shows lines, MB, lines/s, and an ETA for plain files (by the bytes
-# stored) and .gz files (by the compressed bytes read); an analysis shows
+# stored) and .gz files (by the compressed bytes read), over several files
+# also which file of how many and an ETA for them all; an analysis shows
 # each step as it comes. Never when stderr is not a terminal. The terminal
 # is script(1)'s; RELAYAUDIT_PROGRESS_SECONDS=0 shows a line after every
 # batch of records, so that the test does not depend on the machine's speed.
@@ -39,6 +40,31 @@ for f in big.log.gz big.log; do
   expect "$f: every line stored" 120000 \
     "$(q $f.db "SELECT count(*) FROM proxy_events")"
 done
+
+out=$(tty_run "RELAYAUDIT_PROGRESS_SECONDS=0 \"$RA\" ingest --db one.db \
+  --format squid big.log")
+expect "one file: no count of files" 0 "$(echo "$out" | grep -c ' of 1')"
+
+# Several files: each line also counts the files and gives an ETA for them
+# all (by their bytes on disk, at the pace of those read so far); one the
+# ledger knows unchanged is behind at once.
+mkdir dir
+cp big.log dir/a.log
+sed 's/^17954/17955/' big.log | gzip -c >dir/b.log.gz
+sed 's/^17954/17956/' big.log >dir/c.log
+"$RA" ingest --db dir.db --format squid dir/a.log 2>/dev/null
+out=$(tty_run "RELAYAUDIT_PROGRESS_SECONDS=0 \"$RA\" ingest --db dir.db \
+  --format squid dir")
+line="^relayaudit: 'dir/[bc]\.log[.gz]*': [0-9]* lines, [0-9.]* MB,"
+line="$line [0-9]* lines/s, ETA [0-9]* s; file \([23]\) of 3, ETA [0-9]* s"
+expect "a directory: progress names the file of three, with the run's ETA" \
+  "2 3" \
+  "$(echo "$out" | sed -n "s|$line for all *\$|\1|p" | sort -u | tr '\n' ' ' |
+     sed 's/ $//')"
+expect "a directory: nothing shown for the unchanged file" 0 \
+  "$(echo "$out" | grep -c "'dir/a.log': [0-9]* lines")"
+expect "a directory: every line of the three files" 360000 \
+  "$(q dir.db "SELECT count(*) FROM proxy_events")"
 
 # analyze: every step in turn, then the line cleared for the summary
 out=$(tty_run "\"$RA\" analyze --db big.log.db")
