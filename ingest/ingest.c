@@ -16,6 +16,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -1311,17 +1312,36 @@ apply_batch(struct ctx *c, struct filestate *fs, struct batch *b,
     return 0;
 }
 
-/* A run's progress over its files (the calling thread's alone): their
- * sizes on disk, how many bytes of them are behind, and how long it took
- * to read those read (a file skipped as unchanged, or the part of one
- * read by an earlier run, is behind in no time), for the run's ETA; and
+/* A run's progress over its files (the calling thread's alone), for its
+ * ETA: the bytes on disk of the files not begun yet, plain and gzip; the
+ * lines' bytes read (a gzip file's as inflated) and the seconds they
+ * took; and the bytes gzip files inflated to against their own, to count
+ * the gzip bytes ahead as the lines' bytes they hold. A file skipped as
+ * unchanged, or the part of one an earlier run read, takes no time. And
  * when progress was last shown, so that a run of files each read in less
  * than the interval shows it too. */
 struct run {
-    size_t nfiles, at; /* at: the file being read, from 1 */
-    int64_t total, behind, read;
+    size_t nfiles, at;      /* at: the file being read, from 1 */
+    int64_t ahead[2];       /* [1]: gzip */
+    int64_t read, gz_in, gz_out;
     double busy, shown;
 };
+
+/* Seconds to read what is ahead: the lines' bytes of the files begun
+ * (`left`) and the files' bytes of those not, at the pace of the lines'
+ * bytes read so far; -1 while that pace, or the gzip files' ratio when
+ * some are ahead, is not known yet. */
+static double
+run_eta(const struct run *run, double left, int64_t read, double busy,
+        int64_t gz_in, int64_t gz_out)
+{
+    if (read <= 0 || busy <= 0 || (run->ahead[1] && gz_in <= 0))
+        return -1;
+    left += (double)run->ahead[0];
+    if (run->ahead[1])
+        left += (double)run->ahead[1] * (double)gz_out / (double)gz_in;
+    return left * busy / (double)read;
+}
 
 static int
 process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
@@ -1524,7 +1544,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
      * tests want (git's GIT_PROGRESS_DELAY) */
     double every = ra_env_number("RELAYAUDIT_PROGRESS_SECONDS", 0, 3600, 1);
     double read_t0 = ra_mono_s();
-    int64_t read_from = fs.is_plain ? fs.l.offset : 0; /* behind already */
+    int64_t read_from = fs.l.offset; /* read by an earlier run */
     double wcpu = ra_clock_s(CLOCK_THREAD_CPUTIME_ID);
     double wwait = 0;
     for (int i = 0; i < nwk; i++) {
@@ -1588,17 +1608,21 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
                 size > done)
                 snprintf(eta, sizeof eta, ", ETA %.0f s",
                          el * (size - done) / done);
-            if (run->nfiles > 1) {
-                /* The run's: its bytes still ahead at the pace of those
-                 * read so far. */
-                double rb = (double)(run->read + at - read_from),
-                       left = (double)(run->total - run->behind - at),
-                       busy = run->busy + ra_mono_s() - read_t0;
+            if (run->nfiles > 1) { /* the run's, this file counted in */
+                int64_t in = run->gz_in, out = run->gz_out;
+                double left = size > done ? size - done : 0;
+                if (ra_reader_is_gzip(r)) {
+                    in += at, out += fs.l.offset;
+                    left = in > 0 ? left * (double)out / (double)in : 0;
+                }
+                double eta_all = run_eta(
+                    run, left, run->read + fs.l.offset - read_from,
+                    run->busy + ra_mono_s() - read_t0, in, out);
                 int k = snprintf(all, sizeof all, "; file %zu of %zu",
                                  run->at, run->nfiles);
-                if (rb > 0 && left > 0)
+                if (eta_all >= 0)
                     snprintf(all + k, sizeof all - (size_t)k,
-                             ", ETA %.0f s for all", left * busy / rb);
+                             ", ETA %.0f s for all", eta_all);
             }
             fprintf(stderr, "\rrelayaudit: '%s': %lld lines, %.1f MB, "
                             "%.0f lines/s%s%s   ",
@@ -1615,8 +1639,12 @@ threads_out:
         pthread_join(wk[i].th, NULL);
         pcpu += wk[i].cpu;
     }
-    run->read += (fs.is_plain ? fs.l.offset : (int64_t)rd.zpos) - read_from;
+    run->read += fs.l.offset - read_from;
     run->busy += ra_mono_s() - read_t0;
+    if (ra_reader_is_gzip(r)) {
+        run->gz_in += (int64_t)rd.zpos;
+        run->gz_out += fs.l.offset;
+    }
     for (int i = 0; i < nwk; i++) {
         if (wk[i].tc.used_year)
             tc.used_year = wk[i].tc.used_year;
@@ -1696,6 +1724,24 @@ out:
     return rc;
 }
 
+/* A regular file's size, and whether it is gzip (its first two bytes);
+ * 0 for anything else, which is not opened (a pipe's bytes read here would
+ * be lost to the ingest). */
+static int64_t
+file_kind(const char *path, unsigned char *gz)
+{
+    struct stat st;
+    unsigned char m[2];
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        *gz = read(fd, m, 2) == 2 && m[0] == 0x1f && m[1] == 0x8b;
+        close(fd);
+    }
+    return (int64_t)st.st_size;
+}
+
 int
 ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
               size_t npaths, struct ra_ingest_totals *t, struct ra_err *err)
@@ -1741,14 +1787,15 @@ ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
         note(&c, "%s", w.warnings[i]);
     struct run run = {.nfiles = w.n, .shown = ra_mono_s()};
     int64_t *size = xcalloc(w.n ? w.n : 1, sizeof *size);
-    for (size_t i = 0; i < w.n; i++) {
-        struct stat st;
-        if (!w.items[i].error && strcmp(w.items[i].path, "-") &&
-            stat(w.items[i].path, &st) == 0 && S_ISREG(st.st_mode))
-            run.total += size[i] = (int64_t)st.st_size;
+    unsigned char *gz = xcalloc(w.n ? w.n : 1, 1);
+    for (size_t i = 0; i < w.n && o->progress && w.n > 1; i++) {
+        if (!w.items[i].error && strcmp(w.items[i].path, "-"))
+            size[i] = file_kind(w.items[i].path, &gz[i]);
+        run.ahead[gz[i]] += size[i];
     }
     for (size_t i = 0; i < w.n && rc != RA_EDB; i++) {
         run.at = i + 1;
+        run.ahead[gz[i]] -= size[i];
         if (w.items[i].error) {
             note(&c, "%s", w.items[i].error);
             t->failed++;
@@ -1760,9 +1807,9 @@ ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
             else if (frc)
                 rc = RA_EIO;
         }
-        run.behind += size[i];
     }
     free(size);
+    free(gz);
     ra_walk_release(&w);
 out:
     ra_writer_close(c.w);

@@ -46,7 +46,7 @@ out=$(tty_run "RELAYAUDIT_PROGRESS_SECONDS=0 \"$RA\" ingest --db one.db \
 expect "one file: no count of files" 0 "$(echo "$out" | grep -c ' of 1')"
 
 # Several files: each line also counts the files and gives an ETA for them
-# all (by their bytes on disk, at the pace of those read so far); one the
+# all (their lines' bytes ahead, at the pace of those read so far); one the
 # ledger knows unchanged is behind at once.
 mkdir dir
 cp big.log dir/a.log
@@ -65,6 +65,18 @@ expect "a directory: nothing shown for the unchanged file" 0 \
   "$(echo "$out" | grep -c "'dir/a.log': [0-9]* lines")"
 expect "a directory: every line of the three files" 360000 \
   "$(q dir.db "SELECT count(*) FROM proxy_events")"
+
+# A pipe among the files: nothing of it is read before its turn comes
+# (bytes read early are lost to it, and its writer may be gone by then:
+# the timeouts end such a run).
+mkfifo pipe
+sed 's/^17954/17957/' big.log >pipe.src
+(timeout 60 cat pipe.src >pipe &)
+tty_run "RELAYAUDIT_PROGRESS_SECONDS=0 timeout 60 \"$RA\" ingest \
+  --db pipe.db --format squid big.log pipe" >/dev/null
+expect "a pipe among the files: every line of both" "240000 0" \
+  "$(q pipe.db "SELECT count(*) || ' ' || (SELECT count(*) FROM rejects)
+                FROM proxy_events")"
 
 # analyze: every step in turn, then the line cleared for the summary
 out=$(tty_run "\"$RA\" analyze --db big.log.db")
