@@ -16,7 +16,6 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -1724,24 +1723,6 @@ out:
     return rc;
 }
 
-/* A regular file's size, and whether it is gzip (its first two bytes);
- * 0 for anything else, which is not opened (a pipe's bytes read here would
- * be lost to the ingest). */
-static int64_t
-file_kind(const char *path, unsigned char *gz)
-{
-    struct stat st;
-    unsigned char m[2];
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-        return 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        *gz = read(fd, m, 2) == 2 && m[0] == 0x1f && m[1] == 0x8b;
-        close(fd);
-    }
-    return (int64_t)st.st_size;
-}
-
 int
 ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
               size_t npaths, struct ra_ingest_totals *t, struct ra_err *err)
@@ -1787,10 +1768,10 @@ ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
         note(&c, "%s", w.warnings[i]);
     struct run run = {.nfiles = w.n, .shown = ra_mono_s()};
     int64_t *size = xcalloc(w.n ? w.n : 1, sizeof *size);
-    unsigned char *gz = xcalloc(w.n ? w.n : 1, 1);
+    int *gz = xcalloc(w.n ? w.n : 1, sizeof *gz);
     for (size_t i = 0; i < w.n && o->progress && w.n > 1; i++) {
         if (!w.items[i].error && strcmp(w.items[i].path, "-"))
-            size[i] = file_kind(w.items[i].path, &gz[i]);
+            size[i] = ra_reader_probe(w.items[i].path, &gz[i]);
         run.ahead[gz[i]] += size[i];
     }
     for (size_t i = 0; i < w.n && rc != RA_EDB; i++) {

@@ -12,10 +12,19 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #define RA_CHUNK (256u * 1024u)
+
+/* Whether p[0..n) starts as a gzip member does. */
+static int
+gzip_magic(const void *p, size_t n)
+{
+    const unsigned char *u = p;
+    return n >= 2 && u[0] == 0x1f && u[1] == 0x8b;
+}
 
 struct ra_reader {
     int fd;            /* -1 for memory */
@@ -144,8 +153,7 @@ fill_gzip(struct ra_reader *r, size_t want)
                     r->zdone = 1;
                 continue;
             }
-            if (zs->avail_in < 2 || zs->next_in[0] != 0x1f ||
-                zs->next_in[1] != 0x8b) {
+            if (!gzip_magic(zs->next_in, zs->avail_in)) {
                 set_fail(r, "'%s': %sgarbage after gzip member at compressed "
                             "byte %llu",
                          "",
@@ -215,8 +223,7 @@ detect(struct ra_reader *r)
         if (fill(r) == 0 && r->failed)
             return -1;
     }
-    if (r->end - r->start >= 2 && (unsigned char)r->buf[0] == 0x1f &&
-        (unsigned char)r->buf[1] == 0x8b) {
+    if (gzip_magic(r->buf + r->start, r->end - r->start)) {
         /* Hand the bytes already read to zlib as the first input. */
         r->gzip = 1;
         r->zin = xmalloc(r->chunk);
@@ -233,6 +240,22 @@ detect(struct ra_reader *r)
         r->zinit = 1;
     }
     return 0;
+}
+
+int64_t
+ra_reader_probe(const char *path, int *gzip)
+{
+    struct stat st;
+    unsigned char m[2];
+    *gzip = 0;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        *gzip = gzip_magic(m, read(fd, m, 2) == 2 ? 2 : 0);
+        close(fd);
+    }
+    return (int64_t)st.st_size;
 }
 
 int

@@ -32,6 +32,11 @@ struct ra_reader *ra_reader_open_mem(const void *buf, size_t len,
                                      size_t max_line);
 void ra_reader_close(struct ra_reader *r); /* NULL is a no-op */
 
+/* A regular file's size, and in *gzip whether it starts as gzip does, as
+ * ra_reader_open would tell; 0 for anything else, which is not opened (a
+ * pipe's bytes read here would be lost to its reader). */
+int64_t ra_reader_probe(const char *path, int *gzip);
+
 /* 1 if the stream is gzip-compressed. Valid after open. */
 int ra_reader_is_gzip(const struct ra_reader *r);
 
