@@ -1324,22 +1324,51 @@ struct run {
     int64_t ahead[2];       /* [1]: gzip */
     int64_t read, gz_in, gz_out;
     double busy, shown;
+    /* the file being read: gzip or not, where it started, since when */
+    int gz;
+    int64_t from;
+    double t0;
 };
 
-/* Seconds to read what is ahead: the lines' bytes of the files begun
- * (`left`) and the files' bytes of those not, at the pace of the lines'
- * bytes read so far; -1 while that pace, or the gzip files' ratio when
- * some are ahead, is not known yet. */
-static double
-run_eta(const struct run *run, double left, int64_t read, double busy,
-        int64_t gz_in, int64_t gz_out)
+static void
+run_begin(struct run *run, int gz, int64_t offset)
 {
-    if (read <= 0 || busy <= 0 || (run->ahead[1] && gz_in <= 0))
-        return -1;
-    left += (double)run->ahead[0];
-    if (run->ahead[1])
-        left += (double)run->ahead[1] * (double)gz_out / (double)gz_in;
-    return left * busy / (double)read;
+    run->gz = gz;
+    run->from = offset;
+    run->t0 = ra_mono_s();
+}
+
+/* The file being read is at offset (its lines' bytes) and, gzip, at zpos
+ * of its own: into the run's counts. */
+static void
+run_end(struct run *run, int64_t offset, int64_t zpos)
+{
+    run->read += offset - run->from;
+    run->busy += ra_mono_s() - run->t0;
+    if (run->gz)
+        run->gz_in += zpos, run->gz_out += offset;
+}
+
+/* The run's part of a progress line, into out: "; file 3 of 8" and, once
+ * the pace is known (and the gzip files' ratio, when some are ahead), ",
+ * ETA n s for all": what is ahead in lines' bytes, the file being read
+ * counted in (left: its bytes on disk ahead; offset, zpos as run_end's),
+ * at the pace of the lines' bytes read so far. */
+static void
+run_note(const struct run *run, char *out, size_t cap, double left,
+         int64_t offset, int64_t zpos)
+{
+    struct run now = *run;
+    run_end(&now, offset, zpos);
+    int k = snprintf(out, cap, "; file %zu of %zu", run->at, run->nfiles);
+    double ratio = now.gz_in > 0 ? (double)now.gz_out / (double)now.gz_in : 0;
+    if (now.read <= 0 || now.busy <= 0 ||
+        ((run->ahead[1] || run->gz) && !ratio))
+        return;
+    left = (run->gz ? left * ratio : left) + (double)run->ahead[0] +
+           (double)run->ahead[1] * ratio;
+    snprintf(out + k, cap - (size_t)k, ", ETA %.0f s for all",
+             left * now.busy / (double)now.read);
 }
 
 static int
@@ -1542,8 +1571,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     /* seconds between two progress lines; 0: after every batch, as the
      * tests want (git's GIT_PROGRESS_DELAY) */
     double every = ra_env_number("RELAYAUDIT_PROGRESS_SECONDS", 0, 3600, 1);
-    double read_t0 = ra_mono_s();
-    int64_t read_from = fs.l.offset; /* read by an earlier run */
+    run_begin(run, ra_reader_is_gzip(r), fs.l.offset);
     double wcpu = ra_clock_s(CLOCK_THREAD_CPUTIME_ID);
     double wwait = 0;
     for (int i = 0; i < nwk; i++) {
@@ -1601,28 +1629,15 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             /* An ETA where the total is known: plain files by the bytes
              * stored, .gz files by the compressed bytes read. */
             uint64_t zpos = __atomic_load_n(&rd.zpos, __ATOMIC_RELAXED);
-            int64_t at = fs.is_plain ? fs.l.offset : (int64_t)zpos;
-            double done = (double)at, size = (double)fi.size;
+            double done = fs.is_plain ? (double)fs.l.offset : (double)zpos,
+                   size = (double)fi.size;
             if ((fs.is_plain || ra_reader_is_gzip(r)) && done > 0 &&
                 size > done)
                 snprintf(eta, sizeof eta, ", ETA %.0f s",
                          el * (size - done) / done);
-            if (run->nfiles > 1) { /* the run's, this file counted in */
-                int64_t in = run->gz_in, out = run->gz_out;
-                double left = size > done ? size - done : 0;
-                if (ra_reader_is_gzip(r)) {
-                    in += at, out += fs.l.offset;
-                    left = in > 0 ? left * (double)out / (double)in : 0;
-                }
-                double eta_all = run_eta(
-                    run, left, run->read + fs.l.offset - read_from,
-                    run->busy + ra_mono_s() - read_t0, in, out);
-                int k = snprintf(all, sizeof all, "; file %zu of %zu",
-                                 run->at, run->nfiles);
-                if (eta_all >= 0)
-                    snprintf(all + k, sizeof all - (size_t)k,
-                             ", ETA %.0f s for all", eta_all);
-            }
+            if (run->nfiles > 1)
+                run_note(run, all, sizeof all, size > done ? size - done : 0,
+                         fs.l.offset, (int64_t)zpos);
             fprintf(stderr, "\rrelayaudit: '%s': %lld lines, %.1f MB, "
                             "%.0f lines/s%s%s   ",
                     fs.path, (long long)nl, (double)fs.l.offset / 1e6,
@@ -1638,12 +1653,7 @@ threads_out:
         pthread_join(wk[i].th, NULL);
         pcpu += wk[i].cpu;
     }
-    run->read += fs.l.offset - read_from;
-    run->busy += ra_mono_s() - read_t0;
-    if (ra_reader_is_gzip(r)) {
-        run->gz_in += (int64_t)rd.zpos;
-        run->gz_out += fs.l.offset;
-    }
+    run_end(run, fs.l.offset, (int64_t)rd.zpos);
     for (int i = 0; i < nwk; i++) {
         if (wk[i].tc.used_year)
             tc.used_year = wk[i].tc.used_year;
