@@ -138,7 +138,34 @@ ra_parser_arena(struct ra_parser *p)
     return p->arena;
 }
 
-static yajl_val parse_json_text(struct ra_parser *p, const char *s, size_t n);
+/* Parse s[0..n) as JSON, once per record per source text. */
+static yajl_val
+parse_json_text(struct ra_parser *p, const char *s, size_t n)
+{
+    for (size_t i = 0; i < p->njc; i++)
+        if (p->jc[i].src == s)
+            return p->jc[i].root;
+    yajl_val root = ra_json_parse(p->arena, s, n);
+    if (!root)
+        return NULL;
+    if (p->njc == p->capjc) {
+        p->capjc = p->capjc ? p->capjc * 2 : 4;
+        p->jc = xrealloc(p->jc, p->capjc * sizeof *p->jc);
+    }
+    p->jc[p->njc].src = s;
+    p->jc[p->njc++].root = root;
+    return root;
+}
+
+/* The tree of v, a JSON value or a string holding JSON text: its own, or
+ * made from its text (a member kept as text comes without one). */
+static yajl_val
+json_tree(struct ra_parser *p, const struct ra_val *v)
+{
+    if (v->t == RA_V_JSON && v->j)
+        return (yajl_val)v->j;
+    return parse_json_text(p, v->s, v->n);
+}
 
 /* as_text's numbers and JSON, printed into the arena. */
 static int
@@ -157,7 +184,7 @@ print_text(struct ra_parser *p, const struct ra_val *v, const char **s,
         break;
     case RA_V_JSON: {
         struct ra_buf b = RA_BUF_INIT;
-        yajl_val j = v->j ? (yajl_val)v->j : parse_json_text(p, v->s, v->n);
+        yajl_val j = json_tree(p, v);
         int rc = j ? ra_json_write(&b, j) : -1;
         if (rc == 0) {
             *n = b.len;
@@ -212,36 +239,14 @@ as_number(const struct ra_val *v, double *d, int *is_int, int64_t *i)
     }
 }
 
-/* Parse s[0..n) as JSON, once per record per source text. */
-static yajl_val
-parse_json_text(struct ra_parser *p, const char *s, size_t n)
-{
-    for (size_t i = 0; i < p->njc; i++)
-        if (p->jc[i].src == s)
-            return p->jc[i].root;
-    yajl_val root = ra_json_parse(p->arena, s, n);
-    if (!root)
-        return NULL;
-    if (p->njc == p->capjc) {
-        p->capjc = p->capjc ? p->capjc * 2 : 4;
-        p->jc = xrealloc(p->jc, p->capjc * sizeof *p->jc);
-    }
-    p->jc[p->njc].src = s;
-    p->jc[p->njc++].root = root;
-    return root;
-}
-
 static void
 get_ref(struct ra_parser *p, const struct ra_ref *r, struct ra_val *out)
 {
     p->ops->get(p->st, r, out);
     for (size_t i = 0; i < r->nrest && out->t != RA_V_ABSENT; i++) {
-        yajl_val node = NULL;
-        if (out->t == RA_V_STR)
-            node = parse_json_text(p, out->s, out->n);
-        else if (out->t == RA_V_JSON)
-            node = out->j ? (yajl_val)out->j
-                          : parse_json_text(p, out->s, out->n);
+        yajl_val node = out->t == RA_V_STR || out->t == RA_V_JSON
+                            ? json_tree(p, out)
+                            : NULL;
         if (!node) {
             out->t = RA_V_ABSENT;
             break;
