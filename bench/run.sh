@@ -52,23 +52,37 @@ row() {
 fresh() { rm -f "$dir"/b.db "$dir"/b.db-wal "$dir"/b.db-shm "$dir"/b.db-claims; }
 # median of the numbers on stdin
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# two_zcats: two zcats side by side, the time in $secs. They take one
+# zcat's time when both cores run at full speed. This VM has slow bursts
+# of seconds that slow the runs keeping both cores busy (relayaudit's
+# ingests): run right after each of those, this shows a burst in the
+# seconds it slows them.
+zz="zcat '$dir/squid-$N.log.gz' & zcat '$dir/squid-$N.log.gz'; wait"
+two_zcats() { run sh -c "$zz"; }
 # med LABEL CMD...: CMD BENCH_RUNS times, each after $prep (fresh: into a
-# new b.db); $secs the median, $kib the largest peak RSS; the runs listed
-# in $dir/runs.txt
-prep=fresh
+# new b.db) and, with $check set, followed by it; $secs the median, $kib
+# the largest peak RSS; the runs listed in $dir/runs.txt, each with the
+# check's time after it
+prep=fresh check=
 med() {
   label=$1
   shift
-  t="" k=0 i=0
+  t="" c="" k=0 i=0
   while [ "$i" -lt "${BENCH_RUNS:-3}" ]; do
     i=$((i + 1))
     $prep
     run "$@"
     t="$t $secs"
     k=$((kib > k ? kib : k))
+    if [ -n "$check" ]; then
+      s=$secs
+      $check
+      c="$c $secs" secs=$s
+    fi
   done
   secs=$(echo $t | tr ' ' '\n' | median) kib=$k
-  echo "    $label:$t s" >>"$dir/runs.txt"
+  echo "    $label:$t s${c:+ (two zcats at once right after each:$c s)}" \
+    >>"$dir/runs.txt"
 }
 # pair_rows DB DIR N: ingest DIR's N gateway + N proxy events into a fresh
 # DB, then analyze them, BENCH_PAIR_RUNS times; two rows (the medians, the
@@ -110,12 +124,7 @@ echo "| --- | --- | --- | --- | --- |"
 : >"$dir/runs.txt"
 med zcat sh -c "zcat '$dir/squid-$N.log.gz'"
 row "zcat squid.log.gz > /dev/null" "$N"
-# The machine's two cores at once: two zcats side by side take zcat's time
-# when both cores run at full speed. This VM has slow bursts that slow the
-# runs keeping both cores busy (relayaudit's ingests) while one zcat keeps
-# its pace: this row shows them in the run they slow.
-med "2 zcat at once" sh -c "zcat '$dir/squid-$N.log.gz' >/dev/null &
-  zcat '$dir/squid-$N.log.gz' >/dev/null; wait"
+med "2 zcat at once" sh -c "$zz"
 row "2 x zcat at once (both cores busy)" "$((2 * N))"
 med ".import" sqlite3 "$dir/b.db" ".mode csv" ".import $dir/squid-$N.csv t"
 imp=$secs
@@ -128,6 +137,7 @@ if command -v goaccess >/dev/null; then
     --date-format=%s --time-format=%s -o "$dir/ga.json"
   row "goaccess (squid log to JSON)" "$N" "$imp"
 fi
+check=two_zcats
 med "squid plain" "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log"
 row "relayaudit ingest squid (plain)" "$N" "$imp"
 med "squid .gz" "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log.gz"
@@ -135,6 +145,7 @@ row "relayaudit ingest squid (.gz)" "$N" "$imp"
 run "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log.gz" "$dir/squid-$N.log"
 row "relayaudit re-run over the same files (ledger)" 0
 med jsonl "$RA" ingest --db "$dir/b.db" --format relayaudit-jsonl "$dir/gateway-$N.jsonl"
+check=
 row "relayaudit ingest relayaudit-jsonl" "$N" "$imp"
 
 # analysis: N gateway events + the N proxy tunnels they opened
