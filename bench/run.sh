@@ -52,13 +52,13 @@ row() {
 fresh() { rm -f "$dir"/b.db "$dir"/b.db-wal "$dir"/b.db-shm "$dir"/b.db-claims; }
 # median of the numbers on stdin
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-# two_zcats: two zcats side by side, the time in $secs. They take one
+# check_cores: two zcats side by side, the time in $secs. They take one
 # zcat's time when both cores run at full speed. This VM has slow bursts
 # of seconds that slow the runs keeping both cores busy (relayaudit's
 # ingests): run right after each of those, this shows a burst in the
 # seconds it slows them.
-zz="zcat '$dir/squid-$N.log.gz' & zcat '$dir/squid-$N.log.gz'; wait"
-two_zcats() { run sh -c "$zz"; }
+two_zcats="zcat '$dir/squid-$N.log.gz' & zcat '$dir/squid-$N.log.gz'; wait"
+check_cores() { run sh -c "$two_zcats"; }
 # med LABEL CMD...: CMD BENCH_RUNS times, each after $prep (fresh: into a
 # new b.db) and, with $check set, followed by it; $secs the median, $kib
 # the largest peak RSS; the runs listed in $dir/runs.txt, each with the
@@ -124,7 +124,7 @@ echo "| --- | --- | --- | --- | --- |"
 : >"$dir/runs.txt"
 med zcat sh -c "zcat '$dir/squid-$N.log.gz'"
 row "zcat squid.log.gz > /dev/null" "$N"
-med "2 zcat at once" sh -c "$zz"
+med "2 zcat at once" sh -c "$two_zcats"
 row "2 x zcat at once (both cores busy)" "$((2 * N))"
 med ".import" sqlite3 "$dir/b.db" ".mode csv" ".import $dir/squid-$N.csv t"
 imp=$secs
@@ -137,7 +137,7 @@ if command -v goaccess >/dev/null; then
     --date-format=%s --time-format=%s -o "$dir/ga.json"
   row "goaccess (squid log to JSON)" "$N" "$imp"
 fi
-check=two_zcats
+check=check_cores
 med "squid plain" "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log"
 row "relayaudit ingest squid (plain)" "$N" "$imp"
 med "squid .gz" "$RA" ingest --db "$dir/b.db" --format squid "$dir/squid-$N.log.gz"
