@@ -57,7 +57,8 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # of seconds that slow the runs keeping both cores busy (relayaudit's
 # ingests): run right after each of those, this shows a burst in the
 # seconds it slows them.
-two_zcats="zcat '$dir/squid-$N.log.gz' & zcat '$dir/squid-$N.log.gz'; wait"
+one_zcat="zcat '$dir/squid-$N.log.gz'"
+two_zcats="$one_zcat & $one_zcat; wait"
 check_cores() { run sh -c "$two_zcats"; }
 # med LABEL CMD...: CMD BENCH_RUNS times, each after $prep (fresh: into a
 # new b.db) and, with $check set, followed by it; $secs the median, $kib
@@ -122,7 +123,7 @@ echo
 echo "| command | time | lines/s | peak RSS | speed vs sqlite3 .import |"
 echo "| --- | --- | --- | --- | --- |"
 : >"$dir/runs.txt"
-med zcat sh -c "zcat '$dir/squid-$N.log.gz'"
+med zcat sh -c "$one_zcat"
 row "zcat squid.log.gz > /dev/null" "$N"
 med "2 zcat at once" sh -c "$two_zcats"
 row "2 x zcat at once (both cores busy)" "$((2 * N))"
