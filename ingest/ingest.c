@@ -1384,7 +1384,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     struct ra_fileinfo fi;
     const char *prefix;
     long plen;
-    int rc = 0, found = 0, broken = 0;
+    int rc = 0, found = 0, broken = 0, was_complete = 0;
     struct ra_err rerr = {0};
     double t0 = ra_mono_s();
     int64_t lines = 0;
@@ -1469,6 +1469,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         memset(&fs.l, 0, sizeof fs.l);
     }
     if (found) {
+        was_complete = fs.l.complete;
         fs.l.complete = 0;
     }
     fi.path = path;
@@ -1507,6 +1508,18 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             }
             fs.l.records--;
             fs.l.tail_id = 0;
+        }
+        if (!was_complete) {
+            /* The last read broke off: the line it cut off and rejected,
+             * past where it stopped, is read again now, and rejected again
+             * if it is still cut off. Its reject is not kept twice. */
+            int64_t gone = ra_writer_forget_rejects(c->w, fs.l.id,
+                                                    fs.l.line_no, err);
+            if (gone < 0) {
+                rc = RA_EDB;
+                goto out;
+            }
+            fs.l.rejected -= gone;
         }
         if (ra_reader_skip(r, (uint64_t)fs.l.offset, &rerr) != 0) {
             note(c, "%s", rerr.msg);

@@ -1178,6 +1178,28 @@ ra_writer_delete(struct ra_writer *w, const char *table, int64_t id,
                                           sqlite3_errmsg(w->db));
 }
 
+int64_t
+ra_writer_forget_rejects(struct ra_writer *w, int64_t id, int64_t line_no,
+                         struct ra_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(w->db,
+                                "DELETE FROM rejects WHERE file_id = ? AND "
+                                "line_no > ?",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, line_no);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(w->db));
+        return -1;
+    }
+    return sqlite3_changes64(w->db);
+}
+
 int
 ra_writer_clear_map(struct ra_writer *w, struct ra_err *err)
 {

@@ -131,6 +131,11 @@ int ra_writer_reject(struct ra_writer *w, const char *path, int64_t line_no,
 /* Delete a row taken from an unterminated last line (it is read again). */
 int ra_writer_delete(struct ra_writer *w, const char *table, int64_t id,
                      struct ra_err *err) RA_WUR;
+/* Delete the rejects of the ledger's file id past its line line_no: lines
+ * it has not consumed, which are read again now (a line cut off where a
+ * file broke). Returns how many went, or -1 with err set. */
+int64_t ra_writer_forget_rejects(struct ra_writer *w, int64_t id,
+                                 int64_t line_no, struct ra_err *err) RA_WUR;
 /* Delete all map rows (a map load replaces the previous map). */
 int ra_writer_clear_map(struct ra_writer *w, struct ra_err *err) RA_WUR;
 

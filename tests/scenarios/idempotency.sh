@@ -51,6 +51,24 @@ printf '%s\n' "$line" | cut -c31- >>logs/access.log
 "$RA" ingest --db t.db --format squid logs 2>/dev/null
 expect "completed line read once" 139 "$(q t.db 'SELECT count(*) FROM proxy_events')"
 
+# A .gz cut mid-line (its compression still running): the cut line is
+# rejected once however often the file is read while cut, and its reject
+# goes when the rest comes.
+mkdir cut
+gzip -c -n "$src" >whole.gz
+head -c 1500 whole.gz >cut/access.log.2.gz
+"$RA" ingest --db cut.db --format squid cut 2>/dev/null
+expect "cut .gz: exit 1" 1 "$?"
+"$RA" ingest --db cut.db --format squid cut 2>/dev/null
+expect "cut .gz read again: exit 1" 1 "$?"
+expect "cut .gz read again: its cut line rejected once" "1 cut off by the damage" "$(q cut.db 'SELECT count(*), reason FROM rejects' | tr '\t' ' ')"
+expect "cut .gz read again: the ledger counts it once" "1 0" "$(q cut.db 'SELECT rejected, complete FROM files' | tr '\t' ' ')"
+cp whole.gz cut/access.log.2.gz
+"$RA" ingest --db cut.db --format squid cut 2>/dev/null
+expect "cut .gz completed: exit 0" 0 "$?"
+expect "cut .gz completed: no reject left" 0 "$(q cut.db 'SELECT count(*) FROM rejects')"
+expect "cut .gz completed: every line once" "$(wc -l <"$src") 0 1 $(wc -l <"$src")" "$(q cut.db 'SELECT records, rejected, complete, (SELECT count(*) FROM proxy_events) FROM files' | tr '\t' ' ')"
+
 # The same rows as one ingest of everything at once.
 head -n 139 "$src" >all.log
 "$RA" ingest --db once.db --format squid all.log 2>/dev/null
