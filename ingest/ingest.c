@@ -1384,7 +1384,9 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     struct ra_fileinfo fi;
     const char *prefix;
     long plen;
-    int rc = 0, found = 0, broken = 0, was_complete = 0;
+    int rc = 0, found = 0, broken = 0, was_complete = 0, anew = 0;
+    const char *given = o->format && strcmp(o->format, "auto") ? o->format
+                                                               : NULL;
     struct ra_err rerr = {0};
     double t0 = ra_mono_s();
     int64_t lines = 0;
@@ -1399,7 +1401,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             return RA_EIO;
         }
         if (o->source != RA_SRC_MAP &&
-            ra_ledger_unchanged(c->w, path, (int64_t)st.st_dev,
+            ra_ledger_unchanged(c->w, path, given, (int64_t)st.st_dev,
                                 (int64_t)st.st_ino, (int64_t)st.st_size,
                                 (int64_t)st.st_mtime)) {
             note(c, "'%s': unchanged since it was read; nothing new", path);
@@ -1448,8 +1450,8 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         }
     }
     /* The format: given, known from the ledger, or detected. */
-    if (o->format && strcmp(o->format, "auto")) {
-        fs.f = ra_formats_find(c->fmts, c->nfmts, o->format);
+    if (given) {
+        fs.f = ra_formats_find(c->fmts, c->nfmts, given);
     } else if (found) {
         fs.f = ra_formats_find(c->fmts, c->nfmts, fs.l.format);
     }
@@ -1471,6 +1473,13 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     if (found) {
         was_complete = fs.l.complete;
         fs.l.complete = 0;
+        /* Read before as another format, and not one line of it was that
+         * format: read from its start as this one. */
+        anew = !fs.l.records && strcmp(fs.l.format, fs.f->name);
+        if (anew)
+            note(c, "'%s': read before as %s, no line of it taken; read again "
+                    "as %s",
+                 fs.path, fs.l.format, fs.f->name);
     }
     fi.path = path;
     fi.format = fs.f->name;
@@ -1509,18 +1518,21 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             fs.l.records--;
             fs.l.tail_id = 0;
         }
-        if (!was_complete) {
-            /* The last read broke off: the line it cut off and rejected,
-             * past where it stopped, is read again now, and rejected again
-             * if it is still cut off. Its reject is not kept twice. */
-            int64_t gone = ra_writer_forget_rejects(c->w, fs.l.id,
-                                                    fs.l.line_no, err);
+        if (!was_complete || anew) {
+            /* The lines read again now lose the rejects the last read gave
+             * them: all of them, read anew; or, where the last read broke
+             * off, the line it cut off and rejected past where it stopped
+             * (rejected again if it is still cut off). */
+            int64_t gone = ra_writer_forget_rejects(
+                c->w, fs.l.id, anew ? 0 : fs.l.line_no, err);
             if (gone < 0) {
                 rc = RA_EDB;
                 goto out;
             }
             fs.l.rejected -= gone;
         }
+        if (anew)
+            fs.l.offset = fs.l.line_no = fs.l.size_read = fs.l.skipped = 0;
         if (ra_reader_skip(r, (uint64_t)fs.l.offset, &rerr) != 0) {
             note(c, "%s", rerr.msg);
             broken = 1;

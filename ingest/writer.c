@@ -696,8 +696,9 @@ out:
 }
 
 int
-ra_ledger_unchanged(struct ra_writer *w, const char *path, int64_t dev,
-                    int64_t inode, int64_t size, int64_t mtime)
+ra_ledger_unchanged(struct ra_writer *w, const char *path,
+                    const char *format, int64_t dev, int64_t inode,
+                    int64_t size, int64_t mtime)
 {
     sqlite3_stmt *st = NULL;
     int hit = 0;
@@ -705,9 +706,11 @@ ra_ledger_unchanged(struct ra_writer *w, const char *path, int64_t dev,
                            "SELECT 1 FROM files WHERE path = ? AND dev = ? "
                            "AND inode = ? AND size = ? AND mtime = ? AND "
                            "complete = 1 AND size_read = size AND gzip = 0 "
+                           "AND (records > 0 OR ?6 IS NULL OR format = ?6) "
                            "UNION ALL SELECT 1 FROM files WHERE path = ?1 "
                            "AND dev = ?2 AND inode = ?3 AND size = ?4 AND "
-                           "mtime = ?5 AND complete = 1 AND gzip = 1",
+                           "mtime = ?5 AND complete = 1 AND gzip = 1 "
+                           "AND (records > 0 OR ?6 IS NULL OR format = ?6)",
                            -1, &st, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
@@ -715,6 +718,8 @@ ra_ledger_unchanged(struct ra_writer *w, const char *path, int64_t dev,
     sqlite3_bind_int64(st, 3, inode);
     sqlite3_bind_int64(st, 4, size);
     sqlite3_bind_int64(st, 5, mtime);
+    if (format)
+        sqlite3_bind_text(st, 6, format, -1, SQLITE_STATIC);
     hit = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
     return hit;
@@ -805,15 +810,16 @@ ra_writer_begin_file(struct ra_writer *w, const struct ra_fileinfo *fi,
     }
     if (l->id) {
         /* A known file, maybe under a new name, rotated or grown: record
-         * where it is now and its longer fingerprint. */
+         * where it is now, its longer fingerprint and the format it is read
+         * as now. */
         sqlite3_stmt *st;
         char fp[65];
         ra_sha256_hex(fi->prefix, fi->plen, fp);
         if (sqlite3_prepare_v2(w->db,
                                "UPDATE files SET path = ?1, fp = ?2, fp_len = "
                                "?3, gzip = ?4, dev = ?5, inode = ?6, size = "
-                               "?7, mtime = ?8, reader_pid = ?10 WHERE id = "
-                               "?9",
+                               "?7, mtime = ?8, reader_pid = ?10, format = "
+                               "?11 WHERE id = ?9",
                                -1, &st, NULL) != SQLITE_OK)
             goto dberr;
         sqlite3_bind_text(st, 1, fi->path, -1, SQLITE_STATIC);
@@ -826,6 +832,7 @@ ra_writer_begin_file(struct ra_writer *w, const struct ra_fileinfo *fi,
         sqlite3_bind_int64(st, 8, fi->mtime);
         sqlite3_bind_int64(st, 9, l->id);
         sqlite3_bind_int64(st, 10, (sqlite3_int64)getpid());
+        sqlite3_bind_text(st, 11, fi->format, -1, SQLITE_STATIC);
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE)

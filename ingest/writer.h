@@ -59,8 +59,10 @@ int ra_writer_lock(struct ra_writer *w, struct ra_err *err) RA_WUR;
 int ra_ledger_find(struct ra_writer *w, const char *prefix, size_t plen,
                    struct ra_ledger *out, struct ra_err *err);
 /* The fast path: 1 when path with this dev/inode/size/mtime was read to its
- * end and nothing changed. */
-int ra_ledger_unchanged(struct ra_writer *w, const char *path, int64_t dev,
+ * end and nothing changed, and (format: the one given, or NULL) it gave a
+ * record or was read as that format. */
+int ra_ledger_unchanged(struct ra_writer *w, const char *path,
+                        const char *format, int64_t dev,
                         int64_t inode, int64_t size, int64_t mtime);
 
 /* A normalized record: one slot per canonical field. 16 bytes: records

@@ -69,6 +69,27 @@ expect "cut .gz completed: exit 0" 0 "$?"
 expect "cut .gz completed: no reject left" 0 "$(q cut.db 'SELECT count(*) FROM rejects')"
 expect "cut .gz completed: every line once" "$(wc -l <"$src") 0 1 $(wc -l <"$src")" "$(q cut.db 'SELECT records, rejected, complete, (SELECT count(*) FROM proxy_events) FROM files' | tr '\t' ' ')"
 
+# Read first under a format it is not in: nothing taken (exit 1). Read
+# again under the right one, the same file, then renamed and gzipped: read
+# from its start once, the wrong format's rejects gone.
+mkdir wrong
+sed -n 1,20p "$src" >wrong/proxy.log
+"$RA" ingest --db wrong.db --format relayaudit-jsonl wrong 2>/dev/null
+expect "wrong format: exit 1" 1 "$?"
+expect "wrong format: every line rejected" 20 "$(q wrong.db 'SELECT count(*) FROM rejects')"
+"$RA" ingest --db wrong.db --format squid wrong 2>err
+expect "right format: exit 0" 0 "$?"
+expect "right format: says why it reads it again" 1 "$(grep -c "'wrong/proxy.log': read before as relayaudit-jsonl, no line of it taken; read again as squid" err)"
+expect "right format: every line once, no reject left" "20 0 squid 20 1 20" "$(q wrong.db 'SELECT (SELECT count(*) FROM proxy_events), (SELECT count(*) FROM rejects), format, records, complete, line_no FROM files' | tr '\t' ' ')"
+"$RA" ingest --db wrong.db --format relayaudit-jsonl wrong 2>/dev/null
+"$RA" ingest --db wrong.db wrong 2>/dev/null
+expect "a file read as its format is not read again as another" "20 0 1" "$(q wrong.db 'SELECT (SELECT count(*) FROM proxy_events), (SELECT count(*) FROM rejects), count(*) FROM files' | tr '\t' ' ')"
+sed -n 1,20p "$src" >wrong2.log
+"$RA" ingest --db wrong2.db --format relayaudit-jsonl wrong2.log 2>/dev/null
+gzip -n wrong2.log
+"$RA" ingest --db wrong2.db --format squid wrong2.log.gz 2>/dev/null
+expect "right format, file renamed and gzipped: read once" "20 0 1 wrong2.log.gz" "$(q wrong2.db 'SELECT (SELECT count(*) FROM proxy_events), (SELECT count(*) FROM rejects), count(*), path FROM files' | tr '\t' ' ')"
+
 # The same rows as one ingest of everything at once.
 head -n 139 "$src" >all.log
 "$RA" ingest --db once.db --format squid all.log 2>/dev/null
