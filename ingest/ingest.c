@@ -1476,10 +1476,6 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         /* Read before as another format, and not one line of it was that
          * format: read from its start as this one. */
         anew = !fs.l.records && strcmp(fs.l.format, fs.f->name);
-        if (anew)
-            note(c, "'%s': read before as %s, no line of it taken; read again "
-                    "as %s",
-                 fs.path, fs.l.format, fs.f->name);
     }
     fi.path = path;
     fi.format = fs.f->name;
@@ -1531,8 +1527,12 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             }
             fs.l.rejected -= gone;
         }
-        if (anew)
+        if (anew) {
+            note(c, "'%s': read before as %s, no line of it taken; read again "
+                    "as %s",
+                 fs.path, fs.l.format, fs.f->name);
             fs.l.offset = fs.l.line_no = fs.l.size_read = fs.l.skipped = 0;
+        }
         if (ra_reader_skip(r, (uint64_t)fs.l.offset, &rerr) != 0) {
             note(c, "%s", rerr.msg);
             broken = 1;

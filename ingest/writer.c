@@ -705,11 +705,7 @@ ra_ledger_unchanged(struct ra_writer *w, const char *path,
     if (sqlite3_prepare_v2(w->db,
                            "SELECT 1 FROM files WHERE path = ? AND dev = ? "
                            "AND inode = ? AND size = ? AND mtime = ? AND "
-                           "complete = 1 AND size_read = size AND gzip = 0 "
-                           "AND (records > 0 OR ?6 IS NULL OR format = ?6) "
-                           "UNION ALL SELECT 1 FROM files WHERE path = ?1 "
-                           "AND dev = ?2 AND inode = ?3 AND size = ?4 AND "
-                           "mtime = ?5 AND complete = 1 AND gzip = 1 "
+                           "complete = 1 AND (gzip = 1 OR size_read = size) "
                            "AND (records > 0 OR ?6 IS NULL OR format = ?6)",
                            -1, &st, NULL) != SQLITE_OK)
         return 0;
