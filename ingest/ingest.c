@@ -1384,7 +1384,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     struct ra_fileinfo fi;
     const char *prefix;
     long plen;
-    int rc = 0, found = 0, broken = 0, was_complete = 0, anew = 0;
+    int rc = 0, found = 0, broken = 0;
     const char *given = o->format && strcmp(o->format, "auto") ? o->format
                                                                : NULL;
     struct ra_err rerr = {0};
@@ -1470,13 +1470,6 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         found = 0; /* a map is always loaded whole */
         memset(&fs.l, 0, sizeof fs.l);
     }
-    if (found) {
-        was_complete = fs.l.complete;
-        fs.l.complete = 0;
-        /* Read before as another format, and not one line of it was that
-         * format: read from its start as this one. */
-        anew = !fs.l.records && strcmp(fs.l.format, fs.f->name);
-    }
     fi.path = path;
     fi.format = fs.f->name;
     fi.source = fs.f->source;
@@ -1505,34 +1498,15 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         goto out;
     }
     if (found) {
-        if (fs.l.tail_id) {
-            /* The last line had no newline: it is read again now. */
-            if (ra_writer_delete(c->w, fs.l.tail_table, fs.l.tail_id, err)) {
-                rc = RA_EDB;
-                goto out;
-            }
-            fs.l.records--;
-            fs.l.tail_id = 0;
+        int anew = ra_writer_resume(c->w, &fs.l, fs.f->name, err);
+        if (anew < 0) {
+            rc = RA_EDB;
+            goto out;
         }
-        if (!was_complete || anew) {
-            /* The lines read again now lose the rejects the last read gave
-             * them: all of them, read anew; or, where the last read broke
-             * off, the line it cut off and rejected past where it stopped
-             * (rejected again if it is still cut off). */
-            int64_t gone = ra_writer_forget_rejects(
-                c->w, fs.l.id, anew ? 0 : fs.l.line_no, err);
-            if (gone < 0) {
-                rc = RA_EDB;
-                goto out;
-            }
-            fs.l.rejected -= gone;
-        }
-        if (anew) {
+        if (anew)
             note(c, "'%s': read before as %s, no line of it taken; read again "
                     "as %s",
                  fs.path, fs.l.format, fs.f->name);
-            fs.l.offset = fs.l.line_no = fs.l.size_read = fs.l.skipped = 0;
-        }
         if (ra_reader_skip(r, (uint64_t)fs.l.offset, &rerr) != 0) {
             note(c, "%s", rerr.msg);
             broken = 1;
@@ -1743,7 +1717,7 @@ threads_out:
     t->records += fs.new_records;
     t->rejected += fs.new_rejected;
     t->skipped += fs.new_skipped;
-    if (o->format && strcmp(o->format, "auto") && fs.new_records == 0 &&
+    if (given && fs.new_records == 0 &&
         fs.new_rejected > 0 && rc == 0) {
         note(c, "'%s' is not in format %s: %lld lines rejected, none read",
              fs.path, fs.f->name, (long long)fs.new_rejected);

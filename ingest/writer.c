@@ -1159,48 +1159,40 @@ ra_writer_reject(struct ra_writer *w, const char *path, int64_t line_no,
 }
 
 int
-ra_writer_delete(struct ra_writer *w, const char *table, int64_t id,
+ra_writer_resume(struct ra_writer *w, struct ra_ledger *l, const char *format,
                  struct ra_err *err)
 {
-    int k;
-    char sql[64];
-    for (k = 0; k < 3; k++)
-        if (!strcmp(table, tables[k]))
-            break;
-    if (k == 3)
-        return 0;
-    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = ?", row_tables[k]);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(w->db));
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0
-                             : ra_err_set(err, RA_EDB, "%s",
-                                          sqlite3_errmsg(w->db));
-}
-
-int64_t
-ra_writer_forget_rejects(struct ra_writer *w, int64_t id, int64_t line_no,
-                         struct ra_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(w->db,
-                                "DELETE FROM rejects WHERE file_id = ? AND "
-                                "line_no > ?",
-                                -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, line_no);
-        rc = sqlite3_step(st);
+    char sql[128];
+    int anew = !l->records && strcmp(l->format, format);
+    if (l->tail_id) {
+        /* The last line had no newline: it is read again now. */
+        int k = 0;
+        while (k < 3 && strcmp(l->tail_table, tables[k]))
+            k++;
+        if (k < 3) {
+            snprintf(sql, sizeof sql, "DELETE FROM %s WHERE id = %lld",
+                     row_tables[k], (long long)l->tail_id);
+            if (ra_db_exec(w->db, sql, err))
+                return -1;
+        }
+        l->records--;
+        l->tail_id = 0;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        ra_err_set(err, RA_EDB, "%s", sqlite3_errmsg(w->db));
-        return -1;
+    if (!l->complete || anew) {
+        /* The rejects of the lines read again: all of them, read anew; or,
+         * after a read that broke off, the line it cut off and rejected
+         * past where it stopped (rejected again if it is still cut off). */
+        snprintf(sql, sizeof sql,
+                 "DELETE FROM rejects WHERE file_id = %lld AND line_no > %lld",
+                 (long long)l->id, (long long)(anew ? 0 : l->line_no));
+        if (ra_db_exec(w->db, sql, err))
+            return -1;
+        l->rejected -= sqlite3_changes64(w->db);
     }
-    return sqlite3_changes64(w->db);
+    if (anew)
+        l->offset = l->line_no = l->size_read = l->skipped = 0;
+    l->complete = 0;
+    return anew;
 }
 
 int

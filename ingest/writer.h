@@ -130,14 +130,15 @@ const char *ra_writer_table(enum ra_source src);
 int ra_writer_reject(struct ra_writer *w, const char *path, int64_t line_no,
                      const char *reason, const char *excerpt, size_t n,
                      struct ra_err *err) RA_WUR;
-/* Delete a row taken from an unterminated last line (it is read again). */
-int ra_writer_delete(struct ra_writer *w, const char *table, int64_t id,
-                     struct ra_err *err) RA_WUR;
-/* Delete the rejects of the ledger's file id past its line line_no: lines
- * it has not consumed, which are read again now (a line cut off where a
- * file broke). Returns how many went, or -1 with err set. */
-int64_t ra_writer_forget_rejects(struct ra_writer *w, int64_t id,
-                                 int64_t line_no, struct ra_err *err) RA_WUR;
+/* Ready l's file, known and claimed, to be read again from l's position:
+ * what the last read left past it goes (the row taken from an unterminated
+ * last line; after a read that broke off, the rejects of the lines past
+ * it) and l follows (its counts; complete 0 until read to its end). A file
+ * read before as another format, of which no line was taken, is read from
+ * its start as format, its rejects gone: 1 then, else 0; -1 with err set
+ * on a database error. */
+int ra_writer_resume(struct ra_writer *w, struct ra_ledger *l,
+                     const char *format, struct ra_err *err) RA_WUR;
 /* Delete all map rows (a map load replaces the previous map). */
 int ra_writer_clear_map(struct ra_writer *w, struct ra_err *err) RA_WUR;
 
