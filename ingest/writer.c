@@ -695,6 +695,15 @@ out:
     return found;
 }
 
+/* Whether a file the ledger knows, with records taken as format was, is
+ * read anew, from its start, as format (NULL: the ledger's format, so
+ * never): read as another format, and no line of it was that format. */
+static int
+read_anew(int64_t records, const char *was, const char *format)
+{
+    return format && !records && (!was || strcmp(was, format));
+}
+
 int
 ra_ledger_unchanged(struct ra_writer *w, const char *path,
                     const char *format, int64_t dev, int64_t inode,
@@ -703,10 +712,10 @@ ra_ledger_unchanged(struct ra_writer *w, const char *path,
     sqlite3_stmt *st = NULL;
     int hit = 0;
     if (sqlite3_prepare_v2(w->db,
-                           "SELECT 1 FROM files WHERE path = ? AND dev = ? "
-                           "AND inode = ? AND size = ? AND mtime = ? AND "
-                           "complete = 1 AND (gzip = 1 OR size_read = size) "
-                           "AND (records > 0 OR ?6 IS NULL OR format = ?6)",
+                           "SELECT records, format FROM files WHERE path = ? "
+                           "AND dev = ? AND inode = ? AND size = ? AND mtime "
+                           "= ? AND complete = 1 AND (gzip = 1 OR size_read "
+                           "= size)",
                            -1, &st, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
@@ -714,9 +723,9 @@ ra_ledger_unchanged(struct ra_writer *w, const char *path,
     sqlite3_bind_int64(st, 3, inode);
     sqlite3_bind_int64(st, 4, size);
     sqlite3_bind_int64(st, 5, mtime);
-    if (format)
-        sqlite3_bind_text(st, 6, format, -1, SQLITE_STATIC);
-    hit = sqlite3_step(st) == SQLITE_ROW;
+    while (!hit && sqlite3_step(st) == SQLITE_ROW)
+        hit = !read_anew(sqlite3_column_int64(st, 0),
+                         (const char *)sqlite3_column_text(st, 1), format);
     sqlite3_finalize(st);
     return hit;
 }
@@ -1163,7 +1172,7 @@ ra_writer_resume(struct ra_writer *w, struct ra_ledger *l, const char *format,
                  struct ra_err *err)
 {
     char sql[128];
-    int anew = !l->records && strcmp(l->format, format);
+    int anew = read_anew(l->records, l->format, format);
     if (l->tail_id) {
         /* The last line had no newline: it is read again now. */
         int k = 0;
