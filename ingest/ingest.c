@@ -1466,9 +1466,13 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         }
         note(c, "'%s': format %s (detected)", fs.path, fs.f->name);
     }
-    if (fs.f->source == RA_SRC_MAP) {
-        found = 0; /* a map is always loaded whole */
-        memset(&fs.l, 0, sizeof fs.l);
+    if (found && fs.f->source == RA_SRC_MAP) {
+        /* A map is loaded whole each time, under its ledger row: its
+         * rejects are those of its last load. Content read before as
+         * events gets a row of its own. */
+        const struct ra_format *was =
+            ra_formats_find(c->fmts, c->nfmts, fs.l.format);
+        found = was && was->source == RA_SRC_MAP;
     }
     fi.path = path;
     fi.format = fs.f->name;
@@ -1498,12 +1502,13 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         goto out;
     }
     if (found) {
-        int anew = ra_writer_resume(c->w, &fs.l, fs.f->name, err);
+        int map = fs.f->source == RA_SRC_MAP;
+        int anew = ra_writer_resume(c->w, &fs.l, fs.f->name, map, err);
         if (anew < 0) {
             rc = RA_EDB;
             goto out;
         }
-        if (anew)
+        if (anew && !map)
             note(c, "'%s': read before as %s, no line of it taken; read again "
                     "as %s",
                  fs.path, fs.l.format, fs.f->name);

@@ -1169,10 +1169,10 @@ ra_writer_reject(struct ra_writer *w, const char *path, int64_t line_no,
 
 int
 ra_writer_resume(struct ra_writer *w, struct ra_ledger *l, const char *format,
-                 struct ra_err *err)
+                 int whole, struct ra_err *err)
 {
     char sql[128];
-    int anew = read_anew(l->records, l->format, format);
+    int anew = whole || read_anew(l->records, l->format, format);
     if (l->tail_id) {
         /* The last line had no newline: it is read again now. */
         int k = 0;
@@ -1199,7 +1199,8 @@ ra_writer_resume(struct ra_writer *w, struct ra_ledger *l, const char *format,
         l->rejected -= sqlite3_changes64(w->db);
     }
     if (anew)
-        l->offset = l->line_no = l->size_read = l->skipped = 0;
+        l->offset = l->line_no = l->size_read = l->records = l->rejected =
+            l->skipped = 0;
     l->complete = 0;
     return anew;
 }

@@ -125,7 +125,7 @@ const struct ra_shared_ids *ra_writer_shared(struct ra_writer *w);
 int ra_writer_shared_id(const struct ra_shared_ids *sh, const char *s,
                         size_t n, int64_t *id);
 /* The contract's name of src's events (gateway_events, proxy_events, map):
- * what the ledger's tail_table holds and ra_writer_delete takes. */
+ * what the ledger's tail_table holds. */
 const char *ra_writer_table(enum ra_source src);
 int ra_writer_reject(struct ra_writer *w, const char *path, int64_t line_no,
                      const char *reason, const char *excerpt, size_t n,
@@ -133,12 +133,14 @@ int ra_writer_reject(struct ra_writer *w, const char *path, int64_t line_no,
 /* Ready l's file, known and claimed, to be read again from l's position:
  * what the last read left past it goes (the row taken from an unterminated
  * last line; after a read that broke off, the rejects of the lines past
- * it) and l follows (its counts; complete 0 until read to its end). A file
- * read before as another format, of which no line was taken, is read from
- * its start as format, its rejects gone: 1 then, else 0; -1 with err set
- * on a database error. */
+ * it) and l follows (its counts; complete 0 until read to its end). The
+ * file is read anew, from its start, its rejects gone and its counts
+ * zero, when whole (a map, always loaded whole) or when it was read before
+ * as another format and no line of it was taken: 1 then, else 0; -1 with
+ * err set on a database error. */
 int ra_writer_resume(struct ra_writer *w, struct ra_ledger *l,
-                     const char *format, struct ra_err *err) RA_WUR;
+                     const char *format, int whole,
+                     struct ra_err *err) RA_WUR;
 /* Delete all map rows (a map load replaces the previous map). */
 int ra_writer_clear_map(struct ra_writer *w, struct ra_err *err) RA_WUR;
 

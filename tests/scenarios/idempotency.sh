@@ -90,6 +90,16 @@ gzip -n wrong2.log
 "$RA" ingest --db wrong2.db --format squid wrong2.log.gz 2>/dev/null
 expect "right format, file renamed and gzipped: read once" "20 0 1 wrong2.log.gz" "$(q wrong2.db 'SELECT (SELECT count(*) FROM proxy_events), (SELECT count(*) FROM rejects), count(*), path FROM files' | tr '\t' ' ')"
 
+# A map is loaded whole each time, under one ledger row: loaded again, its
+# bad line is one reject, not one a load; grown, its new row is taken.
+printf 'caller,account,egress_session,country,max_callers\na,A,,,1\nb,B,,,x\n' >map.csv
+"$RA" ingest --db map.db --source map map.csv 2>/dev/null
+"$RA" ingest --db map.db --source map map.csv 2>/dev/null
+expect "map loaded twice: one ledger row, one reject" "1 1 1 1 1 3" "$(q map.db 'SELECT (SELECT count(*) FROM map), count(*), records, rejected, complete, (SELECT group_concat(line_no) FROM rejects) FROM files' | tr '\t' ' ')"
+printf 'c,C,,,\n' >>map.csv
+"$RA" ingest --db map.db --source map map.csv 2>/dev/null
+expect "map grown: loaded whole again" "2 1 2 1 a,c" "$(q map.db 'SELECT (SELECT count(*) FROM map), count(*), records, rejected, (SELECT group_concat(caller) FROM map) FROM files' | tr '\t' ' ')"
+
 # The same rows as one ingest of everything at once.
 head -n 139 "$src" >all.log
 "$RA" ingest --db once.db --format squid all.log 2>/dev/null
