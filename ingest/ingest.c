@@ -1722,8 +1722,7 @@ threads_out:
     t->records += fs.new_records;
     t->rejected += fs.new_rejected;
     t->skipped += fs.new_skipped;
-    if (given && fs.new_records == 0 &&
-        fs.new_rejected > 0 && rc == 0) {
+    if (given && fs.l.records == 0 && fs.new_rejected > 0 && rc == 0) {
         note(c, "'%s' is not in format %s: %lld lines rejected, none read",
              fs.path, fs.f->name, (long long)fs.new_rejected);
         t->failed++;

@@ -69,6 +69,16 @@ expect "cut .gz completed: exit 0" 0 "$?"
 expect "cut .gz completed: no reject left" 0 "$(q cut.db 'SELECT count(*) FROM rejects')"
 expect "cut .gz completed: every line once" "$(wc -l <"$src") 0 1 $(wc -l <"$src")" "$(q cut.db 'SELECT records, rejected, complete, (SELECT count(*) FROM proxy_events) FROM files' | tr '\t' ' ')"
 
+# A file that grew by bad lines only is still in its format: the lines are
+# rejected, and the run succeeds.
+sed -n 1,5p "$src" >grew.log
+"$RA" ingest --db grew.db --format squid grew.log 2>/dev/null
+printf 'garbage\nmore garbage\n' >>grew.log
+"$RA" ingest --db grew.db --format squid grew.log 2>err
+expect "grown by bad lines only: exit 0" 0 "$?"
+expect "grown by bad lines only: not called another format" 0 "$(grep -c 'not in format' err)"
+expect "grown by bad lines only: rows, rejects" "5 2 6,7" "$(q grew.db 'SELECT (SELECT count(*) FROM proxy_events), rejected, (SELECT group_concat(line_no) FROM rejects) FROM files' | tr '\t' ' ')"
+
 # Read first under a format it is not in: nothing taken (exit 1). Read
 # again under the right one, the same file, then renamed and gzipped: read
 # from its start once, the wrong format's rejects gone.
