@@ -37,6 +37,7 @@ struct ctx { /* read by every thread: no line shared with what one writes */
     struct ra_norm *norm;
     struct ra_writer *w;
     struct ra_timectx tzbase;
+    unsigned source; /* --source, or the given format's; 0: any */
 };
 
 static void
@@ -596,9 +597,9 @@ detect(struct ctx *c, const char *path, const char *p, size_t n,
 
     for (size_t i = 0; i < c->nfmts; i++) {
         struct ra_format *f = c->fmts[i];
-        if (c->o->source && f->source != c->o->source)
+        if (c->source && f->source != c->source)
             continue;
-        if (!c->o->source && f->source == RA_SRC_MAP)
+        if (!c->source && f->source == RA_SRC_MAP)
             continue; /* a map is always named with --source map */
         struct fit fit;
         try_format(c, f, p, n, &fit);
@@ -1400,7 +1401,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             t->failed++;
             return RA_EIO;
         }
-        if (o->source != RA_SRC_MAP &&
+        if (c->source != RA_SRC_MAP &&
             ra_ledger_unchanged(c->w, path, given, (int64_t)st.st_dev,
                                 (int64_t)st.st_ino, (int64_t)st.st_size,
                                 (int64_t)st.st_mtime)) {
@@ -1767,6 +1768,9 @@ ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
                             ra_source_name((enum ra_source)o->source));
             goto out;
         }
+        c.source = f->source;
+    } else {
+        c.source = o->source;
     }
     if (!(c.norm = ra_norm_load(err))) {
         rc = RA_ECONFIG;

@@ -109,6 +109,13 @@ expect "map loaded twice: one ledger row, one reject" "1 1 1 1 1 3" "$(q map.db 
 printf 'c,C,,,\n' >>map.csv
 "$RA" ingest --db map.db --source map map.csv 2>/dev/null
 expect "map grown: loaded whole again" "2 1 2 1 a,c" "$(q map.db 'SELECT (SELECT count(*) FROM map), count(*), records, rejected, (SELECT group_concat(caller) FROM map) FROM files' | tr '\t' ' ')"
+# The map named by --format alone is loaded whole too: a map loaded again
+# after another replaces it, though unchanged since it was read.
+printf 'caller,account,egress_session,country,max_callers\nb,B,,,\n' >mapb.csv
+for m in map.csv mapb.csv map.csv; do
+    "$RA" ingest --db map.db --format relayaudit-map $m 2>/dev/null
+done
+expect "map loaded again after another: its rows" "a,c" "$(q map.db 'SELECT group_concat(caller) FROM map')"
 
 # The same rows as one ingest of everything at once.
 head -n 139 "$src" >all.log
