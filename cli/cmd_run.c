@@ -183,19 +183,22 @@ cmd_run(int argc, char **argv)
     if ((rc = ra_resolve_window(&p, since, until, o.tz, "run")))
         goto out;
 
-    int r2;
-    if ((r2 = ingest(&o, RA_SRC_MAP, NULL, &map)) == RA_EXIT_USAGE ||
-        (r2 == RA_EXIT_OK &&
-         (r2 = ingest(&o, RA_SRC_GATEWAY, gwfmt, &gw)) == RA_EXIT_USAGE)) {
-        rc = r2;
-        goto out;
+    /* A file that fails stops no other ingest: the map's neither. */
+    const struct {
+        unsigned source;
+        const char *format;
+        struct paths *paths;
+    } jobs[] = {{RA_SRC_MAP, NULL, &map},
+                {RA_SRC_GATEWAY, gwfmt, &gw},
+                {RA_SRC_PROXY, pxfmt, &px}};
+    for (size_t i = 0; i < sizeof jobs / sizeof *jobs; i++) {
+        int r2 = ingest(&o, jobs[i].source, jobs[i].format, jobs[i].paths);
+        if (r2 == RA_EXIT_USAGE) {
+            rc = r2;
+            goto out;
+        }
+        irc = r2 ? r2 : irc;
     }
-    irc = r2 ? r2 : irc;
-    if ((r2 = ingest(&o, RA_SRC_PROXY, pxfmt, &px)) == RA_EXIT_USAGE) {
-        rc = r2;
-        goto out;
-    }
-    irc = r2 ? r2 : irc;
 
     if (ra_db_open(o.db_path, 0, &db, &err) || ra_analyze(db, &p, &a, &err)) {
         ra_die_msg("%s", err.msg);

@@ -39,4 +39,14 @@ expect "P10 attributed bans" "an-02 rate_limit own team-f/support;oa-pool-03 ban
 expect "ban-class events" "5" "$(q t.db 'SELECT count(*) FROM bans')"
 expect "every gateway event linked" "231 231" \
   "$(q t.db "SELECT (SELECT count(*) FROM gateway_events) || ' ' || (SELECT count(*) FROM links)")"
+
+# A map that cannot be read fails the run (exit 1) and stops no other
+# ingest: every gateway and proxy event is stored, the report written.
+"$RA" run --db nomap.db --map missing.csv --gateway "$SRC/samples/gateway" \
+  --proxy "$SRC/samples/proxy" --since 2026-11-24 --until 2026-11-25 \
+  --format csv -o nomap.csv 2>/dev/null
+expect "a map that cannot be read: exit 1" 1 "$?"
+events="SELECT (SELECT count(*) FROM gateway_events) || ' ' || (SELECT count(*) FROM proxy_events)"
+expect "a map that cannot be read: every event stored" "$(q t.db "$events")" "$(q nomap.db "$events")"
+expect "a map that cannot be read: the report written" "$(q nomap.db 'SELECT count(*) + 1 FROM findings')" "$(wc -l <nomap.csv | tr -d ' ')"
 exit $fail
