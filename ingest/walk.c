@@ -108,6 +108,14 @@ add(struct ra_walk *w, const char *path, const char *error)
 }
 
 static void
+warn(struct ra_walk *w, struct ra_buf *m)
+{
+    w->warnings = xrealloc(w->warnings, (w->nwarn + 1) * sizeof(char *));
+    w->warnings[w->nwarn++] = xstrdup(m->data);
+    ra_buf_release(m);
+}
+
+static void
 walk_dir(struct ra_walk *w, const char *dir, struct visited *v)
 {
     DIR *d = opendir(dir);
@@ -142,10 +150,7 @@ walk_dir(struct ra_walk *w, const char *dir, struct visited *v)
                 ra_buf_addf(&m, "'%s' loops back to a directory already "
                                 "walked; not followed",
                             p.data);
-                w->warnings = xrealloc(w->warnings,
-                                       (w->nwarn + 1) * sizeof(char *));
-                w->warnings[w->nwarn++] = xstrdup(m.data);
-                ra_buf_release(&m);
+                warn(w, &m);
             } else {
                 subdirs = xrealloc(subdirs, (nsub + 1) * sizeof *subdirs);
                 subdirs[nsub++] = xstrdup(p.data);
@@ -199,11 +204,18 @@ ra_walk_paths(struct ra_walk *w, char *const *paths, size_t n)
             ra_buf_release(&m);
         } else if (S_ISDIR(st.st_mode)) {
             seen(&v, &st);
-            size_t l = strlen(paths[i]);
+            size_t l = strlen(paths[i]), before = w->n;
             char *d = xstrdup(paths[i]);
             while (l > 1 && d[l - 1] == '/')
                 d[--l] = '\0';
             walk_dir(w, d, &v);
+            if (w->n == before) {
+                struct ra_buf m = RA_BUF_INIT;
+                ra_buf_addf(&m, "'%s' holds no file to read (names starting "
+                                "with '.' are skipped)",
+                            d);
+                warn(w, &m);
+            }
             free(d);
         } else {
             add(w, paths[i], NULL);

@@ -97,6 +97,11 @@ expect "symlink loop: exit 0" 0 "$(ing --format squid loop)"
 expect "symlink loop: reported" 1 "$(grep -c "loops back" err.txt)"
 expect "symlink loop: file read once" 1 "$(q t.db "SELECT count(*) FROM proxy_events WHERE egress_session = 'l1'")"
 
+mkdir -p nofiles/sub
+echo "$S" >nofiles/.hidden.log
+expect "a directory without files: exit 0" 0 "$(ing --format squid nofiles)"
+expect "a directory without files: said" "relayaudit: 'nofiles' holds no file to read (names starting with '.' are skipped)" "$(cat err.txt)"
+
 echo "$S" | sed 's/s1/u1/' >unreadable.log
 chmod 000 unreadable.log
 if [ "$(id -u)" = 0 ]; then
