@@ -15,7 +15,7 @@ K7=opaqueWsTok99
 keys="$K1 $K2 $K3 $K4 $K5 $K6 $K7"
 
 cat >g.log <<EOT
-{"ts":"2026-11-24T10:00:00Z","request_id":"$K1","caller":"x $K2","caller_key":"$K6","team":"$K3","session":"s $K1","provider":"openai","account":"acct $K2","egress_session":"e $K3","model":"m $K1","route":"https://u:$K5@api.openai.com/v1?key=$K3","status":401,"error_code":"invalid_api_key","error_message":"Incorrect API key provided: $K1 (Bearer $K4)","client_ip":"10.0.0.1","user_agent":"ua Bearer $K4","egress_ip":"$K2","headers_in":{"authorization":"Bearer $K4","x-api-key":"$K6","user-agent":"agent $K1","x-app":"Bearer $K4","proxy-authorization":"Basic dXNlcjpodW50ZXIycGFzcw=="},"headers_out":[["authorization","Bearer $K1"],["x-api-key","$K2"],["anthropic-version","$K3"]]}
+{"ts":"2026-11-24T10:00:00Z","request_id":"$K1","caller":"x $K2","caller_key":"$K6","team":"$K3","session":"s $K1","provider":"openai","account":"acct $K2","egress_session":"e $K3","model":"m $K1","route":"https://u:$K5@api.openai.com/v1?key=$K3&session_token=$K7","status":401,"error_code":"invalid_api_key","error_message":"Incorrect API key provided: $K1 (Bearer $K4)","client_ip":"10.0.0.1","user_agent":"ua Bearer $K4","egress_ip":"$K2","headers_in":{"authorization":"Bearer $K4","x-api-key":"$K6","user-agent":"agent $K1","x-app":"Bearer $K4","x-auth-token":"$K7","proxy-authorization":"Basic dXNlcjpodW50ZXIycGFzcw=="},"headers_out":[["authorization","Bearer $K1"],["x-api-key","$K2"],["anthropic-version","$K3"]]}
 {"ts":"2026-11-24T10:00:01Z","broken json with $K1 and Bearer $K4 and "x-api-key":"$K6" and password=$K5
 EOT
 cat >p.log <<EOT
