@@ -12,7 +12,8 @@ K4=tok_opaque.bearer.Secret77
 K5=hunter2pass
 K6=sk-live-short1
 K7=opaqueWsTok99
-keys="$K1 $K2 $K3 $K4 $K5 $K6 $K7"
+K8=oauthClientSecret42
+keys="$K1 $K2 $K3 $K4 $K5 $K6 $K7 $K8"
 
 cat >g.log <<EOT
 {"ts":"2026-11-24T10:00:00Z","request_id":"$K1","caller":"x $K2","caller_key":"$K6","team":"$K3","session":"s $K1","provider":"openai","account":"acct $K2","egress_session":"e $K3","model":"m $K1","route":"https://u:$K5@api.openai.com/v1?key=$K3&session_token=$K7","status":401,"error_code":"invalid_api_key","error_message":"Incorrect API key provided: $K1 (Bearer $K4)","client_ip":"10.0.0.1","user_agent":"ua Bearer $K4","egress_ip":"$K2","headers_in":{"authorization":"Bearer $K4","x-api-key":"$K6","user-agent":"agent $K1","x-app":"Bearer $K4","x-auth-token":"$K7","proxy-authorization":"Basic dXNlcjpodW50ZXIycGFzcw=="},"headers_out":[["authorization","Bearer $K1"],["x-api-key","$K2"],["anthropic-version","$K3"]]}
@@ -20,7 +21,7 @@ cat >g.log <<EOT
 EOT
 cat >p.log <<EOT
 1795515302.117    245 192.0.2.10 TCP_MISS/200 5120 GET http://user:$K5@api.openai.com/v1/models?api_key=$K1&token=$K7 brd-customer-h-zone-isp-session-$K3-country-us HIER_DIRECT/203.0.113.7 -
-1795515302.117 not squid at all $K2 Bearer $K4 http://a:$K5@b/
+1795515302.117 not squid at all $K2 Bearer $K4 http://a:$K5@b/ client_secret=$K8
 EOT
 cat >m.csv <<EOT
 caller,account,egress_session,country,max_callers
