@@ -372,13 +372,13 @@ crew_start(struct crew *c, sqlite3 *db, long cores,
         return 0;
     /* The links' proxy stream needs no more than the map's session groups,
      * made on its connection too. */
-    if (ra_db_open(path, 1, &c->ps.db, err) || tune(c->ps.db, err))
+    if (ra_db_open(path, RA_DB_READ, &c->ps.db, err) || tune(c->ps.db, err))
         return RA_EDB;
     for (int i = 0; i < RA_NSTEPS; i++) {
         struct worker *w = &c->w[i];
         if (!steps[i].beside)
             continue;
-        if (ra_db_open(path, 1, &w->db, err))
+        if (ra_db_open(path, RA_DB_READ, &w->db, err))
             return RA_EDB;
         if (tune(w->db, err) || ra_rules_load(w->db, err) ||
             ra_identity_load(w->db, err) ||

@@ -295,7 +295,7 @@ cmd_query(int argc, char **argv)
     }
     if (optind != argc - 1)
         return ra_usage_error("query", "give exactly one SQL argument");
-    if (ra_db_open(db_path, 1, &db, &err)) {
+    if (ra_db_open(db_path, RA_DB_READ, &db, &err)) {
         ra_die_msg("%s", err.msg);
         return RA_EXIT_FAIL;
     }

@@ -180,7 +180,7 @@ cmd_report(int argc, char **argv)
                               argv[optind]);
     if ((rc = ra_resolve_window(&p, since, until, tz, "report")))
         return rc;
-    if (ra_db_open(db_path, 1, &db, &err)) {
+    if (ra_db_open(db_path, RA_DB_READ, &db, &err)) {
         ra_die_msg("%s", err.msg);
         return RA_EXIT_FAIL;
     }

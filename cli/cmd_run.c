@@ -183,7 +183,8 @@ cmd_run(int argc, char **argv)
     if ((rc = ra_resolve_window(&p, since, until, o.tz, "run")))
         goto out;
 
-    /* A file that fails stops no other ingest: the map's neither. */
+    /* A failed ingest, the map's too, stops none after it: only a usage
+     * error does. */
     const struct {
         unsigned source;
         const char *format;
@@ -200,7 +201,7 @@ cmd_run(int argc, char **argv)
         irc = r2 ? r2 : irc;
     }
 
-    if (ra_db_open(o.db_path, 0, &db, &err) || ra_analyze(db, &p, &a, &err)) {
+    if (ra_db_open(o.db_path, RA_DB_WRITE, &db, &err) || ra_analyze(db, &p, &a, &err)) {
         ra_die_msg("%s", err.msg);
         rc = RA_EXIT_FAIL;
         goto out;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define RA_SCHEMA_VERSION 4
@@ -286,11 +287,20 @@ fail:
 }
 
 int
-ra_db_open(const char *path, int readonly, sqlite3 **out, struct ra_err *err)
+ra_db_open(const char *path, enum ra_db_mode mode, sqlite3 **out,
+           struct ra_err *err)
 {
     sqlite3 *db = NULL;
-    int v, flags = readonly ? SQLITE_OPEN_READONLY
-                            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int readonly = mode == RA_DB_READ;
+    int v, flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    struct stat st;
+
+    if (mode == RA_DB_CREATE)
+        flags |= SQLITE_OPEN_CREATE;
+    else if (stat(path, &st) != 0 && errno == ENOENT)
+        return ra_err_set(err, RA_EDB, "no database '%s' (relayaudit ingest "
+                                       "makes one)",
+                          path);
 
     /* One connection per thread: no need for SQLite's mutexes or its
      * memory statistics, both of which cost a lock per allocation. */
@@ -559,7 +569,7 @@ ra_writer_open(const char *path, struct ra_err *err)
      * old clean pages, each a page fault the first time (1 M Squid lines:
      * 16 MB, 8,600 faults, 1.01 s; 4 MB, 5,600, 0.97 s). Analyze sizes
      * its own. */
-    if (ra_db_open(path, 0, &w->db, err) ||
+    if (ra_db_open(path, RA_DB_CREATE, &w->db, err) ||
         ra_db_exec(w->db, "PRAGMA cache_size=-4000", err) ||
         ra_rows_register(w->db, "ra_pending", &w->rows, err) ||
         ra_rows_register(w->db, "new_strings", &w->fresh.rows, err) ||

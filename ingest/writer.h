@@ -21,9 +21,12 @@ struct ra_writer *ra_writer_open(const char *path, struct ra_err *err);
 void ra_writer_close(struct ra_writer *w);
 struct sqlite3 *ra_writer_db(struct ra_writer *w);
 
+/* How ra_db_open opens: read-only; read-write (migrating), the file made
+ * by an ingest before; or read-write, made when missing (ingest's). */
+enum ra_db_mode { RA_DB_READ, RA_DB_WRITE, RA_DB_CREATE };
 /* Open a database for reading or analysis (migrating it when writable).
- * Shared by query, analyze and report. */
-int ra_db_open(const char *path, int readonly, struct sqlite3 **out,
+ * Shared by ingest, query, analyze and report. */
+int ra_db_open(const char *path, enum ra_db_mode mode, struct sqlite3 **out,
                struct ra_err *err) RA_WUR;
 /* Register ra_host, ra_base_url, ra_iso and REGEXP (sqlfuncs.c). */
 int ra_db_functions(struct sqlite3 *db);

@@ -118,4 +118,14 @@ expect "unreadable file: the other file still seen" 1 "$(grep -c "good.log" err.
 
 expect "nothing stored before was lost" 1 "$(q t.db "SELECT count(*) FROM proxy_events WHERE egress_session = 's1'")"
 expect "integrity" ok "$(q t.db 'PRAGMA integrity_check')"
+
+# Only ingest makes a database: a mistyped --db for analyze, report, query
+# or run (with nothing to ingest) is an error, and no file is left.
+for cmd in analyze report query run; do
+  sql=; [ $cmd = query ] && sql="SELECT 1"
+  "$RA" $cmd --db typo.db ${sql:+"$sql"} >/dev/null 2>err.txt
+  expect "$cmd, no database: exit 1" 1 "$?"
+  expect "$cmd, no database: said" "relayaudit: no database 'typo.db' (relayaudit ingest makes one)" "$(cat err.txt)"
+done
+expect "no database made" "" "$(ls typo.db* 2>/dev/null)"
 exit $fail

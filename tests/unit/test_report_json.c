@@ -164,7 +164,7 @@ main(void)
     CHECK(ra_ingest_run(&o, map, 1, &t, &err) == 0);
     o.source = 0;
     CHECK(ra_ingest_run(&o, logs, 2, &t, &err) == 0);
-    CHECK(ra_db_open(db_path, 0, &db, &err) == 0);
+    CHECK(ra_db_open(db_path, RA_DB_CREATE, &db, &err) == 0);
     ra_params_init(&p);
     p.since = 1795478400000LL;
     p.until = p.since + 86400000;
