@@ -93,6 +93,17 @@ ra_tz_parse(const char *tz, struct ra_timectx *tc)
     return 0;
 }
 
+/* s[0..n) cut to at most max bytes, at a character boundary. */
+static size_t
+utf8_cut(const char *s, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return max;
+}
+
 /* ---- records ---------------------------------------------------------- */
 
 /* Whether no byte of s[0..n) is high or zero: 8 at a time, the last 8
@@ -461,11 +472,8 @@ build_record(struct ctx *c, struct ra_parser *p, struct ra_format *f,
             s = ra_redact(c->norm, a, s, n, &n);
             if (ra_field_info[i].type == RA_T_LOWER)
                 s = lower(a, s, n);
-            if (ra_field_info[i].type == RA_T_MSG && n > 512) {
-                n = 512; /* cut at a character boundary */
-                while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-                    n--;
-            }
+            if (ra_field_info[i].type == RA_T_MSG)
+                n = utf8_cut(s, n, 512);
             if (i == RA_F_PROXY_USER) {
                 /* user:password -- the password never goes further. */
                 const char *colon = memchr(s, ':', n);
@@ -1088,12 +1096,7 @@ reject(struct worker *w, int64_t line_no, const char *reason, const char *p,
     size_t rn;
     const char *red = ra_redact(w->c->norm, a, p, n, &rn);
     struct ra_out ex;
-    if (rn > 200) {
-        rn = 200;
-        while (rn > 0 && ((unsigned char)red[rn] & 0xC0) == 0x80)
-            rn--;
-    }
-    out_text(a, &ex, red, rn);
+    out_text(a, &ex, red, utf8_cut(red, rn, 200));
     emit_reject(w->b, line_no, reason, ex.s, ex.n);
 }
 
@@ -1926,8 +1929,9 @@ ra_ingest_check(struct ra_format *f, const char *path, const char *tz,
                 const char *red = ra_redact(c.norm, ra_parser_arena(p),
                                             rec.data, rec.len, &n);
                 ra_buf_addf(out, "  line %lld: %s\n    %.*s%s\n",
-                            (long long)lines, reason, (int)(n > 160 ? 160 : n),
-                            red, n > 160 ? "..." : "");
+                            (long long)lines, reason,
+                            (int)utf8_cut(red, n, 160), red,
+                            n > 160 ? "..." : "");
             }
         }
         if (got <= 0)
