@@ -264,7 +264,7 @@ table_text(const struct table *t, FILE *f, int color, int sevcol)
     size_t *w = xcalloc(t->ncols, sizeof *w);
     for (size_t r = 0; r < t->nrows; r++)
         for (size_t c = 0; c < t->ncols; c++) {
-            size_t l = strlen(t->cells[r * t->ncols + c]);
+            size_t l = ra_text_width(t->cells[r * t->ncols + c]);
             if (l > w[c])
                 w[c] = l;
         }
@@ -276,7 +276,7 @@ table_text(const struct table *t, FILE *f, int color, int sevcol)
             fprintf(f, "%s%s%s%s", c ? "  " : "", paint ? sev_color(s) : "",
                     s, paint ? "\033[0m" : "");
             if (!last)
-                fprintf(f, "%*s", (int)(w[c] - strlen(s)), "");
+                fprintf(f, "%*s", (int)(w[c] - ra_text_width(s)), "");
         }
         fputc('\n', f);
     }

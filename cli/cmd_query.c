@@ -111,6 +111,18 @@ csv_cell(const char *s)
 
 #define TABLE_SAMPLE 1000
 
+/* Column i of a table row: s, padded to the column's width w[i] in
+ * terminal columns (the last column unpadded). */
+static void
+cell(const char *s, int i, int ncol, const size_t *w)
+{
+    fputs(i ? "  " : "", stdout);
+    fputs(s, stdout);
+    size_t l = i == ncol - 1 ? w[i] : ra_text_width(s);
+    for (; l < w[i]; l++)
+        putchar(' ');
+}
+
 /* Print the rows of st; table output measures the first TABLE_SAMPLE rows
  * for column widths, then streams. */
 static int
@@ -199,7 +211,7 @@ print_rows(sqlite3 *db, sqlite3_stmt *st, enum qfmt fmt, int *first_json)
     size_t nrows = 0, cap = 0;
     int done = 0;
     for (int i = 0; i < ncol; i++)
-        w[i] = strlen(sqlite3_column_name(st, i));
+        w[i] = ra_text_width(sqlite3_column_name(st, i));
     while (nrows < TABLE_SAMPLE && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         if ((nrows + 1) * (size_t)ncol > cap) {
             cap = cap ? cap * 2 : (size_t)ncol * 64;
@@ -208,7 +220,7 @@ print_rows(sqlite3 *db, sqlite3_stmt *st, enum qfmt fmt, int *first_json)
         for (int i = 0; i < ncol; i++) {
             const unsigned char *v = sqlite3_column_text(st, i);
             char *s = xstrdup(v ? (const char *)v : "NULL");
-            size_t l = strlen(s);
+            size_t l = ra_text_width(s);
             if (l > w[i])
                 w[i] = l;
             cells[nrows * (size_t)ncol + (size_t)i] = s;
@@ -218,8 +230,7 @@ print_rows(sqlite3 *db, sqlite3_stmt *st, enum qfmt fmt, int *first_json)
     if (nrows < TABLE_SAMPLE)
         done = 1;
     for (int i = 0; i < ncol; i++)
-        printf("%s%-*s", i ? "  " : "", i == ncol - 1 ? 0 : (int)w[i],
-               sqlite3_column_name(st, i));
+        cell(sqlite3_column_name(st, i), i, ncol, w);
     putchar('\n');
     for (int i = 0; i < ncol; i++) {
         printf("%s", i ? "  " : "");
@@ -230,7 +241,7 @@ print_rows(sqlite3 *db, sqlite3_stmt *st, enum qfmt fmt, int *first_json)
     for (size_t r = 0; r < nrows; r++) {
         for (int i = 0; i < ncol; i++) {
             char *s = cells[r * (size_t)ncol + (size_t)i];
-            printf("%s%-*s", i ? "  " : "", i == ncol - 1 ? 0 : (int)w[i], s);
+            cell(s, i, ncol, w);
             free(s);
         }
         putchar('\n');
@@ -240,9 +251,7 @@ print_rows(sqlite3 *db, sqlite3_stmt *st, enum qfmt fmt, int *first_json)
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             for (int i = 0; i < ncol; i++) {
                 const unsigned char *v = sqlite3_column_text(st, i);
-                printf("%s%-*s", i ? "  " : "",
-                       i == ncol - 1 ? 0 : (int)w[i],
-                       v ? (const char *)v : "NULL");
+                cell(v ? (const char *)v : "NULL", i, ncol, w);
             }
             putchar('\n');
         }

@@ -3,15 +3,18 @@
  *
  * SHA-256 comes from nettle; nothing here reimplements a library.
  */
+#define _XOPEN_SOURCE 700 /* wcwidth */
 #include "common/ra.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <wchar.h>
 
 int
 ra_err_set(struct ra_err *err, int code, const char *fmt, ...)
@@ -691,4 +694,36 @@ ra_datadir(void)
 #else
     return ".";
 #endif
+}
+
+size_t
+ra_text_width(const char *s)
+{
+    /* Set once, by the thread that prints; uselocale is per thread. */
+    static locale_t utf8;
+    if (!utf8)
+        utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    locale_t was = utf8 ? uselocale(utf8) : (locale_t)0;
+    mbstate_t st;
+    size_t n = strlen(s), w = 0;
+    memset(&st, 0, sizeof st);
+    while (n) {
+        wchar_t wc;
+        size_t k = utf8 ? mbrtowc(&wc, s, n, &st) : (size_t)-1;
+        int cw;
+        if (k == (size_t)-1 || k == (size_t)-2) {
+            memset(&st, 0, sizeof st);
+            k = 1;
+            cw = 1;
+        } else {
+            cw = wcwidth(wc);
+            cw = cw < 0 ? 1 : cw;
+        }
+        w += (size_t)cw;
+        s += k;
+        n -= k;
+    }
+    if (utf8)
+        uselocale(was);
+    return w;
 }

@@ -104,6 +104,10 @@ void ra_buf_release(struct ra_buf *b);
 /* JSON string literal of p[0..n), quotes included; invalid UTF-8 and control
  * bytes are escaped as \u00XX so the output is always valid JSON. */
 void ra_buf_add_json_str(struct ra_buf *b, const char *p, size_t n);
+/* The columns s takes on a terminal, for aligned tables: each character's
+ * wcwidth in C.UTF-8 (two for East Asian wide ones, none for combining
+ * marks); a control character or a byte of invalid UTF-8 counts one. */
+size_t ra_text_width(const char *s);
 
 /* A bump allocator for per-record scratch: everything is freed at once by
  * ra_arena_reset. Memory stays bounded by the largest record seen. */

@@ -197,6 +197,19 @@ test_imap(void)
     CHECK_INT(ra_imap_get(&m, 3), 0);
 }
 
+/* ra_text_width: terminal columns, not bytes. */
+static void
+test_text_width(void)
+{
+    CHECK_INT(ra_text_width(""), 0);
+    CHECK_INT(ra_text_width("abc"), 3);
+    CHECK_INT(ra_text_width("\303\251quipe"), 6);             /* équipe */
+    CHECK_INT(ra_text_width("\346\227\245\346\234\254"), 4); /* two CJK */
+    CHECK_INT(ra_text_width("e\314\201"), 1); /* e + combining acute */
+    CHECK_INT(ra_text_width("a\tb"), 3);        /* a control: one */
+    CHECK_INT(ra_text_width("a\377\303b"), 4); /* invalid bytes: one each */
+}
+
 int
 main(void)
 {
@@ -310,5 +323,6 @@ main(void)
     test_memo();
     test_env();
     test_imap();
+    test_text_width();
     return check_done();
 }
