@@ -133,7 +133,8 @@ cmd_analyze(int argc, char **argv)
                               argv[optind]);
     if ((rc = ra_resolve_window(&p, since, until, tz, "analyze")))
         return rc;
-    if (ra_db_open(db_path, RA_DB_WRITE, &db, &err) || ra_analyze(db, &p, &a, &err)) {
+    if (ra_db_open(db_path, RA_DB_WRITE, &db, &err) ||
+        ra_analyze(db, &p, &a, &err)) {
         ra_die_msg("%s", err.msg);
         sqlite3_close(db);
         return RA_EXIT_FAIL;

@@ -201,7 +201,8 @@ cmd_run(int argc, char **argv)
         irc = r2 ? r2 : irc;
     }
 
-    if (ra_db_open(o.db_path, RA_DB_WRITE, &db, &err) || ra_analyze(db, &p, &a, &err)) {
+    if (ra_db_open(o.db_path, RA_DB_WRITE, &db, &err) ||
+        ra_analyze(db, &p, &a, &err)) {
         ra_die_msg("%s", err.msg);
         rc = RA_EXIT_FAIL;
         goto out;

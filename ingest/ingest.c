@@ -37,7 +37,8 @@ struct ctx { /* read by every thread: no line shared with what one writes */
     struct ra_norm *norm;
     struct ra_writer *w;
     struct ra_timectx tzbase;
-    unsigned source; /* --source, or the given format's; 0: any */
+    struct ra_format *given; /* --format's; NULL: auto */
+    unsigned source;         /* --source, or the given format's; 0: any */
 };
 
 static void
@@ -1389,8 +1390,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     const char *prefix;
     long plen;
     int rc = 0, found = 0, broken = 0;
-    const char *given = o->format && strcmp(o->format, "auto") ? o->format
-                                                               : NULL;
+    const char *given = c->given ? c->given->name : NULL;
     struct ra_err rerr = {0};
     double t0 = ra_mono_s();
     int64_t lines = 0;
@@ -1455,7 +1455,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     }
     /* The format: given, known from the ledger, or detected. */
     if (given) {
-        fs.f = ra_formats_find(c->fmts, c->nfmts, given);
+        fs.f = c->given;
     } else if (found) {
         fs.f = ra_formats_find(c->fmts, c->nfmts, fs.l.format);
     }
@@ -1771,10 +1771,9 @@ ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
                             ra_source_name((enum ra_source)o->source));
             goto out;
         }
-        c.source = f->source;
-    } else {
-        c.source = o->source;
+        c.given = f;
     }
+    c.source = c.given ? c.given->source : o->source;
     if (!(c.norm = ra_norm_load(err))) {
         rc = RA_ECONFIG;
         goto out;
