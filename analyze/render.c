@@ -276,7 +276,7 @@ table_text(const struct table *t, FILE *f, int color, int sevcol)
             fprintf(f, "%s%s%s%s", c ? "  " : "", paint ? sev_color(s) : "",
                     s, paint ? "\033[0m" : "");
             if (!last)
-                fprintf(f, "%*s", (int)(w[c] - ra_text_width(s)), "");
+                ra_text_pad(f, s, w[c]);
         }
         fputc('\n', f);
     }

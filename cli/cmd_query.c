@@ -118,9 +118,8 @@ cell(const char *s, int i, int ncol, const size_t *w)
 {
     fputs(i ? "  " : "", stdout);
     fputs(s, stdout);
-    size_t l = i == ncol - 1 ? w[i] : ra_text_width(s);
-    for (; l < w[i]; l++)
-        putchar(' ');
+    if (i < ncol - 1)
+        ra_text_pad(stdout, s, w[i]);
 }
 
 /* Print the rows of st; table output measures the first TABLE_SAMPLE rows

@@ -727,3 +727,10 @@ ra_text_width(const char *s)
         uselocale(was);
     return w;
 }
+
+void
+ra_text_pad(FILE *f, const char *s, size_t width)
+{
+    for (size_t l = ra_text_width(s); l < width; l++)
+        fputc(' ', f);
+}

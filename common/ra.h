@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <stdint.h>
 #include <time.h>
@@ -108,6 +109,8 @@ void ra_buf_add_json_str(struct ra_buf *b, const char *p, size_t n);
  * wcwidth in C.UTF-8 (two for East Asian wide ones, none for combining
  * marks); a control character or a byte of invalid UTF-8 counts one. */
 size_t ra_text_width(const char *s);
+/* Spaces after s, printed on f, up to width terminal columns. */
+void ra_text_pad(FILE *f, const char *s, size_t width);
 
 /* A bump allocator for per-record scratch: everything is freed at once by
  * ra_arena_reset. Memory stays bounded by the largest record seen. */

@@ -208,6 +208,16 @@ test_text_width(void)
     CHECK_INT(ra_text_width("e\314\201"), 1); /* e + combining acute */
     CHECK_INT(ra_text_width("a\tb"), 3);        /* a control: one */
     CHECK_INT(ra_text_width("a\377\303b"), 4); /* invalid bytes: one each */
+
+    /* ra_text_pad: spaces up to the width, none past it. */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ra_text_pad(f, "\346\227\245", 5); /* one CJK: three spaces */
+    ra_text_pad(f, "abcdef", 5);         /* wider already: none */
+    fclose(f);
+    CHECK_STR(buf, "   ");
+    free(buf);
 }
 
 int
