@@ -138,6 +138,14 @@ enum ra_parse_rc ra_parser_parse(struct ra_parser *p, const char *rec,
 /* 1 when records of this stream are CSV (quoted newlines join lines).
  * For `engine csv json` the first non-blank line decides. */
 int ra_parser_csv_framing(struct ra_parser *p, const char *line, size_t len);
+/* Where a CSV record ends, by the grammar the CSV engine reads it with
+ * (libcsv, strict): fed one line of a record (cont 0 for its first), says
+ * whether the record ends with that line, goes on inside a quoted cell, or
+ * is malformed there. Only where ra_parser_csv_framing said 1. */
+enum ra_frame { RA_FRAME_END, RA_FRAME_MORE, RA_FRAME_BAD };
+enum ra_frame ra_parser_csv_frame(struct ra_parser *p, const char *line,
+                                  size_t len, int cont);
+enum ra_frame ra_csv_frame(void *st, const char *line, size_t len, int cont);
 /* Evaluate the canonical field f for the current record into *out.
  * Returns 0, or -1 with *reason when a value is malformed. */
 int ra_parser_field(struct ra_parser *p, enum ra_field f, struct ra_val *out,

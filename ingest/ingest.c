@@ -683,6 +683,175 @@ quotes_odd(const char *p, size_t n)
     return (int)(q & 1);
 }
 
+/* ---- records out of lines ------------------------------------------------
+ * A record is a line, or for CSV the lines a quoted newline joins. Where a
+ * CSV record ends is the CSV engine's call (ra_parser_csv_frame), so that a
+ * stray quote is not taken for a quoted newline. A record whose quote does
+ * not close -- at a malformed line, past max_line or at the end -- is an
+ * unclosed quote: its first line alone is rejected and the lines after it
+ * are read again as records of their own, not swallowed into its cell. */
+
+struct span { /* one line of a joined record, or one to read again */
+    size_t off, len;
+    uint64_t end;
+    unsigned char terminated, too_long, damaged;
+};
+
+enum { F_LINE, F_UNCLOSED };
+
+struct frame {
+    const char *p; /* borrowed: valid until the next framer_next */
+    size_t n;
+    int64_t nlines; /* the lines it covers */
+    uint64_t end;   /* where its last line ends */
+    int terminated, too_long, damaged, kind;
+    int broken; /* a read error cut it off: the last record */
+};
+
+struct framer {
+    struct ra_reader *r;
+    struct ra_parser *ps; /* the CSV framing decisions */
+    size_t max_line;
+    int hold_tail; /* a plain file: open to its unterminated end, a record
+                      may be still being written and waits whole */
+    struct ra_buf rec, spans;   /* the record being joined and its lines */
+    struct ra_buf again, aspans; /* lines to read again */
+    size_t anext;
+};
+
+static void
+framer_init(struct framer *fr, struct ra_reader *r, struct ra_parser *ps,
+            size_t max_line, int hold_tail)
+{
+    memset(fr, 0, sizeof *fr);
+    fr->r = r;
+    fr->ps = ps;
+    fr->max_line = max_line;
+    fr->hold_tail = hold_tail;
+}
+
+static void
+framer_free(struct framer *fr)
+{
+    ra_buf_release(&fr->rec);
+    ra_buf_release(&fr->spans);
+    ra_buf_release(&fr->again);
+    ra_buf_release(&fr->aspans);
+}
+
+/* Line i of spans, its text in text. */
+static struct ra_line
+span_line(const struct ra_buf *text, const struct ra_buf *spans, size_t i)
+{
+    const struct span *s = (const struct span *)spans->data + i;
+    return (struct ra_line){text->data + s->off, s->len, 0, s->end,
+                            s->terminated, s->too_long, s->damaged};
+}
+
+/* The next line: one to read again first, else the reader's. */
+static int
+next_line(struct framer *fr, struct ra_line *l, struct ra_err *err)
+{
+    if (fr->anext < fr->aspans.len / sizeof(struct span)) {
+        *l = span_line(&fr->again, &fr->aspans, fr->anext++);
+        return 1;
+    }
+    return ra_reader_next(fr->r, l, err);
+}
+
+static void
+add_span(struct ra_buf *text, struct ra_buf *spans, const struct ra_line *l)
+{
+    struct span s = {text->len, l->len, l->end, (unsigned char)l->terminated,
+                     (unsigned char)l->too_long, (unsigned char)l->damaged};
+    ra_buf_add(text, l->p, l->len);
+    ra_buf_add(spans, &s, sizeof s);
+}
+
+static void
+line_frame(struct frame *f, const struct ra_line *l)
+{
+    *f = (struct frame){l->p, l->len, 1, l->end, l->terminated, l->too_long,
+                        l->damaged, F_LINE, 0};
+}
+
+/* The joined lines after the first are read again, before any left to
+ * read again from earlier. */
+static void
+read_again(struct framer *fr)
+{
+    size_t n = fr->spans.len / sizeof(struct span);
+    size_t na = fr->aspans.len / sizeof(struct span);
+    struct ra_buf text = RA_BUF_INIT, spans = RA_BUF_INIT;
+    struct ra_line l;
+
+    for (size_t i = 1; i < n; i++) {
+        l = span_line(&fr->rec, &fr->spans, i);
+        add_span(&text, &spans, &l);
+    }
+    for (size_t i = fr->anext; i < na; i++) {
+        l = span_line(&fr->again, &fr->aspans, i);
+        add_span(&text, &spans, &l);
+    }
+    ra_buf_release(&fr->again);
+    ra_buf_release(&fr->aspans);
+    fr->again = text;
+    fr->aspans = spans;
+    fr->anext = 0;
+}
+
+/* The next record into *f: 1, 0 at the end, -1 on a read error. */
+static int
+framer_next(struct framer *fr, struct frame *f, struct ra_err *err)
+{
+    struct ra_line l;
+    int got = next_line(fr, &l, err);
+
+    if (got <= 0)
+        return got;
+    line_frame(f, &l);
+    if (l.too_long || l.damaged || !ra_parser_csv_framing(fr->ps, l.p, l.len) ||
+        !quotes_odd(l.p, l.len) ||
+        ra_parser_csv_frame(fr->ps, l.p, l.len, 0) != RA_FRAME_MORE)
+        return 1; /* a line is a record (a malformed one is rejected) */
+
+    ra_buf_reset(&fr->rec);
+    ra_buf_reset(&fr->spans);
+    add_span(&fr->rec, &fr->spans, &l);
+    for (;;) {
+        enum ra_frame st = RA_FRAME_BAD;
+        if (fr->rec.len <= fr->max_line &&
+            (got = next_line(fr, &l, err)) > 0 && !l.too_long) {
+            ra_buf_addc(&fr->rec, '\n');
+            add_span(&fr->rec, &fr->spans, &l);
+            if (!l.damaged)
+                st = ra_parser_csv_frame(fr->ps, l.p, l.len, 1);
+        }
+        if (got > 0 && l.too_long)
+            add_span(&fr->rec, &fr->spans, &l); /* read again */
+        const struct span *last =
+            (const struct span *)(fr->spans.data + fr->spans.len) - 1;
+        if (st == RA_FRAME_MORE)
+            continue;
+        if (st == RA_FRAME_END || got < 0 || (got > 0 && l.damaged) ||
+            (got == 0 && fr->hold_tail && !last->terminated)) {
+            /* Whole; or cut off by a read error or by damage, kept whole
+             * as the line would be; or a plain file's tail. */
+            *f = (struct frame){fr->rec.data, fr->rec.len,
+                                (int64_t)(fr->spans.len / sizeof *last),
+                                last->end, last->terminated, 0,
+                                got > 0 && l.damaged, F_LINE, got < 0};
+            return 1;
+        }
+        /* Malformed at a later line, past max_line or open to the end. */
+        const struct span *first = (const struct span *)fr->spans.data;
+        *f = (struct frame){fr->rec.data, first->len, 1, first->end,
+                            first->terminated, 0, 0, F_UNCLOSED, 0};
+        read_again(fr);
+        return 1;
+    }
+}
+
 struct filestate {
     const char *path; /* display name */
     struct ra_format *f;
@@ -715,7 +884,7 @@ struct filestate {
 #define RA_BATCH_ITEMS 4096
 #define RA_BATCH_BYTES (1u << 20)
 
-enum { L_LINE = 1, L_TAIL, L_DAMAGED, L_TOO_LONG }; /* raw lines */
+enum { L_LINE = 1, L_TAIL, L_DAMAGED, L_TOO_LONG, L_UNCLOSED }; /* raw lines */
 
 struct batch { /* one thread's at a time: cache lines of its own */
     /* [kind u8][line i64][len u32][bytes] per line */
@@ -939,6 +1108,7 @@ struct worker {
     struct ra_parser *p; /* made by the thread: its memory is the thread's */
     const char *first;   /* the CSV framing's line, or NULL */
     size_t firstn;
+    int header; /* first is the header of a CSV read on from mid-file */
     struct ra_timectx tc;
     struct batch *b;
     pthread_t th;
@@ -1007,74 +1177,60 @@ put_line(struct batch *b, int kind, int64_t line_no, const char *p, size_t n)
     b->nraw++;
 }
 
+/* A record read whole. A plain file's last line without a newline may
+ * still be being written: it is taken only as a replaceable tail, and the
+ * ledger stays before it, so that it is read again once the file grows (and
+ * its record then replaced). */
+static void
+put_record(struct reader *rd, int64_t line_no, const char *p, size_t n,
+           int terminated, uint64_t end)
+{
+    if (!terminated && rd->fs->is_plain) {
+        put_line(rd->b, L_TAIL, line_no, p, n);
+        rd->size_read = (int64_t)end;
+        rd->line_no = line_no - 1;
+        return;
+    }
+    put_line(rd->b, L_LINE, line_no, p, n);
+    rd->offset = rd->size_read = (int64_t)end;
+}
+
 /* The reader thread: the whole stream, line by line, into slots. */
 static void *
 read_stream(void *arg)
 {
     struct reader *rd = arg;
     struct filestate *fs = rd->fs;
-    struct ra_buf rec = RA_BUF_INIT;
-    struct ra_line l;
-    size_t max_line = rd->c->o->max_line;
+    struct framer fr;
+    struct frame f;
     int got;
 
+    framer_init(&fr, rd->r, fs->ps, rd->c->o->max_line, fs->is_plain);
     if (!(rd->b = take_free(rd)))
         goto out;
-    while (!rd->broken && (got = ra_reader_next(rd->r, &l, &rd->rerr)) != 0) {
+    while (!rd->broken && (got = framer_next(&fr, &f, &rd->rerr)) != 0) {
         if (got < 0) {
             rd->broken = 1; /* the writer says why, after the lines before */
             break;
         }
-        rd->line_no++;
-        __atomic_add_fetch(&rd->lines, 1, __ATOMIC_RELAXED);
-        int64_t rec_line = rd->line_no;
-        if (l.damaged) {
-            /* The part of a line before the damage: kept as a reject, and
+        int64_t rec_line = rd->line_no + 1;
+        rd->line_no += f.nlines;
+        __atomic_add_fetch(&rd->lines, f.nlines, __ATOMIC_RELAXED);
+        rd->broken = f.broken;
+        if (f.damaged) {
+            /* The part of a record before the damage: kept as a reject, and
              * the ledger stays before it so a repaired file reads it. */
-            put_line(rd->b, L_DAMAGED, rec_line, l.p, l.len);
-            rd->line_no--;
+            put_line(rd->b, L_DAMAGED, rec_line, f.p, f.n);
+            rd->line_no = rec_line - 1;
             continue;
-        } else if (l.too_long) {
-            put_line(rd->b, L_TOO_LONG, rec_line, l.p, l.len);
-            rd->offset = rd->size_read = (int64_t)l.end;
+        } else if (f.too_long) {
+            put_line(rd->b, L_TOO_LONG, rec_line, f.p, f.n);
+            rd->offset = rd->size_read = (int64_t)f.end;
+        } else if (f.kind == F_UNCLOSED) {
+            put_line(rd->b, L_UNCLOSED, rec_line, f.p, f.n);
+            rd->offset = rd->size_read = (int64_t)f.end;
         } else {
-            const char *p = l.p;
-            size_t n = l.len;
-            int terminated = l.terminated;
-            uint64_t end = l.end;
-            if (ra_parser_csv_framing(fs->ps, l.p, l.len) &&
-                quotes_odd(l.p, l.len)) {
-                /* A quoted newline: the record goes on. */
-                ra_buf_reset(&rec);
-                ra_buf_add(&rec, l.p, l.len);
-                while (quotes_odd(rec.data, rec.len) && rec.len <= max_line) {
-                    got = ra_reader_next(rd->r, &l, &rd->rerr);
-                    if (got <= 0)
-                        break;
-                    rd->line_no++;
-                    __atomic_add_fetch(&rd->lines, 1, __ATOMIC_RELAXED);
-                    ra_buf_addc(&rec, '\n');
-                    ra_buf_add(&rec, l.p, l.len);
-                    terminated = l.terminated;
-                    end = l.end;
-                }
-                p = rec.data;
-                n = rec.len;
-                if (got < 0)
-                    rd->broken = 1;
-            }
-            /* A plain file's last line without a newline may still be
-             * being written: it is taken only as a replaceable tail. */
-            if (!terminated && fs->is_plain) {
-                put_line(rd->b, L_TAIL, rec_line, p, n);
-                /* The ledger stays before this line; it is read again once
-                 * the file grows (and its record then replaced). */
-                rd->size_read = (int64_t)end;
-                rd->line_no = rec_line - 1;
-                continue;
-            }
-            put_line(rd->b, L_LINE, rec_line, p, n);
-            rd->offset = rd->size_read = (int64_t)end;
+            put_record(rd, rec_line, f.p, f.n, f.terminated, f.end);
         }
         if ((rd->b->nraw >= RA_BATCH_ITEMS ||
              rd->b->raw.len >= RA_BATCH_BYTES) &&
@@ -1084,7 +1240,7 @@ read_stream(void *arg)
     if (rd->b)
         ship(rd, 1);
 out:
-    ra_buf_release(&rec);
+    framer_free(&fr);
     rd->cpu = ra_clock_s(CLOCK_THREAD_CPUTIME_ID);
     return NULL;
 }
@@ -1160,6 +1316,10 @@ parse_slots(void *arg)
     w->p = ra_parser_new(w->fs->f, &w->tc);
     if (w->first)
         ra_parser_csv_framing(w->p, w->first, w->firstn);
+    if (w->header) {
+        const char *why;
+        (void)ra_parser_parse(w->p, w->first, w->firstn, &why);
+    }
     for (;;) {
         pthread_mutex_lock(&q->mu);
         while (q->nraw == 0 && !q->read_all && !q->stop)
@@ -1191,6 +1351,8 @@ parse_slots(void *arg)
                 reject(w, line_no, "cut off by the damage", p, n);
             else if (kind == L_TOO_LONG)
                 reject(w, line_no, "too_long", p, n);
+            else if (kind == L_UNCLOSED)
+                reject(w, line_no, "unclosed quote", p, n);
             else
                 handle(w, line_no, p, n, kind == L_TAIL);
         }
@@ -1389,6 +1551,8 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     struct ra_fileinfo fi;
     const char *prefix;
     long plen;
+    char *first = NULL; /* first_line's */
+    size_t firstn = 0;
     int rc = 0, found = 0, broken = 0;
     const char *given = c->given ? c->given->name : NULL;
     struct ra_err rerr = {0};
@@ -1505,6 +1669,13 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         rc = RA_EDB;
         goto out;
     }
+    /* `engine csv json`: the file's first non-blank line decides, for the
+     * reader's parser and every worker's alike; JSON lines are stateless
+     * and get every worker. A CSV read on from where a run stopped has
+     * that line, its header, parsed first: it names the columns. (Taken
+     * before the skip refills the buffer prefix is in.) */
+    if (fs.f->json_too || (fs.f->engine == RA_ENG_CSV && found))
+        first = first_line(prefix, (size_t)plen, &firstn);
     if (found) {
         int map = fs.f->source == RA_SRC_MAP;
         int anew = ra_writer_resume(c->w, &fs.l, fs.f->name, map, err);
@@ -1546,15 +1717,9 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
     struct worker wk[RA_WORKERS];
     struct reader rd;
     pthread_t th;
-    /* `engine csv json`: the file's first non-blank line decides, for the
-     * reader's parser and every worker's alike; JSON lines are stateless
-     * and get every worker. */
-    size_t firstn = 0;
-    char *first = fs.f->json_too && fs.l.offset == 0
-                      ? first_line(prefix, (size_t)plen, &firstn)
-                      : NULL;
     int csv = first ? ra_parser_csv_framing(fs.ps, first, firstn)
                     : fs.f->engine == RA_ENG_CSV;
+    int header = csv && first && fs.l.offset > 0 && !fs.f->ncolumns;
     int nwk = csv ? 1 : RA_WORKERS, started = 0;
     int nrun = 0; /* parser threads started */
     memset(&q, 0, sizeof q);
@@ -1589,6 +1754,7 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
         wk[i].tc = tc;
         wk[i].first = first;
         wk[i].firstn = firstn;
+        wk[i].header = header;
     }
     if (pthread_create(&th, NULL, read_stream, &rd) != 0) {
         rc = ra_err_set(err, RA_EIO, "cannot start a thread");
@@ -1667,7 +1833,6 @@ threads_out:
             tc.used_year = wk[i].tc.used_year;
         ra_parser_free(wk[i].p);
     }
-    free(first);
     if (getenv("RELAYAUDIT_TIMINGS"))
         fprintf(stderr, "relayaudit: '%s': reader %.2f s CPU, %d parser(s) "
                         "%.2f s CPU, writer %.2f s CPU (waited %.2f s), wall "
@@ -1737,6 +1902,7 @@ out:
     ra_writer_rollback(c->w); /* a no-op unless something was left open */
     ra_parser_free(fs.ps);
     ra_reader_close(r);
+    free(first);
     return rc;
 }
 
@@ -1873,6 +2039,46 @@ ra_ingest_preview(struct ra_format *f, const char *header, const char *line,
     return rc;
 }
 
+/* formats --check: counts, and the first failing records. */
+struct check {
+    struct ctx *c;
+    struct ra_parser *p;
+    struct ra_format *f;
+    struct ra_buf *out;
+    int64_t lines, recs, rejs, skips, shown;
+};
+
+/* One record from line_no on; reason, when given, rejects it unparsed. */
+static void
+check_one(struct check *k, int64_t line_no, const char *s, size_t n,
+          const char *reason)
+{
+    enum ra_parse_rc prc = RA_REJECT;
+    struct record rr;
+
+    if (!reason) {
+        reason = "does not parse";
+        prc = ra_parser_parse(k->p, s, n, &reason);
+    }
+    if (prc == RA_SKIP) {
+        k->skips++;
+    } else if (prc == RA_REC &&
+               build_record(k->c, k->p, k->f, 0, &rr, &reason) == 0) {
+        k->recs++;
+    } else if (prc != RA_HEADER) {
+        k->rejs++;
+        if (k->shown++ < 5) {
+            size_t rn;
+            const char *red =
+                ra_redact(k->c->norm, ra_parser_arena(k->p), s, n, &rn);
+            ra_buf_addf(k->out, "  line %lld: %s\n    %.*s%s\n",
+                        (long long)line_no, reason,
+                        (int)utf8_cut(red, rn, 160), red,
+                        rn > 160 ? "..." : "");
+        }
+    }
+}
+
 int
 ra_ingest_check(struct ra_format *f, const char *path, const char *tz,
                 int year, struct ra_buf *out, struct ra_err *err)
@@ -1881,10 +2087,9 @@ ra_ingest_check(struct ra_format *f, const char *path, const char *tz,
     struct ra_ingest_opts o = {0};
     struct ra_reader *r = NULL;
     struct ra_parser *p = NULL;
-    struct ra_buf rec = RA_BUF_INIT;
-    struct ra_line l;
-    struct record rr;
-    int64_t lines = 0, recs = 0, rejs = 0, skips = 0, shown = 0;
+    struct framer fr;
+    struct frame fm;
+    struct check k = {&c, NULL, f, out, 0, 0, 0, 0, 0};
     int got, rc = 0;
 
     memset(&c, 0, sizeof c);
@@ -1898,43 +2103,20 @@ ra_ingest_check(struct ra_format *f, const char *path, const char *tz,
         ra_norm_free(c.norm);
         return RA_EIO;
     }
-    p = ra_parser_new(f, &c.tzbase);
-    while ((got = ra_reader_next(r, &l, err)) == 1) {
-        const char *reason = "does not parse";
-        lines++;
-        ra_buf_reset(&rec);
-        ra_buf_add(&rec, l.p, l.len);
-        if (ra_parser_csv_framing(p, l.p, l.len))
-            while (quotes_odd(rec.data, rec.len) &&
-                   (got = ra_reader_next(r, &l, err)) == 1) {
-                lines++;
-                ra_buf_addc(&rec, '\n');
-                ra_buf_add(&rec, l.p, l.len);
-            }
-        enum ra_parse_rc prc = l.too_long ? RA_REJECT
-                                          : ra_parser_parse(p, rec.data,
-                                                            rec.len, &reason);
-        if (l.too_long)
-            reason = "too_long";
-        if (prc == RA_SKIP) {
-            skips++;
-        } else if (prc == RA_REC &&
-                   build_record(&c, p, f, 0, &rr, &reason) == 0) {
-            recs++;
-        } else if (prc != RA_HEADER) {
-            rejs++;
-            if (shown++ < 5) {
-                size_t n;
-                const char *red = ra_redact(c.norm, ra_parser_arena(p),
-                                            rec.data, rec.len, &n);
-                ra_buf_addf(out, "  line %lld: %s\n    %.*s%s\n",
-                            (long long)lines, reason,
-                            (int)utf8_cut(red, n, 160), red,
-                            n > 160 ? "..." : "");
-            }
-        }
-        if (got <= 0)
+    k.p = p = ra_parser_new(f, &c.tzbase);
+    framer_init(&fr, r, p, 1u << 20, 0);
+    while ((got = framer_next(&fr, &fm, err)) == 1) {
+        int64_t first = k.lines + 1;
+        k.lines += fm.nlines;
+        check_one(&k, first, fm.p, fm.n,
+                  fm.damaged                ? "cut off by the damage"
+                  : fm.too_long             ? "too_long"
+                  : fm.kind == F_UNCLOSED   ? "unclosed quote"
+                                            : NULL);
+        if (fm.broken) {
+            got = -1;
             break;
+        }
     }
     if (got < 0)
         rc = RA_EIO;
@@ -1942,18 +2124,19 @@ ra_ingest_check(struct ra_format *f, const char *path, const char *tz,
         struct ra_buf head = RA_BUF_INIT;
         ra_buf_addf(&head, "%s on '%s': %lld lines, %lld records, %lld "
                            "rejected, %lld skipped: match rate %.1f%%\n",
-                    f->name, path, (long long)lines, (long long)recs,
-                    (long long)rejs, (long long)skips,
-                    recs + rejs ? 100.0 * (double)recs / (double)(recs + rejs)
-                                : 0.0);
-        if (rejs)
+                    f->name, path, (long long)k.lines, (long long)k.recs,
+                    (long long)k.rejs, (long long)k.skips,
+                    k.recs + k.rejs
+                        ? 100.0 * (double)k.recs / (double)(k.recs + k.rejs)
+                        : 0.0);
+        if (k.rejs)
             ra_buf_adds(&head, "first failing lines:\n");
         ra_buf_add(&head, out->data ? out->data : "", out->len);
         ra_buf_reset(out);
         ra_buf_add(out, head.data, head.len);
         ra_buf_release(&head);
     }
-    ra_buf_release(&rec);
+    framer_free(&fr);
     ra_parser_free(p);
     ra_reader_close(r);
     ra_norm_free(c.norm);

@@ -24,6 +24,8 @@ struct csv_state {
     int *colof; /* ref idx -> column */
     int have_header;
     int done;
+    struct csv_parser fr; /* ra_csv_frame's: the grammar alone */
+    int fr_ready, fr_ended;
 };
 
 static int
@@ -134,11 +136,42 @@ csv_get(void *st, const struct ra_ref *ref, struct ra_val *out)
 }
 
 static void
+on_frame_end(int c, void *ctx)
+{
+    (void)c;
+    ((struct csv_state *)ctx)->fr_ended = 1;
+}
+
+enum ra_frame
+ra_csv_frame(void *st, const char *line, size_t len, int cont)
+{
+    struct csv_state *s = st;
+
+    if (!cont || !s->fr_ready) {
+        if (s->fr_ready)
+            csv_free(&s->fr);
+        s->fr_ready = csv_init(&s->fr, CSV_STRICT) == 0;
+        if (!s->fr_ready)
+            return RA_FRAME_BAD;
+    }
+    s->fr_ended = 0;
+    if (csv_parse(&s->fr, line, len, NULL, on_frame_end, s) != len ||
+        csv_parse(&s->fr, "\n", 1, NULL, on_frame_end, s) != 1) {
+        csv_free(&s->fr);
+        s->fr_ready = 0;
+        return RA_FRAME_BAD;
+    }
+    return s->fr_ended ? RA_FRAME_END : RA_FRAME_MORE;
+}
+
+static void
 csv_close(void *st)
 {
     struct csv_state *s = st;
     if (!s)
         return;
+    if (s->fr_ready)
+        csv_free(&s->fr);
     csv_free(&s->cp);
     free(s->fields);
     free(s->offs);

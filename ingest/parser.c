@@ -751,6 +751,13 @@ ra_parser_csv_framing(struct ra_parser *p, const char *line, size_t len)
     return p->ops == &ra_engine_csv;
 }
 
+enum ra_frame
+ra_parser_csv_frame(struct ra_parser *p, const char *line, size_t len,
+                    int cont)
+{
+    return ra_csv_frame(p->st, line, len, cont);
+}
+
 enum ra_parse_rc
 ra_parser_parse(struct ra_parser *p, const char *rec, size_t len,
                 const char **reason)

@@ -119,6 +119,46 @@ expect "unreadable file: the other file still seen" 1 "$(grep -c "good.log" err.
 expect "nothing stored before was lost" 1 "$(q t.db "SELECT count(*) FROM proxy_events WHERE egress_session = 's1'")"
 expect "integrity" ok "$(q t.db 'PRAGMA integrity_check')"
 
+# CSV: a stray quote is a malformed line, and a quote that never closes (at
+# a later malformed line, past the 1 MiB limit, or to the end) rejects its
+# line alone: the records after it are read, not swallowed into its cell --
+# in a plain file and in a .gz. Column 10 (prompt_tokens) numbers the rows.
+H='id,user_id,created_at,type,content,username,token_name,model_name,quota,prompt_tokens,completion_tokens,use_time,is_stream,channel_id,token_id,group,ip,other'
+row() { echo "$1,7,1795515301,${3:-2},${2-},alice,ci-bot,gpt-4o,900,$1,2,2,false,12,33,default,10.20.0.10,"; }
+{ echo "$H"; row 1; row 2 '"say "hi" twice'; row 3 '"never closed'; row 4; row 5 '"a ""quoted""
+newline"' 5; row 6; } >quote.csv
+gzip -c -n quote.csv >quote.csv.gz
+{ echo "$H"; row 1; row 2 '"open to the end'; row 3; row 4; } >open-end.csv
+{ echo "$H"; row 1 '"open past 1 MiB'; i=2; while [ $i -le 20000 ]; do row $i; i=$((i + 1)); done; } >open-long.csv
+for f in quote.csv quote.csv.gz open-end.csv open-long.csv; do
+  rm -f qt.db
+  "$RA" ingest --db qt.db --format newapi-logs $f 2>err.txt
+  expect "$f: exit 0" 0 "$?"
+done
+# (the last qt.db is open-long.csv's)
+expect "open-long.csv: one reject" "2 unclosed quote" "$(q qt.db "SELECT line_no, reason FROM rejects" | tr '\t' ' ')"
+expect "open-long.csv: said with file and line" 1 "$(grep -c "^relayaudit: open-long.csv:2: unclosed quote$" err.txt)"
+expect "open-long.csv: the 19999 records after it read" "19999 2 20000" "$(q qt.db "SELECT count(*), min(tokens_in), max(tokens_in) FROM gateway_events" | tr '\t' ' ')"
+for f in quote.csv quote.csv.gz; do
+  rm -f qt.db
+  "$RA" ingest --db qt.db --format newapi-logs $f 2>/dev/null
+  expect "$f: the stray quote, the unclosed one" "3 malformed CSV|4 unclosed quote" "$(q qt.db "SELECT line_no, reason FROM rejects ORDER BY 1" | tr '\t' ' ' | paste -sd'|')"
+  expect "$f: the records around them, the quoted newline kept" "2 1 |5 4 |6 5 a \"quoted\"/newline|8 6 " "$(q qt.db "SELECT line_no, tokens_in, replace(error_message, char(10), '/') FROM gateway_events ORDER BY 1" | tr '\t' ' ' | paste -sd'|')"
+done
+rm -f qt.db
+"$RA" ingest --db qt.db --format newapi-logs open-end.csv 2>/dev/null
+expect "open-end.csv: line 3 rejected, 2 4 5 read" "3 unclosed quote|2 4 5" "$(q qt.db "SELECT line_no, reason FROM rejects" | tr '\t' ' ')|$(q qt.db "SELECT line_no FROM gateway_events ORDER BY 1" | paste -sd' ')"
+expect "formats --check says the same" "newapi-logs on 'quote.csv': 8 lines, 4 records, 2 rejected, 0 skipped: match rate 66.7%|  line 3: malformed CSV|  line 4: unclosed quote" "$("$RA" formats --check quote.csv newapi-logs 2>&1 | sed -n '1p;3p;5p' | paste -sd'|')"
+# Open to the unterminated end of a plain file, the record may still be
+# being written: it waits for the file to grow, as a last line does.
+{ echo "$H"; row 1; printf '2,7,1795515301,2,"being\nwritten'; } >growing.csv
+rm -f qt.db
+"$RA" ingest --db qt.db --format newapi-logs growing.csv 2>err.txt
+expect "growing.csv: waits" "1 0" "$(q qt.db "SELECT (SELECT count(*) FROM gateway_events), (SELECT count(*) FROM rejects)" | tr '\t' ' ')"
+printf '",alice,ci-bot,gpt-4o,900,1,2,2,false,12,33,default,10.20.0.10,\n' >>growing.csv
+"$RA" ingest --db qt.db --format newapi-logs growing.csv 2>err.txt
+expect "growing.csv: read once complete" "2 0" "$(q qt.db "SELECT (SELECT count(*) FROM gateway_events), (SELECT count(*) FROM rejects)" | tr '\t' ' ')"
+
 # Only ingest makes a database: a mistyped --db for analyze, report, query
 # or run (with nothing to ingest) is an error, and no file is left.
 for cmd in analyze report query run; do

@@ -51,6 +51,22 @@ printf '%s\n' "$line" | cut -c31- >>logs/access.log
 "$RA" ingest --db t.db --format squid logs 2>/dev/null
 expect "completed line read once" 139 "$(q t.db 'SELECT count(*) FROM proxy_events')"
 
+# A CSV export that grew, read from where it stopped: its header still names
+# the columns (the first new row is not taken for one), and so in a rotated
+# and gzipped copy. prompt_tokens (tokens_in) numbers the rows.
+row() { echo "$1,7,1795515301,2,,alice,ci-bot,gpt-4o,900,$1,2,2,false,12,33,default,10.20.0.10,"; }
+echo 'id,user_id,created_at,type,content,username,token_name,model_name,quota,prompt_tokens,completion_tokens,use_time,is_stream,channel_id,token_id,group,ip,other' >logs.csv
+row 1 >>logs.csv
+"$RA" ingest --db csv.db --format newapi-logs logs.csv 2>/dev/null
+row 2 >>logs.csv
+row 3 >>logs.csv
+"$RA" ingest --db csv.db --format newapi-logs logs.csv 2>/dev/null
+row 4 >>logs.csv
+gzip -c -n logs.csv >logs.csv.1.gz
+"$RA" ingest --db csv.db --format newapi-logs logs.csv.1.gz 2>/dev/null
+expect "grown CSV: every row once, by its header" "1 alice/ci-bot|2 alice/ci-bot|3 alice/ci-bot|4 alice/ci-bot" "$(q csv.db 'SELECT tokens_in, caller FROM gateway_events ORDER BY 1' | tr '\t' ' ' | paste -sd'|')"
+expect "grown CSV: no reject, nothing skipped" "0 0" "$(q csv.db 'SELECT (SELECT count(*) FROM rejects), (SELECT sum(skipped) FROM files)' | tr '\t' ' ')"
+
 # A .gz cut mid-line (its compression still running): the cut line is
 # rejected once however often the file is read while cut, and its reject
 # goes when the rest comes.
