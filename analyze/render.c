@@ -273,8 +273,9 @@ table_text(const struct table *t, FILE *f, int color, int sevcol)
             const char *s = t->cells[r * t->ncols + c];
             int last = c == t->ncols - 1;
             int paint = color && r > 0 && (int)c == sevcol;
-            fprintf(f, "%s%s%s%s", c ? "  " : "", paint ? sev_color(s) : "",
-                    s, paint ? "\033[0m" : "");
+            fprintf(f, "%s%s", c ? "  " : "", paint ? sev_color(s) : "");
+            ra_text_put(f, s);
+            fputs(paint ? "\033[0m" : "", f);
             if (!last)
                 ra_text_pad(f, s, w[c]);
         }
@@ -283,16 +284,22 @@ table_text(const struct table *t, FILE *f, int color, int sevcol)
     free(w);
 }
 
+/* A Markdown table cell: '|' escaped, a newline a space, the other
+ * control characters as the text table shows them. */
 static void
 md_cell(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        if (*s == '|')
+    size_t n = strlen(s), k;
+    char e[8];
+    for (; n; s += k, n -= k) {
+        k = *s == '\n' ? 0 : ra_ctl_escape(s, n, e);
+        if (k)
+            fputs(e, f);
+        else if (*s == '|')
             fputs("\\|", f);
-        else if (*s == '\n')
-            fputc(' ', f);
         else
-            fputc(*s, f);
+            fputc(*s == '\n' ? ' ' : *s, f);
+        k = k ? k : 1;
     }
 }
 

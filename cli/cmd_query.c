@@ -20,8 +20,9 @@ static const char help[] =
     "are refused (exit 2). The tables are described in the README.\n"
     "\n"
     "  --db F        database [relayaudit.db]\n"
-    "  --format FMT  table, csv, json, or raw (no header, tab-separated,\n"
-    "                for scripts) [table]\n";
+    "  --format FMT  table (control characters shown as escapes: \\n,\n"
+    "                \\x1b), csv, json, or raw (no header, tab-separated,\n"
+    "                as stored, for scripts) [table]\n";
 
 enum refusal { R_NONE, R_WRITE, R_ATTACH };
 
@@ -117,7 +118,7 @@ static void
 cell(const char *s, int i, int ncol, const size_t *w)
 {
     fputs(i ? "  " : "", stdout);
-    fputs(s, stdout);
+    ra_text_put(stdout, s);
     if (i < ncol - 1)
         ra_text_pad(stdout, s, w[i]);
 }

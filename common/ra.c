@@ -697,6 +697,48 @@ ra_datadir(void)
 }
 
 size_t
+ra_ctl_escape(const char *s, size_t n, char out[8])
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (n && (u[0] < 0x20 || u[0] == 0x7f)) {
+        const char *e = u[0] == '\n'   ? "\\n"
+                        : u[0] == '\r' ? "\\r"
+                        : u[0] == '\t' ? "\\t"
+                                       : NULL;
+        if (e)
+            memcpy(out, e, 3);
+        else
+            snprintf(out, 8, "\\x%02x", u[0]);
+        return 1;
+    }
+    if (n >= 2 && u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f) {
+        snprintf(out, 8, "\\u%04x", u[1]);
+        return 2;
+    }
+    return 0;
+}
+
+void
+ra_text_put(FILE *f, const char *s)
+{
+    size_t n = strlen(s), run = 0;
+    char e[8];
+    while (run < n) {
+        size_t k = ra_ctl_escape(s + run, n - run, e);
+        if (!k) {
+            run++;
+            continue;
+        }
+        fwrite(s, 1, run, f);
+        fputs(e, f);
+        s += run + k;
+        n -= run + k;
+        run = 0;
+    }
+    fwrite(s, 1, n, f);
+}
+
+size_t
 ra_text_width(const char *s)
 {
     /* Set once, by the thread that prints; uselocale is per thread. */
@@ -709,9 +751,14 @@ ra_text_width(const char *s)
     memset(&st, 0, sizeof st);
     while (n) {
         wchar_t wc;
-        size_t k = utf8 ? mbrtowc(&wc, s, n, &st) : (size_t)-1;
+        char e[8];
+        size_t k = ra_ctl_escape(s, n, e);
         int cw;
-        if (k == (size_t)-1 || k == (size_t)-2) {
+        if (k) {
+            cw = (int)strlen(e);
+        } else if ((k = utf8 ? mbrtowc(&wc, s, n, &st) : (size_t)-1) ==
+                       (size_t)-1 ||
+                   k == (size_t)-2) {
             memset(&st, 0, sizeof st);
             k = 1;
             cw = 1;

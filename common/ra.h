@@ -105,9 +105,18 @@ void ra_buf_release(struct ra_buf *b);
 /* JSON string literal of p[0..n), quotes included; invalid UTF-8 and control
  * bytes are escaped as \u00XX so the output is always valid JSON. */
 void ra_buf_add_json_str(struct ra_buf *b, const char *p, size_t n);
-/* The columns s takes on a terminal, for aligned tables: each character's
- * wcwidth in C.UTF-8 (two for East Asian wide ones, none for combining
- * marks); a control character or a byte of invalid UTF-8 counts one. */
+/* Text for a terminal. A value from a log may hold control characters;
+ * printed as they are, they would move the cursor, recolour or clear the
+ * screen of whoever reads the table. ra_text_put prints them as escapes:
+ * \n, \r, \t, \xHH for the rest of C0 and DEL, \u0080-\u009f for C1.
+ * ra_ctl_escape gives the escape of the character at s[0..n) in out and
+ * returns its bytes, or 0 when it is not a control character. */
+size_t ra_ctl_escape(const char *s, size_t n, char out[8]);
+void ra_text_put(FILE *f, const char *s);
+/* The columns s takes on a terminal as ra_text_put prints it, for aligned
+ * tables: each character's wcwidth in C.UTF-8 (two for East Asian wide
+ * ones, none for combining marks), a control character its escape's, a byte
+ * of invalid UTF-8 one. */
 size_t ra_text_width(const char *s);
 /* Spaces after s, printed on f, up to width terminal columns. */
 void ra_text_pad(FILE *f, const char *s, size_t width);

@@ -206,7 +206,10 @@ test_text_width(void)
     CHECK_INT(ra_text_width("\303\251quipe"), 6);             /* équipe */
     CHECK_INT(ra_text_width("\346\227\245\346\234\254"), 4); /* two CJK */
     CHECK_INT(ra_text_width("e\314\201"), 1); /* e + combining acute */
-    CHECK_INT(ra_text_width("a\tb"), 3);        /* a control: one */
+    CHECK_INT(ra_text_width("a\tb"), 4);        /* a control: its escape */
+    CHECK_INT(ra_text_width("\033[2J"), 7);     /* \x1b[2J */
+    CHECK_INT(ra_text_width("\302\233"), 6);    /* C1 CSI: \u009b */
+    CHECK_INT(ra_text_width("\302\240"), 1);    /* no-break space: one */
     CHECK_INT(ra_text_width("a\377\303b"), 4); /* invalid bytes: one each */
 
     /* ra_text_pad: spaces up to the width, none past it. */
@@ -215,8 +218,20 @@ test_text_width(void)
     FILE *f = open_memstream(&buf, &len);
     ra_text_pad(f, "\346\227\245", 5); /* one CJK: three spaces */
     ra_text_pad(f, "abcdef", 5);         /* wider already: none */
+    ra_text_pad(f, "\n", 3);             /* \n: one space */
     fclose(f);
-    CHECK_STR(buf, "   ");
+    CHECK_STR(buf, "    ");
+    free(buf);
+
+    /* ra_text_put: control characters as escapes, the rest as it is, and
+     * as wide as ra_text_width says. */
+    const char *in = "a\nb\r\t\033[31m\177\302\233\302\240\303\251\001z";
+    const char *want = "a\\nb\\r\\t\\x1b[31m\\x7f\\u009b\302\240\303\251\\x01z";
+    f = open_memstream(&buf, &len);
+    ra_text_put(f, in);
+    fclose(f);
+    CHECK_STR(buf, want);
+    CHECK_INT(ra_text_width(in), 33);
     free(buf);
 }
 
