@@ -23,8 +23,11 @@ int ra_exit_for(int code);
 /* gateway, proxy or map to RA_SRC_*; -1 when unknown. */
 int ra_parse_source(const char *s, unsigned *out);
 /* --since / --until values (when.c): ISO, today, yesterday, now, -24h.
- * tz as --tz (NULL = UTC). 0 and *out in UTC ms, or -1. */
+ * tz as --tz (NULL = UTC). 0 and *out in UTC ms, or -1. _at: as if the
+ * time now were now_ms. */
 int ra_parse_when(const char *s, const char *tz, int64_t *out);
+int ra_parse_when_at(const char *s, const char *tz, int64_t now_ms,
+                     int64_t *out);
 /* A --max-line value (ingest and run): 256 to RA_MAX_LINE_LIMIT bytes.
  * 0 and *out, or -1. */
 int ra_parse_max_line(const char *s, size_t *out);

@@ -12,13 +12,18 @@
 int
 ra_parse_when(const char *s, const char *tz, int64_t *out)
 {
+    return ra_parse_when_at(s, tz, ra_now_ms(), out);
+}
+
+int
+ra_parse_when_at(const char *s, const char *tz, int64_t now_ms, int64_t *out)
+{
     struct ra_timectx tc;
     int64_t d;
 
     memset(&tc, 0, sizeof tc);
     if (ra_tz_parse(tz, &tc) != 0)
         return -1;
-    int64_t now_ms = ra_now_ms();
     if (!strcmp(s, "now")) {
         *out = now_ms;
         return 0;
@@ -28,7 +33,9 @@ ra_parse_when(const char *s, const char *tz, int64_t *out)
         return 0;
     }
     if (!strcmp(s, "today") || !strcmp(s, "yesterday")) {
-        /* The local date now, then its midnight in the zone. */
+        /* The date now in the zone -- for yesterday the calendar day
+         * before, since a day in a zone with summer time may have 23 or 25
+         * hours -- then that date's midnight in the zone. */
         time_t t = (time_t)(now_ms / 1000);
         struct tm tm;
         char day[48];
@@ -36,13 +43,21 @@ ra_parse_when(const char *s, const char *tz, int64_t *out)
             t += (time_t)tc.tz_offset_min * 60;
         if (tc.tz_fixed ? !gmtime_r(&t, &tm) : !localtime_r(&t, &tm))
             return -1;
+        if (s[0] == 'y') {
+            struct ra_timectx utc;
+            int64_t ms;
+            memset(&utc, 0, sizeof utc);
+            snprintf(day, sizeof day, "%04d-%02d-%02d", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday);
+            if (ra_parse_ts(day, strlen(day), NULL, 1, &utc, &ms) != 0)
+                return -1;
+            t = (time_t)(ms / 1000) - 86400;
+            if (!gmtime_r(&t, &tm))
+                return -1;
+        }
         snprintf(day, sizeof day, "%04d-%02d-%02d", tm.tm_year + 1900,
                  tm.tm_mon + 1, tm.tm_mday);
-        if (ra_parse_ts(day, strlen(day), NULL, 1, &tc, out) != 0)
-            return -1;
-        if (s[0] == 'y')
-            *out -= 86400000;
-        return 0;
+        return ra_parse_ts(day, strlen(day), NULL, 1, &tc, out) != 0 ? -1 : 0;
     }
     /* An ISO date or time; zone-less ones are in --tz (UTC by default). */
     if (strlen(s) < 10 || s[4] != '-')

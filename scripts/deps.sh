@@ -4,7 +4,7 @@
 # package lists first); otherwise it prints the command and fails.
 set -eu
 pkgs="make cmake gcc pkg-config libpcre2-dev libsqlite3-dev zlib1g-dev
-      libcsv-dev libyajl-dev nettle-dev sqlite3 time"
+      libcsv-dev libyajl-dev nettle-dev sqlite3 time tzdata"
 [ "${1:-}" = "--bench" ] &&
   pkgs="$pkgs libjansson-dev libjson-c-dev libcjson-dev libjsmn-dev goaccess"
 missing=""
