@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char help[] =
@@ -86,6 +87,14 @@ ra_emit_report(struct sqlite3 *db, int has_window, int64_t since,
         tmp = xmalloc(n);
         snprintf(tmp, n, "%s.XXXXXX", out);
         int fd = mkstemp(tmp);
+        /* mkstemp makes it 0600: give it the mode out has, or the one a
+         * new file gets under the umask, as writing out in place would. */
+        struct stat st;
+        mode_t mask = umask(0);
+        umask(mask);
+        if (fd >= 0)
+            (void)fchmod(fd, stat(out, &st) == 0 ? st.st_mode & 07777
+                                                 : 0666 & ~mask);
         if (fd < 0 || !(f = fdopen(fd, "w"))) {
             ra_die_msg("cannot write '%s': %s", out, strerror(errno));
             if (fd >= 0)

@@ -747,6 +747,11 @@ ra_formats_load_all(struct ra_format ***list, size_t *n,
         extra_dir = getenv("RELAYAUDIT_FORMATS_DIR");
     if (rc == 0 && extra_dir && *extra_dir)
         rc = ra_formats_load_dir(list, n, extra_dir, err);
+    if (rc) { /* nothing is left to the caller but the error */
+        ra_formats_free(*list, *n);
+        *list = NULL;
+        *n = 0;
+    }
     return rc;
 }
 

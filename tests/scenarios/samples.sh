@@ -49,4 +49,16 @@ expect "a map that cannot be read: exit 1" 1 "$?"
 events="SELECT (SELECT count(*) FROM gateway_events) || ' ' || (SELECT count(*) FROM proxy_events)"
 expect "a map that cannot be read: every event stored" "$(q t.db "$events")" "$(q nomap.db "$events")"
 expect "a map that cannot be read: the report written" "$(q nomap.db 'SELECT count(*) + 1 FROM findings')" "$(wc -l <nomap.csv | tr -d ' ')"
+
+# -o writes through a temporary file, and the report gets the mode writing
+# it in place would give: the umask's when new, its own when replaced.
+(umask 022 && "$RA" report --db t.db -o mode.txt)
+expect "report -o: a new file by the umask (022)" 644 "$(stat -c %a mode.txt)"
+chmod 640 mode.txt
+(umask 022 && "$RA" report --db t.db -o mode.txt)
+expect "report -o: a replaced file keeps its mode" 640 "$(stat -c %a mode.txt)"
+rm mode.txt
+(umask 077 && "$RA" report --db t.db -o mode.txt)
+expect "report -o: a new file by the umask (077)" 600 "$(stat -c %a mode.txt)"
+expect "report -o: no temporary file left" "mode.txt" "$(ls mode.txt*)"
 exit $fail
