@@ -22,6 +22,9 @@ int ra_usage_error(const char *cmd, const char *fmt, ...) RA_PRINTF(2, 3);
 int ra_exit_for(int code);
 /* gateway, proxy or map to RA_SRC_*; -1 when unknown. */
 int ra_parse_source(const char *s, unsigned *out);
+/* A --username-rule value, which may be repeated: the names so far, joined
+ * by commas, in b (ra_ingest_opts.username_rules). */
+void ra_add_username_rules(struct ra_buf *b, const char *arg);
 /* --since / --until values (when.c): ISO, today, yesterday, now, -24h.
  * tz as --tz (NULL = UTC). 0 and *out in UTC ms, or -1. _at: as if the
  * time now were now_ms. */

@@ -24,6 +24,8 @@ static const char help[] =
     "  --tz Z           zone for local timestamps: UTC, +03:30, Europe/Paris "
     "[UTC]\n"
     "  --formats-dir D  extra format definitions [$RELAYAUDIT_FORMATS_DIR]\n"
+    "  --username-rule R  also apply username rule R (webshare, netnut:\n"
+    "                   usernames.rules) to proxy logs; repeat or R,R\n"
     "  --max-line N     longest line in bytes, at most 256 MiB; longer "
     "ones\n"
     "                   are rejected [1048576]\n"
@@ -43,6 +45,12 @@ ra_parse_source(const char *s, unsigned *out)
     else
         return -1;
     return 0;
+}
+
+void
+ra_add_username_rules(struct ra_buf *b, const char *arg)
+{
+    ra_buf_addf(b, "%s%s", b->len ? "," : "", arg);
 }
 
 int
@@ -66,13 +74,15 @@ cmd_ingest(int argc, char **argv)
         {"tz", required_argument, NULL, 'z'},
         {"formats-dir", required_argument, NULL, 'F'},
         {"max-line", required_argument, NULL, 'm'},
+        {"username-rule", required_argument, NULL, 'u'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct ra_ingest_opts o = {0};
     struct ra_ingest_totals t;
     struct ra_err err = {0};
-    int c;
+    struct ra_buf rules = RA_BUF_INIT;
+    int c, rc = RA_EXIT_OK;
     int64_t v;
 
     o.db_path = "relayaudit.db";
@@ -81,15 +91,15 @@ cmd_ingest(int argc, char **argv)
     o.progress = isatty(2);
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while (rc == RA_EXIT_OK &&
+           (c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             o.db_path = optarg;
             break;
         case 's':
             if (ra_parse_source(optarg, &o.source))
-                return ra_usage_error("ingest", "unknown source '%s'",
-                                      optarg);
+                rc = ra_usage_error("ingest", "unknown source '%s'", optarg);
             break;
         case 'f':
             o.format = optarg;
@@ -97,7 +107,7 @@ cmd_ingest(int argc, char **argv)
         case 'y':
             if (ra_parse_i64(optarg, strlen(optarg), &v) || v < 1970 ||
                 v > 9999)
-                return ra_usage_error("ingest", "bad --year '%s'", optarg);
+                rc = ra_usage_error("ingest", "bad --year '%s'", optarg);
             o.year = (int)v;
             break;
         case 'z':
@@ -108,26 +118,35 @@ cmd_ingest(int argc, char **argv)
             break;
         case 'm':
             if (ra_parse_max_line(optarg, &o.max_line))
-                return ra_usage_error("ingest", "bad --max-line '%s'",
-                                      optarg);
+                rc = ra_usage_error("ingest", "bad --max-line '%s'", optarg);
+            break;
+        case 'u':
+            ra_add_username_rules(&rules, optarg);
+            o.username_rules = rules.data;
             break;
         case 'h':
             fputs(help, stdout);
-            return RA_EXIT_OK;
+            goto out;
         default:
-            return ra_usage_error("ingest", "unknown option '%s'",
-                                  argv[optind - 1]);
+            rc = ra_usage_error("ingest", "unknown option '%s'",
+                                argv[optind - 1]);
         }
     }
-    if (optind >= argc)
-        return ra_usage_error("ingest", "no PATH given");
-    int rc = ra_ingest_run(&o, argv + optind, (size_t)(argc - optind), &t,
-                           &err);
-    if (rc == RA_EUSAGE)
-        return ra_usage_error("ingest", "%s", err.msg);
+    if (rc)
+        goto out;
+    if (optind >= argc) {
+        rc = ra_usage_error("ingest", "no PATH given");
+        goto out;
+    }
+    rc = ra_ingest_run(&o, argv + optind, (size_t)(argc - optind), &t, &err);
+    if (rc == RA_EUSAGE) {
+        rc = ra_usage_error("ingest", "%s", err.msg);
+        goto out;
+    }
     if (rc && rc != RA_EIO) {
         ra_die_msg("%s", err.msg);
-        return RA_EXIT_FAIL;
+        rc = RA_EXIT_FAIL;
+        goto out;
     }
     if (t.files + t.skipped_files + t.failed > 1)
         fprintf(stderr,
@@ -136,5 +155,8 @@ cmd_ingest(int argc, char **argv)
                 (long long)t.files, (long long)t.skipped_files,
                 (long long)t.failed, (long long)t.records,
                 (long long)t.rejected, (long long)t.skipped);
-    return rc ? RA_EXIT_FAIL : RA_EXIT_OK;
+    rc = rc ? RA_EXIT_FAIL : RA_EXIT_OK;
+out:
+    ra_buf_release(&rules);
+    return rc;
 }

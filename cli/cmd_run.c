@@ -32,7 +32,8 @@ static const char help[] =
     "  --proxy PATH         proxy logs (repeat)\n"
     "  --gateway-format N   gateway format [auto]\n"
     "  --proxy-format N     proxy format [auto]\n"
-    "  --formats-dir D, --year Y, --tz Z, --max-line N   as for ingest\n"
+    "  --formats-dir D, --year Y, --tz Z, --max-line N,\n"
+    "  --username-rule R                                 as for ingest\n"
     "  --since T, --until T, thresholds                  as for analyze\n"
     "  --format FMT, -o F, --fail-on SEV                 as for report\n"
     "\n"
@@ -85,6 +86,7 @@ cmd_run(int argc, char **argv)
         {"year", required_argument, NULL, 'y'},
         {"tz", required_argument, NULL, 'z'},
         {"max-line", required_argument, NULL, 'l'},
+        {"username-rule", required_argument, NULL, 'u'},
         {"since", required_argument, NULL, 'S'},
         {"until", required_argument, NULL, 'U'},
         RA_THRESHOLD_OPTIONS,
@@ -103,6 +105,7 @@ cmd_run(int argc, char **argv)
     struct ra_params p;
     struct ra_analysis a;
     struct ra_err err = {0};
+    struct ra_buf rules = RA_BUF_INIT;
     sqlite3 *db = NULL;
 
     o.db_path = "relayaudit.db";
@@ -152,6 +155,10 @@ cmd_run(int argc, char **argv)
                 rc = ra_usage_error("run", "bad --max-line '%s'", optarg);
                 goto out;
             }
+            break;
+        case 'u':
+            ra_add_username_rules(&rules, optarg);
+            o.username_rules = rules.data;
             break;
         case 'h':
             fputs(help, stdout);
@@ -216,6 +223,7 @@ cmd_run(int argc, char **argv)
         rc = RA_EXIT_FAIL; /* 1 wins over 3; the report was written */
 out:
     sqlite3_close(db);
+    ra_buf_release(&rules);
     free(map.v);
     free(gw.v);
     free(px.v);

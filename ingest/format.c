@@ -755,6 +755,15 @@ ra_formats_load_all(struct ra_format ***list, size_t *n,
     return rc;
 }
 
+void
+ra_format_add_username_rule(struct ra_format *f, const char *rule)
+{
+    for (size_t i = 0; i < f->nurules; i++)
+        if (!strcmp(f->urules[i], rule))
+            return;
+    push_str(&f->urules, &f->nurules, rule);
+}
+
 struct ra_format *
 ra_formats_find(struct ra_format **list, size_t n, const char *name)
 {

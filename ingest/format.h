@@ -106,6 +106,8 @@ int ra_formats_load_all(struct ra_format ***list, size_t *n,
                         const char *extra_dir, struct ra_err *err) RA_WUR;
 struct ra_format *ra_formats_find(struct ra_format **list, size_t n,
                                   const char *name);
+/* Opt f into the username rule named rule as its `usernames` line does. */
+void ra_format_add_username_rule(struct ra_format *f, const char *rule);
 
 /* Time context for timestamps that lack a year or a zone. */
 struct ra_timectx {

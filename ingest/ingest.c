@@ -1906,6 +1906,27 @@ out:
     return rc;
 }
 
+/* --username-rule: every proxy format applies these rules too. */
+static int
+opt_in_username_rules(struct ctx *c, const char *list, struct ra_err *err)
+{
+    char *names = xstrdup(list), *save = NULL;
+    int rc = 0;
+    for (char *s = strtok_r(names, ", ", &save); s && !rc;
+         s = strtok_r(NULL, ", ", &save)) {
+        struct ra_buf known = RA_BUF_INIT;
+        if (!ra_username_rule_known(c->norm, s, &known))
+            rc = ra_err_set(err, RA_EUSAGE, "unknown username rule '%s' (%s)",
+                            s, known.data);
+        ra_buf_release(&known);
+        for (size_t i = 0; !rc && i < c->nfmts; i++)
+            if (c->fmts[i]->source == RA_SRC_PROXY)
+                ra_format_add_username_rule(c->fmts[i], s);
+    }
+    free(names);
+    return rc;
+}
+
 int
 ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
               size_t npaths, struct ra_ingest_totals *t, struct ra_err *err)
@@ -1944,6 +1965,9 @@ ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
         rc = RA_ECONFIG;
         goto out;
     }
+    if (o->username_rules && (rc = opt_in_username_rules(&c, o->username_rules,
+                                                         err)))
+        goto out;
     if (!(c.w = ra_writer_open(o->db_path, err))) {
         rc = RA_EDB;
         goto out;

@@ -16,6 +16,9 @@ struct ra_ingest_opts {
     size_t max_line;
     int year;       /* --year, 0 = the file's mtime */
     const char *tz; /* --tz, NULL = UTC */
+    /* --username-rule: opt-in username rules (usernames.rules) every proxy
+     * format applies besides its own, comma-separated; NULL = none */
+    const char *username_rules;
     /* Diagnostics (per-file summaries, rejects) go here; NULL = silent. */
     void (*note)(void *ctx, const char *msg);
     void *note_ctx;

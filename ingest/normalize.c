@@ -974,6 +974,18 @@ ra_username_parse(struct ra_norm *n, struct ra_arena *a, const char *user,
         *rule_name = o->rule;
 }
 
+int
+ra_username_rule_known(const struct ra_norm *n, const char *name,
+                       struct ra_buf *names)
+{
+    int known = 0;
+    for (size_t r = 0; r < n->nuname; r++) {
+        known |= !strcmp(n->uname[r].name, name);
+        ra_buf_addf(names, "%s%s", r ? ", " : "", n->uname[r].name);
+    }
+    return known;
+}
+
 size_t
 ra_norm_identity_headers(struct ra_norm *n, const char *const **out)
 {

@@ -39,6 +39,10 @@ void ra_headers_fingerprint(struct ra_norm *n, const char *const *names,
                             const char *const *values, size_t count,
                             char fp[17]);
 
+/* 1 when usernames.rules has a rule of that name; names gets them all,
+ * comma-separated, for a message. */
+int ra_username_rule_known(const struct ra_norm *n, const char *name,
+                           struct ra_buf *names);
 /* Username rules: session and country of a proxy username. rules/nrules
  * are the opt-in rules a format names (the prefixed ones always apply).
  * Outputs point into user or into arena; NULL when absent. */
