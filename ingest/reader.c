@@ -214,20 +214,49 @@ init_common(struct ra_reader *r, size_t max_line, size_t chunk)
     r->buf = xmalloc(r->cap);
 }
 
-/* Look at the first two bytes to decide gzip or not. */
+/* Compressions logrotate's compresscmd may use that zlib does not read:
+ * known by their magic bytes, so that such a file is one clear error, not
+ * lines of binary rejected. */
+static const struct {
+    const char *name, *magic, *unpack;
+    size_t len;
+} foreign[] = {
+    {"xz", "\xfd" "7zXZ\0", "xz -d", 6},
+    {"zstd", "\x28\xb5\x2f\xfd", "zstd -d", 4},
+    {"bzip2", "BZh", "bzip2 -d", 3},
+    {"lz4", "\x04\x22\x4d\x18", "lz4 -d", 4},
+    {"zip", "PK\x03\x04", "unzip", 4},
+};
+
+/* Look at the first bytes to decide gzip or not (or a compression that
+ * is not read: an error). */
 static int
 detect(struct ra_reader *r)
 {
-    while (r->end - r->start < 2 && !r->eof) {
+    while (r->end - r->start < 6 && !r->eof) {
         r->gzip = 0;
         if (fill(r) == 0 && r->failed)
             return -1;
     }
+    const unsigned char *b = (const unsigned char *)r->buf + r->start;
+    size_t have = r->end - r->start;
+    for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++)
+        if (have >= foreign[i].len &&
+            !memcmp(b, foreign[i].magic, foreign[i].len) &&
+            (strcmp(foreign[i].name, "bzip2") ||
+             (have >= 4 && b[3] >= '1' && b[3] <= '9'))) {
+            ra_err_set(&r->fail, RA_EIO,
+                       "'%s' is %s-compressed, and relayaudit reads plain "
+                       "and gzip files: decompress it (%s) or recompress "
+                       "it with gzip",
+                       r->name, foreign[i].name, foreign[i].unpack);
+            return -1;
+        }
     if (gzip_magic(r->buf + r->start, r->end - r->start)) {
         /* Hand the bytes already read to zlib as the first input. */
         r->gzip = 1;
         r->zin = xmalloc(r->chunk);
-        size_t have = r->end - r->start;
+        have = r->end - r->start;
         memcpy(r->zin, r->buf + r->start, have);
         memset(&r->zs, 0, sizeof r->zs);
         r->zs.next_in = r->zin;
