@@ -1906,6 +1906,30 @@ out:
     return rc;
 }
 
+/* 1 when path is the database or one of its companions (SQLite's -wal,
+ * -shm, -journal, the writer's -claims): a directory walked may hold them,
+ * and read as logs they would put the database's bytes into itself as
+ * rejects, more every night. Asked afresh for each file, since the -wal
+ * may appear after the first commit. */
+static int
+own_file(const char *db, const char *path)
+{
+    static const char *const sfx[] = {"", "-wal", "-shm", "-journal",
+                                      "-claims"};
+    struct stat st, own;
+    int same = 0;
+    if (!strcmp(path, "-") || stat(path, &st) != 0)
+        return 0;
+    for (size_t i = 0; !same && i < sizeof sfx / sizeof sfx[0]; i++) {
+        struct ra_buf p = RA_BUF_INIT;
+        ra_buf_addf(&p, "%s%s", db, sfx[i]);
+        same = stat(p.data, &own) == 0 && own.st_dev == st.st_dev &&
+               own.st_ino == st.st_ino;
+        ra_buf_release(&p);
+    }
+    return same;
+}
+
 /* --username-rule: every proxy format applies these rules too. */
 static int
 opt_in_username_rules(struct ctx *c, const char *list, struct ra_err *err)
@@ -1990,6 +2014,9 @@ ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
             note(&c, "%s", w.items[i].error);
             t->failed++;
             rc = RA_EIO;
+        } else if (own_file(o->db_path, w.items[i].path)) {
+            note(&c, "'%s' is this database's own file: skipped",
+                 w.items[i].path);
         } else {
             int frc = process_file(&c, w.items[i].path, t, &run, err);
             if (frc == RA_EDB)

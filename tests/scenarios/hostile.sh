@@ -119,6 +119,17 @@ echo "$S" >nofiles/.hidden.log
 expect "a directory without files: exit 0" 0 "$(ing --format squid nofiles)"
 expect "a directory without files: said" "relayaudit: 'nofiles' holds no file to read (names starting with '.' are skipped)" "$(cat err.txt)"
 
+# The database inside the directory walked (`ingest .` with the default
+# --db): its files are skipped, never read as logs into itself.
+mkdir here
+echo "$S" | sed 's/s1/h1/' >here/a.log
+(cd here && "$RA" ingest --format squid . 2>../err1.txt && "$RA" ingest --format squid . 2>../err.txt)
+expect "the database's own files: exit 0 twice" 0 "$?"
+expect "the database's own files: skipped, said" "./relayaudit.db ./relayaudit.db-claims ./relayaudit.db-shm ./relayaudit.db-wal" \
+  "$(sed -n "s/^relayaudit: '\(.*\)' is this database's own file: skipped$/\1/p" err.txt | sort | paste -sd' ')"
+expect "the database's own files: the log read, nothing rejected" "1 0" \
+  "$(q here/relayaudit.db "SELECT (SELECT count(*) FROM proxy_events), (SELECT count(*) FROM rejects)" | tr '\t' ' ')"
+
 echo "$S" | sed 's/s1/u1/' >unreadable.log
 chmod 000 unreadable.log
 if [ "$(id -u)" = 0 ]; then
