@@ -214,18 +214,21 @@ init_common(struct ra_reader *r, size_t max_line, size_t chunk)
     r->buf = xmalloc(r->cap);
 }
 
-/* Compressions logrotate's compresscmd may use that zlib does not read:
- * known by their magic bytes, so that such a file is one clear error, not
- * lines of binary rejected. */
+/* Files a log directory may hold that are not logs: compressions
+ * logrotate's compresscmd may use that zlib does not read, and SQLite
+ * databases. Known by their magic bytes, so that such a file is one clear
+ * error, not lines of binary rejected. */
 static const struct {
-    const char *name, *magic, *unpack;
+    const char *name, *magic, *what;
     size_t len;
 } foreign[] = {
-    {"xz", "\xfd" "7zXZ\0", "xz -d", 6},
-    {"zstd", "\x28\xb5\x2f\xfd", "zstd -d", 4},
-    {"bzip2", "BZh", "bzip2 -d", 3},
-    {"lz4", "\x04\x22\x4d\x18", "lz4 -d", 4},
-    {"zip", "PK\x03\x04", "unzip", 4},
+    {"xz", "\xfd" "7zXZ\0", "xz-compressed: decompress it (xz -d)", 6},
+    {"zstd", "\x28\xb5\x2f\xfd", "zstd-compressed: decompress it (zstd -d)",
+     4},
+    {"bzip2", "BZh", "bzip2-compressed: decompress it (bzip2 -d)", 3},
+    {"lz4", "\x04\x22\x4d\x18", "lz4-compressed: decompress it (lz4 -d)", 4},
+    {"zip", "PK\x03\x04", "a zip archive: unpack it (unzip)", 4},
+    {"sqlite", "SQLite format 3", "an SQLite database, not a log", 16},
 };
 
 /* Look at the first bytes to decide gzip or not (or a compression that
@@ -233,7 +236,7 @@ static const struct {
 static int
 detect(struct ra_reader *r)
 {
-    while (r->end - r->start < 6 && !r->eof) {
+    while (r->end - r->start < 16 && !r->eof) {
         r->gzip = 0;
         if (fill(r) == 0 && r->failed)
             return -1;
@@ -246,10 +249,8 @@ detect(struct ra_reader *r)
             (strcmp(foreign[i].name, "bzip2") ||
              (have >= 4 && b[3] >= '1' && b[3] <= '9'))) {
             ra_err_set(&r->fail, RA_EIO,
-                       "'%s' is %s-compressed, and relayaudit reads plain "
-                       "and gzip files: decompress it (%s) or recompress "
-                       "it with gzip",
-                       r->name, foreign[i].name, foreign[i].unpack);
+                       "'%s' is %s; relayaudit reads plain and gzip files",
+                       r->name, foreign[i].what);
             return -1;
         }
     if (gzip_magic(r->buf + r->start, r->end - r->start)) {

@@ -23,18 +23,20 @@ expect "garbage .gz: names the file" 1 "$(grep -c "garbage.gz" err.txt)"
 { echo "$S"; echo "$S" | sed 's/s1/s2/'; } | gzip -c -n >two.gz
 head -c 60 two.gz >cut.gz
 expect "gzip truncated mid-member: exit 1" 1 "$(ing --format squid cut.gz)"
-# Compressions zlib does not read (logrotate's compresscmd): one clear
-# error each, not lines of binary rejected; the files around them read.
+# Compressions zlib does not read (logrotate's compresscmd) and an SQLite
+# database: one clear error each, not lines of binary rejected; the files
+# around them read.
 mkdir packed
 printf '\3757zXZ\0\0\4binary' >packed/a.log.4.xz
 printf '\050\265\057\375binary' >packed/a.log.3.zst
 printf 'BZh91AY&SYbinary' >packed/a.log.2.bz2
 printf 'PK\3\4binary' >packed/a.log.1.zip
+"$RA" ingest --db packed/old.db --format squid good.log 2>/dev/null
 echo "$S" | sed 's/s1/z1/' >packed/a.log
-expect "xz, zstd, bzip2, zip: exit 1" 1 "$(ing --format squid packed)"
-expect "xz, zstd, bzip2, zip: one message each" "a.log.1.zip zip|a.log.2.bz2 bzip2|a.log.3.zst zstd|a.log.4.xz xz" \
-  "$(sed -n "s/^relayaudit: 'packed\/\([^']*\)' is \([a-z0-9]*\)-compressed, and relayaudit reads plain and gzip files: decompress it (.*) or recompress it with gzip$/\1 \2/p" err.txt | sort | paste -sd'|')"
-expect "xz, zstd, bzip2, zip: nothing rejected, the plain file read" "0 1" \
+expect "xz, zstd, bzip2, zip, SQLite: exit 1" 1 "$(ing --format squid packed)"
+expect "xz, zstd, bzip2, zip, SQLite: one message each" "a.log.1.zip a zip archive: unpack it (unzip)|a.log.2.bz2 bzip2-compressed: decompress it (bzip2 -d)|a.log.3.zst zstd-compressed: decompress it (zstd -d)|a.log.4.xz xz-compressed: decompress it (xz -d)|old.db an SQLite database, not a log" \
+  "$(sed -n "s/^relayaudit: 'packed\/\([^']*\)' is \(.*\); relayaudit reads plain and gzip files$/\1 \2/p" err.txt | sort | paste -sd'|')"
+expect "xz, zstd, bzip2, zip, SQLite: nothing rejected, the plain file read" "0 1" \
   "$(q t.db "SELECT (SELECT count(*) FROM rejects WHERE path LIKE 'packed/%'), (SELECT count(*) FROM proxy_events WHERE egress_session = 'z1')" | tr '\t' ' ')"
 printf 'BZh is a word\n' >bzh.log
 ing --format squid bzh.log >/dev/null
