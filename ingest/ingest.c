@@ -9,6 +9,7 @@
  */
 #include "ingest/ingest.h"
 #include "ingest/format.h"
+#include "ingest/framer.h"
 #include "ingest/normalize.h"
 #include "ingest/reader.h"
 #include "ingest/walk.h"
@@ -674,184 +675,6 @@ detect(struct ctx *c, const char *path, const char *p, size_t n,
 
 /* ---- one file ----------------------------------------------------------- */
 
-static int
-quotes_odd(const char *p, size_t n)
-{
-    size_t q = 0;
-    for (size_t i = 0; i < n; i++)
-        q += p[i] == '"';
-    return (int)(q & 1);
-}
-
-/* ---- records out of lines ------------------------------------------------
- * A record is a line, or for CSV the lines a quoted newline joins. Where a
- * CSV record ends is the CSV engine's call (ra_parser_csv_frame), so that a
- * stray quote is not taken for a quoted newline. A record whose quote does
- * not close -- at a malformed line, past max_line or at the end -- is an
- * unclosed quote: its first line alone is rejected and the lines after it
- * are read again as records of their own, not swallowed into its cell. */
-
-struct span { /* one line of a joined record, or one to read again */
-    size_t off, len;
-    uint64_t end;
-    unsigned char terminated, too_long, damaged;
-};
-
-enum { F_LINE, F_UNCLOSED };
-
-struct frame {
-    const char *p; /* borrowed: valid until the next framer_next */
-    size_t n;
-    int64_t nlines; /* the lines it covers */
-    uint64_t end;   /* where its last line ends */
-    int terminated, too_long, damaged, kind;
-    int broken; /* a read error cut it off: the last record */
-};
-
-struct framer {
-    struct ra_reader *r;
-    struct ra_parser *ps; /* the CSV framing decisions */
-    size_t max_line;
-    int hold_tail; /* a plain file: open to its unterminated end, a record
-                      may be still being written and waits whole */
-    struct ra_buf rec, spans;   /* the record being joined and its lines */
-    struct ra_buf again, aspans; /* lines to read again */
-    size_t anext;
-};
-
-static void
-framer_init(struct framer *fr, struct ra_reader *r, struct ra_parser *ps,
-            size_t max_line, int hold_tail)
-{
-    memset(fr, 0, sizeof *fr);
-    fr->r = r;
-    fr->ps = ps;
-    fr->max_line = max_line;
-    fr->hold_tail = hold_tail;
-}
-
-static void
-framer_free(struct framer *fr)
-{
-    ra_buf_release(&fr->rec);
-    ra_buf_release(&fr->spans);
-    ra_buf_release(&fr->again);
-    ra_buf_release(&fr->aspans);
-}
-
-/* Line i of spans, its text in text. */
-static struct ra_line
-span_line(const struct ra_buf *text, const struct ra_buf *spans, size_t i)
-{
-    const struct span *s = (const struct span *)spans->data + i;
-    return (struct ra_line){text->data + s->off, s->len, 0, s->end,
-                            s->terminated, s->too_long, s->damaged};
-}
-
-/* The next line: one to read again first, else the reader's. */
-static int
-next_line(struct framer *fr, struct ra_line *l, struct ra_err *err)
-{
-    if (fr->anext < fr->aspans.len / sizeof(struct span)) {
-        *l = span_line(&fr->again, &fr->aspans, fr->anext++);
-        return 1;
-    }
-    return ra_reader_next(fr->r, l, err);
-}
-
-static void
-add_span(struct ra_buf *text, struct ra_buf *spans, const struct ra_line *l)
-{
-    struct span s = {text->len, l->len, l->end, (unsigned char)l->terminated,
-                     (unsigned char)l->too_long, (unsigned char)l->damaged};
-    ra_buf_add(text, l->p, l->len);
-    ra_buf_add(spans, &s, sizeof s);
-}
-
-static void
-line_frame(struct frame *f, const struct ra_line *l)
-{
-    *f = (struct frame){l->p, l->len, 1, l->end, l->terminated, l->too_long,
-                        l->damaged, F_LINE, 0};
-}
-
-/* The joined lines after the first are read again, before any left to
- * read again from earlier. */
-static void
-read_again(struct framer *fr)
-{
-    size_t n = fr->spans.len / sizeof(struct span);
-    size_t na = fr->aspans.len / sizeof(struct span);
-    struct ra_buf text = RA_BUF_INIT, spans = RA_BUF_INIT;
-    struct ra_line l;
-
-    for (size_t i = 1; i < n; i++) {
-        l = span_line(&fr->rec, &fr->spans, i);
-        add_span(&text, &spans, &l);
-    }
-    for (size_t i = fr->anext; i < na; i++) {
-        l = span_line(&fr->again, &fr->aspans, i);
-        add_span(&text, &spans, &l);
-    }
-    ra_buf_release(&fr->again);
-    ra_buf_release(&fr->aspans);
-    fr->again = text;
-    fr->aspans = spans;
-    fr->anext = 0;
-}
-
-/* The next record into *f: 1, 0 at the end, -1 on a read error. */
-static int
-framer_next(struct framer *fr, struct frame *f, struct ra_err *err)
-{
-    struct ra_line l;
-    int got = next_line(fr, &l, err);
-
-    if (got <= 0)
-        return got;
-    line_frame(f, &l);
-    if (l.too_long || l.damaged || !ra_parser_csv_framing(fr->ps, l.p, l.len) ||
-        !quotes_odd(l.p, l.len) ||
-        ra_parser_csv_frame(fr->ps, l.p, l.len, 0) != RA_FRAME_MORE)
-        return 1; /* a line is a record (a malformed one is rejected) */
-
-    ra_buf_reset(&fr->rec);
-    ra_buf_reset(&fr->spans);
-    add_span(&fr->rec, &fr->spans, &l);
-    for (;;) {
-        enum ra_frame st = RA_FRAME_BAD;
-        if (fr->rec.len <= fr->max_line &&
-            (got = next_line(fr, &l, err)) > 0 && !l.too_long) {
-            ra_buf_addc(&fr->rec, '\n');
-            add_span(&fr->rec, &fr->spans, &l);
-            if (!l.damaged)
-                st = ra_parser_csv_frame(fr->ps, l.p, l.len, 1);
-        }
-        if (got > 0 && l.too_long)
-            add_span(&fr->rec, &fr->spans, &l); /* read again */
-        const struct span *last =
-            (const struct span *)(fr->spans.data + fr->spans.len) - 1;
-        if (st == RA_FRAME_MORE)
-            continue;
-        if (st == RA_FRAME_END || got < 0 || (got > 0 && l.damaged) ||
-            (got == 0 && fr->hold_tail && !last->terminated)) {
-            /* Whole; or cut off by a read error or by damage, kept whole
-             * as the line would be; or a plain file's tail. */
-            *f = (struct frame){fr->rec.data, fr->rec.len,
-                                (int64_t)(fr->spans.len / sizeof *last),
-                                last->end, last->terminated, 0,
-                                got > 0 && l.damaged, F_LINE, got < 0};
-            return 1;
-        }
-        /* Malformed at a later line, past max_line or open to the end. */
-        const struct span *first = (const struct span *)fr->spans.data;
-        *f = (struct frame){fr->rec.data, first->len, 1, first->end,
-                            first->terminated, 0, 0, F_UNCLOSED, 0};
-        read_again(fr);
-        return 1;
-    }
-}
-
 struct filestate {
     const char *path; /* display name */
     struct ra_format *f;
@@ -1201,14 +1024,14 @@ read_stream(void *arg)
 {
     struct reader *rd = arg;
     struct filestate *fs = rd->fs;
-    struct framer fr;
-    struct frame f;
+    struct ra_framer fr;
+    struct ra_lines f;
     int got;
 
-    framer_init(&fr, rd->r, fs->ps, rd->c->o->max_line, fs->is_plain);
+    ra_framer_init(&fr, rd->r, fs->ps, rd->c->o->max_line, fs->is_plain);
     if (!(rd->b = take_free(rd)))
         goto out;
-    while (!rd->broken && (got = framer_next(&fr, &f, &rd->rerr)) != 0) {
+    while (!rd->broken && (got = ra_framer_next(&fr, &f, &rd->rerr)) != 0) {
         if (got < 0) {
             rd->broken = 1; /* the writer says why, after the lines before */
             break;
@@ -1226,7 +1049,7 @@ read_stream(void *arg)
         } else if (f.too_long) {
             put_line(rd->b, L_TOO_LONG, rec_line, f.p, f.n);
             rd->offset = rd->size_read = (int64_t)f.end;
-        } else if (f.kind == F_UNCLOSED) {
+        } else if (f.kind == RA_LINES_UNCLOSED) {
             put_line(rd->b, L_UNCLOSED, rec_line, f.p, f.n);
             rd->offset = rd->size_read = (int64_t)f.end;
         } else {
@@ -1240,7 +1063,7 @@ read_stream(void *arg)
     if (rd->b)
         ship(rd, 1);
 out:
-    framer_free(&fr);
+    ra_framer_free(&fr);
     rd->cpu = ra_clock_s(CLOCK_THREAD_CPUTIME_ID);
     return NULL;
 }
@@ -2138,8 +1961,8 @@ ra_ingest_check(struct ra_format *f, const char *path, const char *tz,
     struct ra_ingest_opts o = {0};
     struct ra_reader *r = NULL;
     struct ra_parser *p = NULL;
-    struct framer fr;
-    struct frame fm;
+    struct ra_framer fr;
+    struct ra_lines fm;
     struct check k = {&c, NULL, f, out, 0, 0, 0, 0, 0};
     int got, rc = 0;
 
@@ -2155,14 +1978,14 @@ ra_ingest_check(struct ra_format *f, const char *path, const char *tz,
         return RA_EIO;
     }
     k.p = p = ra_parser_new(f, &c.tzbase);
-    framer_init(&fr, r, p, 1u << 20, 0);
-    while ((got = framer_next(&fr, &fm, err)) == 1) {
+    ra_framer_init(&fr, r, p, 1u << 20, 0);
+    while ((got = ra_framer_next(&fr, &fm, err)) == 1) {
         int64_t first = k.lines + 1;
         k.lines += fm.nlines;
         check_one(&k, first, fm.p, fm.n,
                   fm.damaged                ? "cut off by the damage"
                   : fm.too_long             ? "too_long"
-                  : fm.kind == F_UNCLOSED   ? "unclosed quote"
+                  : fm.kind == RA_LINES_UNCLOSED   ? "unclosed quote"
                                             : NULL);
         if (fm.broken) {
             got = -1;
@@ -2187,7 +2010,7 @@ ra_ingest_check(struct ra_format *f, const char *path, const char *tz,
         ra_buf_add(out, head.data, head.len);
         ra_buf_release(&head);
     }
-    framer_free(&fr);
+    ra_framer_free(&fr);
     ra_parser_free(p);
     ra_reader_close(r);
     ra_norm_free(c.norm);
