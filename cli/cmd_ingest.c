@@ -108,7 +108,8 @@ cmd_ingest(int argc, char **argv)
             if (ra_parse_i64(optarg, strlen(optarg), &v) || v < 1970 ||
                 v > 9999)
                 rc = ra_usage_error("ingest", "bad --year '%s'", optarg);
-            o.year = (int)v;
+            else
+                o.year = (int)v;
             break;
         case 'z':
             o.tz = optarg;
