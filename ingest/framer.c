@@ -67,11 +67,19 @@ add_span(struct ra_buf *text, struct ra_buf *spans, const struct ra_line *l)
     ra_buf_add(spans, &s, sizeof s);
 }
 
+/* A record read whole, or a tail that waits. */
+static int
+whole(const struct ra_framer *fr, struct ra_lines *f)
+{
+    f->kind = fr->hold_tail && !f->terminated ? RA_LINES_TAIL : RA_LINES_WHOLE;
+    return 1;
+}
+
 static void
 line_frame(struct ra_lines *f, const struct ra_line *l)
 {
     *f = (struct ra_lines){l->p, l->len, 1, l->end, l->terminated, l->too_long,
-                        l->damaged, RA_LINES_WHOLE, 0};
+                           l->damaged, RA_LINES_WHOLE, 0};
 }
 
 /* The joined lines after the first are read again, before any left to
@@ -113,7 +121,7 @@ ra_framer_next(struct ra_framer *fr, struct ra_lines *f, struct ra_err *err)
         !ra_parser_csv_framing(fr->ps, l.p, l.len) ||
         !quotes_odd(l.p, l.len) ||
         ra_parser_csv_frame(fr->ps, l.p, l.len, 0) != RA_FRAME_MORE)
-        return 1; /* a line is a record (a malformed one is rejected) */
+        return whole(fr, f); /* a line (a malformed one is rejected) */
 
     ra_buf_reset(&fr->rec);
     ra_buf_reset(&fr->spans);
@@ -138,15 +146,16 @@ ra_framer_next(struct ra_framer *fr, struct ra_lines *f, struct ra_err *err)
             /* Whole; or cut off by a read error or by damage, kept whole
              * as the line would be; or a plain file's tail. */
             *f = (struct ra_lines){fr->rec.data, fr->rec.len,
-                                (int64_t)(fr->spans.len / sizeof *last),
-                                last->end, last->terminated, 0,
-                                got > 0 && l.damaged, RA_LINES_WHOLE, got < 0};
-            return 1;
+                                   (int64_t)(fr->spans.len / sizeof *last),
+                                   last->end, last->terminated, 0,
+                                   got > 0 && l.damaged, RA_LINES_WHOLE,
+                                   got < 0};
+            return whole(fr, f);
         }
         /* Malformed at a later line, past max_line or open to the end. */
         const struct span *first = (const struct span *)fr->spans.data;
         *f = (struct ra_lines){fr->rec.data, first->len, 1, first->end,
-                            first->terminated, 0, 0, RA_LINES_UNCLOSED, 0};
+                               first->terminated, 0, 0, RA_LINES_UNCLOSED, 0};
         read_again(fr);
         return 1;
     }

@@ -17,7 +17,9 @@
 #include "ingest/format.h"
 #include "ingest/reader.h"
 
-enum { RA_LINES_WHOLE, RA_LINES_UNCLOSED };
+/* A record whole; a plain file's unterminated last one, which may be still
+ * being written (hold_tail); the first line of an unclosed quote. */
+enum { RA_LINES_WHOLE, RA_LINES_TAIL, RA_LINES_UNCLOSED };
 
 /* One record's lines. */
 struct ra_lines {

@@ -1000,24 +1000,6 @@ put_line(struct batch *b, int kind, int64_t line_no, const char *p, size_t n)
     b->nraw++;
 }
 
-/* A record read whole. A plain file's last line without a newline may
- * still be being written: it is taken only as a replaceable tail, and the
- * ledger stays before it, so that it is read again once the file grows (and
- * its record then replaced). */
-static void
-put_record(struct reader *rd, int64_t line_no, const char *p, size_t n,
-           int terminated, uint64_t end)
-{
-    if (!terminated && rd->fs->is_plain) {
-        put_line(rd->b, L_TAIL, line_no, p, n);
-        rd->size_read = (int64_t)end;
-        rd->line_no = line_no - 1;
-        return;
-    }
-    put_line(rd->b, L_LINE, line_no, p, n);
-    rd->offset = rd->size_read = (int64_t)end;
-}
-
 /* The reader thread: the whole stream, line by line, into slots. */
 static void *
 read_stream(void *arg)
@@ -1049,11 +1031,17 @@ read_stream(void *arg)
         } else if (f.too_long) {
             put_line(rd->b, L_TOO_LONG, rec_line, f.p, f.n);
             rd->offset = rd->size_read = (int64_t)f.end;
-        } else if (f.kind == RA_LINES_UNCLOSED) {
-            put_line(rd->b, L_UNCLOSED, rec_line, f.p, f.n);
-            rd->offset = rd->size_read = (int64_t)f.end;
+        } else if (f.kind == RA_LINES_TAIL) {
+            /* It may be still being written: taken only as a replaceable
+             * tail, and the ledger stays before it, so that it is read
+             * again once the file grows (and its record then replaced). */
+            put_line(rd->b, L_TAIL, rec_line, f.p, f.n);
+            rd->size_read = (int64_t)f.end;
+            rd->line_no = rec_line - 1;
         } else {
-            put_record(rd, rec_line, f.p, f.n, f.terminated, f.end);
+            put_line(rd->b, f.kind == RA_LINES_UNCLOSED ? L_UNCLOSED : L_LINE,
+                     rec_line, f.p, f.n);
+            rd->offset = rd->size_read = (int64_t)f.end;
         }
         if ((rd->b->nraw >= RA_BATCH_ITEMS ||
              rd->b->raw.len >= RA_BATCH_BYTES) &&

@@ -1,7 +1,7 @@
 /* test_framer.c -- records out of lines: CSV records over quoted newlines,
  * a stray quote, a quote that never closes (its line alone, the lines after
- * it read again), a plain file's open tail, and lines of a non-CSV format
- * as they are. Each record is printed as "kind:nlines:text" ('/' for a
+ * it read again), a plain file's unterminated tail, and lines of a non-CSV
+ * format as they are. Each record is printed as "kind:nlines:text" ('/' for a
  * newline inside it). */
 #include "check.h"
 #include "ingest/framer.h"
@@ -29,7 +29,9 @@ frames(const char *fmt, const char *in, size_t max_line, int hold_tail,
     ra_framer_init(&fr, r, p, max_line, hold_tail);
     while ((got = ra_framer_next(&fr, &f, &err)) == 1) {
         ra_buf_addf(&out, "%s%s:%lld:", out.len ? " | " : "",
-                    f.kind == RA_LINES_UNCLOSED ? "unclosed" : "whole",
+                    f.kind == RA_LINES_UNCLOSED ? "unclosed"
+                    : f.kind == RA_LINES_TAIL   ? "tail"
+                                                : "whole",
                     (long long)f.nlines);
         for (size_t i = 0; i < f.n; i++)
             ra_buf_addc(&out, f.p[i] == '\n' ? '/' : f.p[i]);
@@ -69,7 +71,11 @@ main(void)
      * unclosed; of a plain file's unterminated tail: whole, waiting */
     frames("relayaudit-map", "j,\"k\nl\nm\n", 1u << 20, 0,
            "unclosed:1:j,\"k | whole:1:l | whole:1:m");
-    frames("relayaudit-map", "j,\"k\nl", 1u << 20, 1, "whole:2:j,\"k/l$");
+    frames("relayaudit-map", "j,\"k\nl", 1u << 20, 1, "tail:2:j,\"k/l$");
+    frames("relayaudit-map", "a,b\nc,d", 1u << 20, 1,
+           "whole:1:a,b | tail:1:c,d$");
+    frames("relayaudit-map", "a,b\nc,d", 1u << 20, 0,
+           "whole:1:a,b | whole:1:c,d$");
     frames("relayaudit-map", "j,\"k\nl\n", 1u << 20, 1,
            "unclosed:1:j,\"k | whole:1:l");
     /* past max_line: unclosed */
