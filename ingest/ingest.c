@@ -38,6 +38,7 @@ struct ctx { /* read by every thread: no line shared with what one writes */
     struct ra_norm *norm;
     struct ra_writer *w;
     struct ra_timectx tzbase;
+    struct stat db;          /* the database file, once open */
     struct ra_format *given; /* --format's; NULL: auto */
     unsigned source;         /* --source, or the given format's; 0: any */
 };
@@ -1349,6 +1350,32 @@ run_note(const struct run *run, char *out, size_t cap, double left,
              left * now.busy / (double)now.read);
 }
 
+/* 1 when the file st (at path) is the database or one of its companions
+ * (SQLite's -wal, -shm, -journal, the writer's -claims): a directory
+ * walked may hold them, and read as logs they would put the database's
+ * bytes into itself as rejects, more every night. */
+static int
+own_file(const struct ctx *c, const char *path, const struct stat *st)
+{
+    static const char *const sfx[] = {"-wal", "-shm", "-journal", "-claims"};
+    size_t n = strlen(path);
+    struct stat base;
+
+    if (st->st_dev == c->db.st_dev && st->st_ino == c->db.st_ino)
+        return 1;
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        size_t k = strlen(sfx[i]);
+        if (n > k && !strcmp(path + n - k, sfx[i])) {
+            char *b = xstrndup(path, n - k);
+            int same = stat(b, &base) == 0 && base.st_dev == c->db.st_dev &&
+                       base.st_ino == c->db.st_ino;
+            free(b);
+            return same;
+        }
+    }
+    return 0;
+}
+
 static int
 process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
              struct run *run, struct ra_err *err)
@@ -1378,6 +1405,10 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             note(c, "cannot open '%s'", path);
             t->failed++;
             return RA_EIO;
+        }
+        if (own_file(c, path, &st)) {
+            note(c, "'%s' is this database's own file: skipped", path);
+            return 0;
         }
         if (c->source != RA_SRC_MAP &&
             ra_ledger_unchanged(c->w, path, given, (int64_t)st.st_dev,
@@ -1717,30 +1748,6 @@ out:
     return rc;
 }
 
-/* 1 when path is the database or one of its companions (SQLite's -wal,
- * -shm, -journal, the writer's -claims): a directory walked may hold them,
- * and read as logs they would put the database's bytes into itself as
- * rejects, more every night. Asked afresh for each file, since the -wal
- * may appear after the first commit. */
-static int
-own_file(const char *db, const char *path)
-{
-    static const char *const sfx[] = {"", "-wal", "-shm", "-journal",
-                                      "-claims"};
-    struct stat st, own;
-    int same = 0;
-    if (!strcmp(path, "-") || stat(path, &st) != 0)
-        return 0;
-    for (size_t i = 0; !same && i < sizeof sfx / sizeof sfx[0]; i++) {
-        struct ra_buf p = RA_BUF_INIT;
-        ra_buf_addf(&p, "%s%s", db, sfx[i]);
-        same = stat(p.data, &own) == 0 && own.st_dev == st.st_dev &&
-               own.st_ino == st.st_ino;
-        ra_buf_release(&p);
-    }
-    return same;
-}
-
 /* --username-rule: every proxy format applies these rules too. */
 static int
 opt_in_username_rules(struct ctx *c, const char *list, struct ra_err *err)
@@ -1803,7 +1810,8 @@ ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
     if (o->username_rules && (rc = opt_in_username_rules(&c, o->username_rules,
                                                          err)))
         goto out;
-    if (!(c.w = ra_writer_open(o->db_path, err))) {
+    if (!(c.w = ra_writer_open(o->db_path, err)) ||
+        stat(o->db_path, &c.db) != 0) {
         rc = RA_EDB;
         goto out;
     }
@@ -1825,9 +1833,6 @@ ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
             note(&c, "%s", w.items[i].error);
             t->failed++;
             rc = RA_EIO;
-        } else if (own_file(o->db_path, w.items[i].path)) {
-            note(&c, "'%s' is this database's own file: skipped",
-                 w.items[i].path);
         } else {
             int frc = process_file(&c, w.items[i].path, t, &run, err);
             if (frc == RA_EDB)
