@@ -219,16 +219,17 @@ init_common(struct ra_reader *r, size_t max_line, size_t chunk)
  * databases. Known by their magic bytes, so that such a file is one clear
  * error, not lines of binary rejected. */
 static const struct {
-    const char *name, *magic, *what;
+    const char *magic;
     size_t len;
+    int level; /* the magic is followed by a digit 1-9 (bzip2's block size) */
+    const char *what;
 } foreign[] = {
-    {"xz", "\xfd" "7zXZ\0", "xz-compressed: decompress it (xz -d)", 6},
-    {"zstd", "\x28\xb5\x2f\xfd", "zstd-compressed: decompress it (zstd -d)",
-     4},
-    {"bzip2", "BZh", "bzip2-compressed: decompress it (bzip2 -d)", 3},
-    {"lz4", "\x04\x22\x4d\x18", "lz4-compressed: decompress it (lz4 -d)", 4},
-    {"zip", "PK\x03\x04", "a zip archive: unpack it (unzip)", 4},
-    {"sqlite", "SQLite format 3", "an SQLite database, not a log", 16},
+    {"\xfd" "7zXZ\0", 6, 0, "xz-compressed: decompress it (xz -d)"},
+    {"\x28\xb5\x2f\xfd", 4, 0, "zstd-compressed: decompress it (zstd -d)"},
+    {"BZh", 3, 1, "bzip2-compressed: decompress it (bzip2 -d)"},
+    {"\x04\x22\x4d\x18", 4, 0, "lz4-compressed: decompress it (lz4 -d)"},
+    {"PK\x03\x04", 4, 0, "a zip archive: unpack it (unzip)"},
+    {"SQLite format 3", 16, 0, "an SQLite database, not a log"},
 };
 
 /* Look at the first bytes to decide gzip or not (or a compression that
@@ -244,10 +245,10 @@ detect(struct ra_reader *r)
     const unsigned char *b = (const unsigned char *)r->buf + r->start;
     size_t have = r->end - r->start;
     for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++)
-        if (have >= foreign[i].len &&
+        if (have >= foreign[i].len + (size_t)foreign[i].level &&
             !memcmp(b, foreign[i].magic, foreign[i].len) &&
-            (strcmp(foreign[i].name, "bzip2") ||
-             (have >= 4 && b[3] >= '1' && b[3] <= '9'))) {
+            (!foreign[i].level || (b[foreign[i].len] >= '1' &&
+                                   b[foreign[i].len] <= '9'))) {
             ra_err_set(&r->fail, RA_EIO,
                        "'%s' is %s; relayaudit reads plain and gzip files",
                        r->name, foreign[i].what);
