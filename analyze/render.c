@@ -289,17 +289,22 @@ table_text(const struct table *t, FILE *f, int color, int sevcol)
 static void
 md_cell(FILE *f, const char *s)
 {
-    size_t n = strlen(s), k;
+    size_t n = strlen(s);
     char e[8];
-    for (; n; s += k, n -= k) {
-        k = *s == '\n' ? 0 : ra_ctl_escape(s, n, e);
-        if (k)
-            fputs(e, f);
-        else if (*s == '|')
+    while (n) {
+        size_t k = 1;
+        if (*s == '\n') {
+            fputc(' ', f);
+        } else if (*s == '|') {
             fputs("\\|", f);
-        else
-            fputc(*s == '\n' ? ' ' : *s, f);
-        k = k ? k : 1;
+        } else if ((k = ra_ctl_escape(s, n, e)) != 0) {
+            fputs(e, f);
+        } else {
+            fputc(*s, f);
+            k = 1;
+        }
+        s += k;
+        n -= k;
     }
 }
 
