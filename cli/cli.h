@@ -22,9 +22,6 @@ int ra_usage_error(const char *cmd, const char *fmt, ...) RA_PRINTF(2, 3);
 int ra_exit_for(int code);
 /* gateway, proxy or map to RA_SRC_*; -1 when unknown. */
 int ra_parse_source(const char *s, unsigned *out);
-/* A --username-rule value, which may be repeated: the names so far, joined
- * by commas, in b (ra_ingest_opts.username_rules). */
-void ra_add_username_rules(struct ra_buf *b, const char *arg);
 /* --since / --until values (when.c): ISO, today, yesterday, now, -24h.
  * tz as --tz (NULL = UTC). 0 and *out in UTC ms, or -1. _at: as if the
  * time now were now_ms. */
@@ -34,6 +31,29 @@ int ra_parse_when_at(const char *s, const char *tz, int64_t now_ms,
 /* A --max-line value (ingest and run): 256 to RA_MAX_LINE_LIMIT bytes.
  * 0 and *out, or -1. */
 int ra_parse_max_line(const char *s, size_t *out);
+
+/* Options shared by ingest and run (getopt_long entries). */
+enum {
+    RA_OPT_YEAR = 256,
+    RA_OPT_TZ,
+    RA_OPT_FORMATS_DIR,
+    RA_OPT_MAX_LINE,
+    RA_OPT_USERNAME_RULE
+};
+#define RA_INGEST_OPTIONS                                                    \
+    {"year", required_argument, NULL, RA_OPT_YEAR},                          \
+        {"tz", required_argument, NULL, RA_OPT_TZ},                          \
+        {"formats-dir", required_argument, NULL, RA_OPT_FORMATS_DIR},        \
+        {"max-line", required_argument, NULL, RA_OPT_MAX_LINE},              \
+        {"username-rule", required_argument, NULL, RA_OPT_USERNAME_RULE}
+
+struct ra_ingest_opts;
+/* Apply one RA_INGEST_OPTIONS option to o. --username-rule may be
+ * repeated: the names so far are joined by commas in rules, which
+ * o->username_rules then points into. 0 when applied, -1 when c is not one
+ * of them, 2 after a usage message. */
+int ra_ingest_option(int c, const char *arg, struct ra_ingest_opts *o,
+                     struct ra_buf *rules, const char *cmd);
 /* Note callback printing to stderr. */
 void ra_note_stderr(void *ctx, const char *msg);
 

@@ -47,10 +47,35 @@ ra_parse_source(const char *s, unsigned *out)
     return 0;
 }
 
-void
-ra_add_username_rules(struct ra_buf *b, const char *arg)
+int
+ra_ingest_option(int c, const char *arg, struct ra_ingest_opts *o,
+                 struct ra_buf *rules, const char *cmd)
 {
-    ra_buf_addf(b, "%s%s", b->len ? "," : "", arg);
+    int64_t v;
+
+    switch (c) {
+    case RA_OPT_YEAR:
+        if (ra_parse_i64(arg, strlen(arg), &v) || v < 1970 || v > 9999)
+            return ra_usage_error(cmd, "bad --year '%s'", arg);
+        o->year = (int)v;
+        return 0;
+    case RA_OPT_TZ:
+        o->tz = arg;
+        return 0;
+    case RA_OPT_FORMATS_DIR:
+        o->formats_dir = arg;
+        return 0;
+    case RA_OPT_MAX_LINE:
+        if (ra_parse_max_line(arg, &o->max_line))
+            return ra_usage_error(cmd, "bad --max-line '%s'", arg);
+        return 0;
+    case RA_OPT_USERNAME_RULE:
+        ra_buf_addf(rules, "%s%s", rules->len ? "," : "", arg);
+        o->username_rules = rules->data;
+        return 0;
+    default:
+        return -1;
+    }
 }
 
 int
@@ -70,11 +95,7 @@ cmd_ingest(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},
         {"source", required_argument, NULL, 's'},
         {"format", required_argument, NULL, 'f'},
-        {"year", required_argument, NULL, 'y'},
-        {"tz", required_argument, NULL, 'z'},
-        {"formats-dir", required_argument, NULL, 'F'},
-        {"max-line", required_argument, NULL, 'm'},
-        {"username-rule", required_argument, NULL, 'u'},
+        RA_INGEST_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -83,7 +104,6 @@ cmd_ingest(int argc, char **argv)
     struct ra_err err = {0};
     struct ra_buf rules = RA_BUF_INIT;
     int c, rc = RA_EXIT_OK;
-    int64_t v;
 
     o.db_path = "relayaudit.db";
     o.max_line = RA_MAX_LINE_DEFAULT;
@@ -104,33 +124,13 @@ cmd_ingest(int argc, char **argv)
         case 'f':
             o.format = optarg;
             break;
-        case 'y':
-            if (ra_parse_i64(optarg, strlen(optarg), &v) || v < 1970 ||
-                v > 9999)
-                rc = ra_usage_error("ingest", "bad --year '%s'", optarg);
-            else
-                o.year = (int)v;
-            break;
-        case 'z':
-            o.tz = optarg;
-            break;
-        case 'F':
-            o.formats_dir = optarg;
-            break;
-        case 'm':
-            if (ra_parse_max_line(optarg, &o.max_line))
-                rc = ra_usage_error("ingest", "bad --max-line '%s'", optarg);
-            break;
-        case 'u':
-            ra_add_username_rules(&rules, optarg);
-            o.username_rules = rules.data;
-            break;
         case 'h':
             fputs(help, stdout);
             goto out;
         default:
-            rc = ra_usage_error("ingest", "unknown option '%s'",
-                                argv[optind - 1]);
+            if ((rc = ra_ingest_option(c, optarg, &o, &rules, "ingest")) < 0)
+                rc = ra_usage_error("ingest", "unknown option '%s'",
+                                    argv[optind - 1]);
         }
     }
     if (rc)

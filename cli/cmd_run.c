@@ -82,11 +82,7 @@ cmd_run(int argc, char **argv)
         {"proxy", required_argument, NULL, 'p'},
         {"gateway-format", required_argument, NULL, 'G'},
         {"proxy-format", required_argument, NULL, 'P'},
-        {"formats-dir", required_argument, NULL, 'D'},
-        {"year", required_argument, NULL, 'y'},
-        {"tz", required_argument, NULL, 'z'},
-        {"max-line", required_argument, NULL, 'l'},
-        {"username-rule", required_argument, NULL, 'u'},
+        RA_INGEST_OPTIONS,
         {"since", required_argument, NULL, 'S'},
         {"until", required_argument, NULL, 'U'},
         RA_THRESHOLD_OPTIONS,
@@ -101,7 +97,6 @@ cmd_run(int argc, char **argv)
     const char *gwfmt = NULL, *pxfmt = NULL, *since = NULL, *until = NULL;
     struct ra_report_opts ro = {RA_RPT_TEXT, NULL, NULL};
     int c, rc = RA_EXIT_OK, irc = RA_EXIT_OK;
-    int64_t v;
     struct ra_params p;
     struct ra_analysis a;
     struct ra_err err = {0};
@@ -136,35 +131,13 @@ cmd_run(int argc, char **argv)
         case 'P':
             pxfmt = optarg;
             break;
-        case 'D':
-            o.formats_dir = optarg;
-            break;
-        case 'y':
-            if (ra_parse_i64(optarg, strlen(optarg), &v) || v < 1970 ||
-                v > 9999) {
-                rc = ra_usage_error("run", "bad --year '%s'", optarg);
-                goto out;
-            }
-            o.year = (int)v;
-            break;
-        case 'z':
-            o.tz = optarg;
-            break;
-        case 'l':
-            if (ra_parse_max_line(optarg, &o.max_line)) {
-                rc = ra_usage_error("run", "bad --max-line '%s'", optarg);
-                goto out;
-            }
-            break;
-        case 'u':
-            ra_add_username_rules(&rules, optarg);
-            o.username_rules = rules.data;
-            break;
         case 'h':
             fputs(help, stdout);
             goto out;
         default: {
-            int r2 = ra_report_option(c, optarg, &ro, "run");
+            int r2 = ra_ingest_option(c, optarg, &o, &rules, "run");
+            if (r2 < 0)
+                r2 = ra_report_option(c, optarg, &ro, "run");
             if (r2 < 0)
                 r2 = ra_analyze_option(c, optarg, &p, &since, &until, "run");
             if (r2 < 0)

@@ -9,6 +9,14 @@
 #include <string.h>
 #include <time.h>
 
+/* tm's date as YYYY-MM-DD. */
+static void
+ymd(char *day, size_t n, const struct tm *tm)
+{
+    snprintf(day, n, "%04d-%02d-%02d", tm->tm_year + 1900, tm->tm_mon + 1,
+             tm->tm_mday);
+}
+
 int
 ra_parse_when(const char *s, const char *tz, int64_t *out)
 {
@@ -47,16 +55,14 @@ ra_parse_when_at(const char *s, const char *tz, int64_t now_ms, int64_t *out)
             struct ra_timectx utc;
             int64_t ms;
             memset(&utc, 0, sizeof utc);
-            snprintf(day, sizeof day, "%04d-%02d-%02d", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday);
+            ymd(day, sizeof day, &tm);
             if (ra_parse_ts(day, strlen(day), NULL, 1, &utc, &ms) != 0)
                 return -1;
             t = (time_t)(ms / 1000) - 86400;
             if (!gmtime_r(&t, &tm))
                 return -1;
         }
-        snprintf(day, sizeof day, "%04d-%02d-%02d", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday);
+        ymd(day, sizeof day, &tm);
         return ra_parse_ts(day, strlen(day), NULL, 1, &tc, out) != 0 ? -1 : 0;
     }
     /* An ISO date or time; zone-less ones are in --tz (UTC by default). */
