@@ -1376,6 +1376,23 @@ own_file(const struct ctx *c, const char *path, const struct stat *st)
     return 0;
 }
 
+/* A file that starts with a hole, looked up as earlier relayaudits
+ * fingerprinted it: by its first bytes, the hole's NULs included. The
+ * ledger row found takes the fingerprint of its text when it is claimed. */
+static int
+find_by_hole(struct ra_writer *w, struct ra_reader *r, const char *text,
+             size_t n, struct ra_ledger *l, struct ra_err *err)
+{
+    uint64_t at, hole = ra_reader_holes(r, &at);
+    size_t nul = hole < RA_FP_PREFIX ? (size_t)hole : RA_FP_PREFIX;
+    size_t keep = n < RA_FP_PREFIX - nul ? n : RA_FP_PREFIX - nul;
+    char *raw = xcalloc(1, nul + keep);
+    memcpy(raw + nul, text, keep);
+    int found = ra_ledger_find(w, raw, nul + keep, l, err);
+    free(raw);
+    return found;
+}
+
 static int
 process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
              struct run *run, struct ra_err *err)
@@ -1440,7 +1457,10 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             t->failed++;
             rc = RA_EIO;
         } else {
-            note(c, "'%s' is empty; nothing to read", fs.path);
+            note(c, ra_reader_tell(r) ? "'%s' holds only NUL bytes; nothing "
+                                        "to read"
+                                      : "'%s' is empty; nothing to read",
+                 fs.path);
             t->skipped_files++;
         }
         goto out;
@@ -1454,6 +1474,8 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             goto out;
         }
         found = ra_ledger_find(c->w, prefix, (size_t)plen, &fs.l, err);
+        if (!found && ra_reader_tell(r))
+            found = find_by_hole(c->w, r, prefix, (size_t)plen, &fs.l, err);
         if (found < 0) {
             rc = RA_EDB;
             goto out;
@@ -1721,6 +1743,13 @@ threads_out:
         if (fs.shown > RA_SHOW_REJECTS)
             note(c, "%s: %lld more rejected lines not shown", fs.path,
                  (long long)(fs.shown - RA_SHOW_REJECTS));
+        uint64_t hole_at, holes = ra_reader_holes(r, &hole_at);
+        if (holes)
+            note(c, "'%s': %llu NUL bytes skipped, from offset %llu (a hole: "
+                    "the file was truncated under a writer that went on at "
+                    "its old offset, as with copytruncate)",
+                 fs.path, (unsigned long long)holes,
+                 (unsigned long long)hole_at);
         note(c,
              "'%s': %s, %lld records, %lld rejected, %lld skipped, %.2f s "
              "(%.0f lines/s)%s%s",

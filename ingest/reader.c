@@ -50,6 +50,7 @@ struct ra_reader {
     size_t max_line;
     char excerpt[256]; /* the start of a too-long line */
     size_t chunk;      /* read size: RA_CHUNK, smaller for memory */
+    uint64_t hole_at, hole_bytes; /* NUL runs skipped (ra_reader_holes) */
 };
 
 static int
@@ -355,10 +356,33 @@ ra_reader_is_gzip(const struct ra_reader *r)
     return r->gzip;
 }
 
+/* Discard the run of NUL bytes at buf[start]: a hole, not text. */
+static void
+skip_hole(struct ra_reader *r)
+{
+    if (!r->hole_bytes)
+        r->hole_at = r->base;
+    for (;;) {
+        const char *s = r->buf + r->start;
+        size_t have = r->end - r->start, n = 0;
+        while (n < have && !s[n])
+            n++;
+        r->start += n;
+        r->base += n;
+        r->hole_bytes += n;
+        if (n < have || fill(r) == 0)
+            return;
+    }
+}
+
 long
 ra_reader_peek(struct ra_reader *r, size_t n, const char **p,
                struct ra_err *err)
 {
+    if (r->start == r->end)
+        fill(r);
+    if (r->start < r->end && !r->buf[r->start])
+        skip_hole(r);
     while (r->end - r->start < n && !r->eof)
         if (fill(r) == 0 && r->failed)
             break;
@@ -371,6 +395,12 @@ ra_reader_peek(struct ra_reader *r, size_t n, const char **p,
 int
 ra_reader_skip(struct ra_reader *r, uint64_t n, struct ra_err *err)
 {
+    if (r->hole_bytes) { /* the leading hole's bytes before n were read */
+        uint64_t to = n < r->base ? n : r->base;
+        r->hole_bytes -= to - r->hole_at;
+        r->hole_at = to;
+    }
+    n = n > r->base ? n - r->base : 0;
     while (n > 0) {
         size_t have = r->end - r->start;
         if (have >= n) {
@@ -411,6 +441,13 @@ ra_reader_tell(const struct ra_reader *r)
 }
 
 uint64_t
+ra_reader_holes(const struct ra_reader *r, uint64_t *first_at)
+{
+    *first_at = r->hole_at;
+    return r->hole_bytes;
+}
+
+uint64_t
 ra_reader_zpos(const struct ra_reader *r)
 {
     return r->gzip ? r->zin_total + (uint64_t)(r->zs.next_in - r->zin) : 0;
@@ -440,6 +477,10 @@ ra_reader_next(struct ra_reader *r, struct ra_line *l, struct ra_err *err)
     for (;;) {
         char *s = r->buf + r->start;
         size_t have = r->end - r->start;
+        if (!scanned && have && !*s) {
+            skip_hole(r);
+            continue;
+        }
         char *nl = memchr(s + scanned, '\n', have - scanned);
         if (nl) {
             size_t len = (size_t)(nl - s);

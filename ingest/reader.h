@@ -40,14 +40,17 @@ int64_t ra_reader_probe(const char *path, int *gzip);
 /* 1 if the stream is gzip-compressed. Valid after open. */
 int ra_reader_is_gzip(const struct ra_reader *r);
 
-/* The first up-to-n decompressed bytes, without consuming them (used for the
- * ledger's fingerprint). Must be called before any line is read. Returns the
- * number of bytes available in *p (borrowed), or RA_EIO. */
+/* The first up-to-n decompressed bytes after a leading hole (below),
+ * without consuming them (used for the ledger's fingerprint): a file is
+ * known by its text, not by the length of its hole. Must be called before
+ * any line is read. Returns the number of bytes available in *p (borrowed),
+ * or RA_EIO. */
 long ra_reader_peek(struct ra_reader *r, size_t n, const char **p,
                     struct ra_err *err);
 
-/* Skip the first n decompressed bytes (to resume a file). Before any line
- * is read. Returns 0, or RA_EIO when the stream is shorter or broken. */
+/* Skip to decompressed offset n (to resume a file; an offset within a hole
+ * already skipped is a no-op). Before any line is read. Returns 0, or RA_EIO
+ * when the stream is shorter or broken. */
 int ra_reader_skip(struct ra_reader *r, uint64_t n, struct ra_err *err);
 
 /* Next line: 1 = line in *l, 0 = end of stream, RA_EIO = the stream broke
@@ -55,6 +58,13 @@ int ra_reader_skip(struct ra_reader *r, uint64_t n, struct ra_err *err);
  * error, a partial line before the damage is returned once more as a line
  * with terminated = 0 and then 0. */
 int ra_reader_next(struct ra_reader *r, struct ra_line *l, struct ra_err *err);
+
+/* NUL bytes where a line would start are a hole, not a line: what a
+ * writer leaves when logrotate's copytruncate empties its file under it and
+ * it writes on at its old offset. ra_reader_peek and ra_reader_next skip
+ * them; this returns how many they skipped, and in *first_at where the
+ * first run began. */
+uint64_t ra_reader_holes(const struct ra_reader *r, uint64_t *first_at);
 
 /* Decompressed bytes consumed so far (the offset of the next line). */
 uint64_t ra_reader_tell(const struct ra_reader *r);

@@ -55,6 +55,37 @@ expect "50 MB line: excerpt capped" 200 "$(q t.db "SELECT length(excerpt) FROM r
 printf '%s\n' "$S" | sed 's/s1/n1/; s/CONNECT api/CONNECT a\x00pi/' >nul.log
 expect "NUL byte: exit 0" 0 "$(ing --format squid nul.log)"
 expect "NUL byte: kept escaped" 'a\x00pi.openai.com:443' "$(q t.db "SELECT url FROM proxy_events WHERE egress_session = 'n1'")"
+# copytruncate under a writer that goes on at its old offset: each day's
+# file starts with a hole of NUL bytes longer than --max-line. The hole is
+# skipped, not a line; every record is read once, through two rotations
+# and a gzip; a file is known by its text, not by its hole.
+mkdir holes
+day() { sz=$(stat -c %s holes/app.log); shift; { head -c "$sz" /dev/zero; for x; do echo "$S" | sed "s/s1/$x/"; done; } >holes/next; }
+{ head -c 2000000 /dev/zero; for x in h1 h2; do echo "$S" | sed "s/s1/$x/"; done; } >holes/app.log
+expect "hole: exit 0" 0 "$(ing --format squid holes)"
+expect "hole: said so" "'holes/app.log': 2000000 NUL bytes skipped, from offset 0" "$(grep -o "^relayaudit: 'holes/app.log': [0-9]* NUL bytes skipped, from offset [0-9]*" err.txt | cut -c13-)"
+day holes h3; cp holes/app.log holes/app.log.1; mv holes/next holes/app.log
+expect "hole, rotated once: exit 0" 0 "$(ing --format squid holes)"
+gzip holes/app.log.1; mv holes/app.log.1.gz holes/app.log.2.gz
+day holes h4 h5; cp holes/app.log holes/app.log.1; mv holes/next holes/app.log
+echo "$S" | sed 's/s1/h6/' >>holes/app.log
+expect "hole, rotated twice: exit 0" 0 "$(ing --format squid holes)"
+expect "hole: every record once, none rejected" "h1 h2 h3 h4 h5 h6 |0" \
+  "$(q t.db "SELECT egress_session FROM proxy_events WHERE egress_session LIKE 'h_' ORDER BY 1" | tr '\n' ' ')|$(q t.db "SELECT count(*) FROM rejects WHERE path LIKE 'holes/%'")"
+expect "hole: the growth's own hole only" "" "$(grep "'holes/app.log.1': .*NUL bytes" err.txt)"
+# A ledger row of an earlier relayaudit, fingerprinted over the hole: the
+# file is still known (nothing read twice), and takes its text's print.
+{ head -c 100000 /dev/zero; echo "$S" | sed 's/s1/o1/'; } >old.log
+ing --format squid old.log >/dev/null
+q t.db "UPDATE files SET fp = '$(head -c 65536 old.log | sha256sum | cut -c1-64)', fp_len = 65536 WHERE path = 'old.log'" >/dev/null
+echo "$S" | sed 's/s1/o2/' >>old.log
+ing --format squid old.log >/dev/null
+expect "hole, earlier ledger: known, resumed" "resuming at line 2" "$(grep -o 'resuming at line 2' err.txt)"
+expect "hole, earlier ledger: each record once" "o1 o2 " "$(q t.db "SELECT egress_session FROM proxy_events WHERE egress_session LIKE 'o_' ORDER BY 1" | tr '\n' ' ')"
+head -c 300000 /dev/zero >nuls.log
+expect "only NUL bytes: exit 0" 0 "$(ing --format squid nuls.log)"
+expect "only NUL bytes: said so" 1 "$(grep -c "'nuls.log' holds only NUL bytes; nothing to read" err.txt)"
+
 # a bad byte only in the last 8 of 10 bytes, or in 7; valid UTF-8 kept
 printf '%s\n' "$S" | sed 's/s1/n2/; s/CONNECT api.openai.com/CONN\xc3\x89CT ab.cd.ef\xff/; s/HIER_DIRECT\/203.0.113.7/HIER_DIRECT\/a\xfe/' >high.log
 expect "high bytes: exit 0" 0 "$(ing --format squid high.log)"

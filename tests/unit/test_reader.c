@@ -95,6 +95,43 @@ test_offsets(void)
     ra_reader_close(r);
 }
 
+/* NUL runs where lines start are holes: skipped by peek and next, counted;
+ * a NUL inside a line is the line's. Resuming past the leading hole does
+ * not count it again. */
+static void
+test_holes(void)
+{
+    static const char text[] = "\0\0\0ab\n\0\0c\0d\n\0";
+    struct ra_err err = {0};
+    struct ra_line l;
+    const char *p;
+    uint64_t at;
+    struct ra_reader *r = ra_reader_open_mem(text, sizeof text - 1, 100);
+    CHECK_INT(ra_reader_peek(r, 4, &p, &err), 4);
+    CHECK(!memcmp(p, "ab\n\0", 4));
+    CHECK_INT(ra_reader_tell(r), 3);
+    CHECK_INT(ra_reader_next(r, &l, &err), 1);
+    CHECK(l.len == 2 && !memcmp(l.p, "ab", 2));
+    CHECK_INT(l.offset, 3);
+    CHECK_INT(ra_reader_next(r, &l, &err), 1);
+    CHECK(l.len == 3 && !memcmp(l.p, "c\0d", 3));
+    CHECK_INT(l.offset, 8);
+    CHECK_INT(ra_reader_next(r, &l, &err), 0);
+    CHECK_INT(ra_reader_holes(r, &at), 6);
+    CHECK_INT(at, 0);
+    ra_reader_close(r);
+
+    r = ra_reader_open_mem(text, sizeof text - 1, 100);
+    CHECK_INT(ra_reader_peek(r, 4, &p, &err), 4);
+    CHECK_INT(ra_reader_skip(r, 6, &err), 0);
+    CHECK_INT(ra_reader_next(r, &l, &err), 1);
+    CHECK(l.len == 3 && !memcmp(l.p, "c\0d", 3));
+    CHECK_INT(ra_reader_next(r, &l, &err), 0);
+    CHECK_INT(ra_reader_holes(r, &at), 3);
+    CHECK_INT(at, 6);
+    ra_reader_close(r);
+}
+
 static void
 test_gzip(void)
 {
@@ -147,6 +184,7 @@ main(void)
     test_plain();
     test_too_long();
     test_offsets();
+    test_holes();
     test_gzip();
     test_open_missing();
     return check_done();
