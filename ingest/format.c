@@ -551,6 +551,12 @@ struct load {
     struct ra_err *err;
     const char *path;
     int have_source, have_engine;
+    struct ra_buf regex_lines; /* struct piece: where each `regex` line is */
+};
+
+struct piece {
+    int line;
+    size_t start; /* in f->regex */
 };
 
 static int
@@ -561,6 +567,10 @@ load_line(void *ctx, int lineno, char *k, char *v)
         ra_rtrim(v);
     ld->have_source |= !strcmp(k, "source");
     ld->have_engine |= !strcmp(k, "engine");
+    if (!strcmp(k, "regex")) {
+        struct piece pc = {lineno, ld->f->regex ? strlen(ld->f->regex) : 0};
+        ra_buf_add(&ld->regex_lines, &pc, sizeof pc);
+    }
     if (apply_line(ld->f, k, v, ld->err) != 0) {
         char msg[sizeof ld->err->msg];
         snprintf(msg, sizeof msg, "%s", ld->err->msg);
@@ -581,7 +591,7 @@ ra_format_load(const char *path, struct ra_err *err)
         return NULL;
     f = xcalloc(1, sizeof *f);
     f->path = xstrdup(path);
-    struct load ld = {f, err, path, 0, 0};
+    struct load ld = {f, err, path, 0, 0, RA_BUF_INIT};
     if (ra_config_lines(text, load_line, &ld))
         goto fail;
     int have_source = ld.have_source, have_engine = ld.have_engine;
@@ -611,13 +621,26 @@ ra_format_load(const char *path, struct ra_err *err)
         (f->json_too && ra_engine_json.compile(f, err) != 0)) {
         char msg[sizeof err->msg];
         snprintf(msg, sizeof msg, "%s", err->msg);
-        ra_err_set(err, RA_ECONFIG, "%s: %s", path, msg);
+        if (f->engine == RA_ENG_REGEX && !f->re) {
+            /* The pattern is its `regex` lines joined: name the line. */
+            const struct piece *pc = (const void *)ld.regex_lines.data;
+            size_t i = ld.regex_lines.len / sizeof *pc;
+            while (--i > 0 && pc[i].start > f->regex_bad)
+                ;
+            ra_err_set(err, RA_ECONFIG, "%s:%d: bad pattern, at character "
+                                        "%zu of this line's regex: %s",
+                       path, pc[i].line, f->regex_bad - pc[i].start + 1, msg);
+        } else {
+            ra_err_set(err, RA_ECONFIG, "%s: %s", path, msg);
+        }
         goto fail;
     }
+    ra_buf_release(&ld.regex_lines);
     free(text);
     return f;
 
 fail:
+    ra_buf_release(&ld.regex_lines);
     free(text);
     ra_format_free(f);
     return NULL;

@@ -66,6 +66,8 @@ struct ra_format {
     size_t nexamples;
     char *regex;                 /* regex engine: the record pattern */
     void *re;                    /* pcre2_code * */
+    size_t regex_bad;            /* where regex does not compile, for the
+                                    loader to name its line and column */
     void **skips;                /* pcre2_code *: known non-record lines */
     size_t nskips;
     char **skip_src;

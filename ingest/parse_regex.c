@@ -19,7 +19,7 @@ struct regex_state {
 static int
 regex_compile(struct ra_format *f, struct ra_err *err)
 {
-    if (!(f->re = ra_re_compile(f->regex, RA_RE_NUL, err)))
+    if (!(f->re = ra_re_compile_at(f->regex, RA_RE_NUL, &f->regex_bad, err)))
         return RA_ECONFIG;
     for (size_t i = 0; i < f->nrefs; i++) {
         struct ra_ref *r = f->refs[i];

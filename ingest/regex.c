@@ -3,10 +3,12 @@
  * the platform has no JIT). */
 #include "ingest/regex.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static pcre2_code *
-compile(const char *src, size_t len, uint32_t options, struct ra_err *err)
+compile(const char *src, size_t len, uint32_t options, size_t *at,
+        struct ra_err *err)
 {
     int ec;
     PCRE2_SIZE off;
@@ -17,8 +19,8 @@ compile(const char *src, size_t len, uint32_t options, struct ra_err *err)
     if (!re) {
         PCRE2_UCHAR msg[128];
         pcre2_get_error_message(ec, msg, sizeof msg);
-        ra_err_set(err, RA_ECONFIG, "bad pattern at offset %zu: %s",
-                   (size_t)off, (const char *)msg);
+        ra_err_set(err, RA_ECONFIG, "%s", (const char *)msg);
+        *at = off;
     }
     return re;
 }
@@ -26,8 +28,21 @@ compile(const char *src, size_t len, uint32_t options, struct ra_err *err)
 pcre2_code *
 ra_re_compile(const char *src, size_t len, struct ra_err *err)
 {
+    size_t at;
+    pcre2_code *re = ra_re_compile_at(src, len, &at, err);
+    if (!re) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        ra_err_set(err, RA_ECONFIG, "bad pattern at offset %zu: %s", at, why);
+    }
+    return re;
+}
+
+pcre2_code *
+ra_re_compile_at(const char *src, size_t len, size_t *at, struct ra_err *err)
+{
     uint32_t all = 0;
-    pcre2_code *re = compile(src, len, 0, err);
+    pcre2_code *re = compile(src, len, 0, at, err);
     if (!re)
         return NULL;
     /* A pattern that starts with (*UTF): ra_re_match does not check the
@@ -36,7 +51,7 @@ ra_re_compile(const char *src, size_t len, struct ra_err *err)
     pcre2_pattern_info(re, PCRE2_INFO_ALLOPTIONS, &all);
     if (all & PCRE2_UTF) {
         pcre2_code_free(re);
-        if (!(re = compile(src, len, PCRE2_MATCH_INVALID_UTF, err)))
+        if (!(re = compile(src, len, PCRE2_MATCH_INVALID_UTF, at, err)))
             return NULL;
     }
     /* RELAYAUDIT_NO_JIT: the interpreter only, for valgrind, which cannot

@@ -14,6 +14,10 @@
  * with pcre2_code_free. NULL with "bad pattern at offset N: why" in err. */
 #define RA_RE_NUL ((size_t)-1)
 pcre2_code *ra_re_compile(const char *src, size_t len, struct ra_err *err);
+/* The same, for a caller that names the place itself: on failure *at is the
+ * offset where the pattern went wrong and err holds the reason alone. */
+pcre2_code *ra_re_compile_at(const char *src, size_t len, size_t *at,
+                             struct ra_err *err);
 
 /* pcre2_match of s[off..n) (off <= n) through JIT's fast path, which skips
  * pcre2_match's checks of its arguments (and of UTF-8, which is why
