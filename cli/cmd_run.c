@@ -63,8 +63,6 @@ ingest(struct ra_ingest_opts *o, unsigned source, const char *format,
     o->source = source;
     o->format = format;
     int rc = ra_ingest_run(o, p->v, p->n, &t, &err);
-    if (rc == RA_EUSAGE)
-        return ra_usage_error("run", "%s", err.msg);
     if (rc && rc != RA_EIO) {
         ra_die_msg("%s", err.msg);
         return RA_EXIT_FAIL;
@@ -163,8 +161,9 @@ cmd_run(int argc, char **argv)
     if ((rc = ra_resolve_window(&p, since, until, o.tz, "run")))
         goto out;
 
-    /* A failed ingest, the map's too, stops none after it: only a usage
-     * error does. */
+    /* Every ingest's options are checked before the first reads a file:
+     * a wrong --proxy-format is not found after the gateway logs went in.
+     * Then a failed ingest, the map's too, stops none after it. */
     const struct {
         unsigned source;
         const char *format;
@@ -172,12 +171,22 @@ cmd_run(int argc, char **argv)
     } jobs[] = {{RA_SRC_MAP, NULL, &map},
                 {RA_SRC_GATEWAY, gwfmt, &gw},
                 {RA_SRC_PROXY, pxfmt, &px}};
-    for (size_t i = 0; i < sizeof jobs / sizeof *jobs; i++) {
-        int r2 = ingest(&o, jobs[i].source, jobs[i].format, jobs[i].paths);
-        if (r2 == RA_EXIT_USAGE) {
-            rc = r2;
+    enum { NJOBS = sizeof jobs / sizeof *jobs };
+    for (size_t i = 0; i < NJOBS; i++) {
+        o.source = jobs[i].source;
+        o.format = jobs[i].format;
+        int r2 = ra_ingest_options_ok(&o, &err);
+        if (r2 == RA_EUSAGE) {
+            rc = ra_usage_error("run", "%s", err.msg);
+            goto out;
+        } else if (r2) {
+            ra_die_msg("%s", err.msg);
+            rc = RA_EXIT_FAIL;
             goto out;
         }
+    }
+    for (size_t i = 0; i < NJOBS; i++) {
+        int r2 = ingest(&o, jobs[i].source, jobs[i].format, jobs[i].paths);
         irc = r2 ? r2 : irc;
     }
 

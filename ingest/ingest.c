@@ -1798,46 +1798,67 @@ opt_in_username_rules(struct ctx *c, const char *list, struct ra_err *err)
     return rc;
 }
 
+/* What every file's reading needs from the options, checked before any
+ * is read: the zone, the formats and the one named, the username rules.
+ * 0 or the error; c's parts are freed by teardown either way. */
+static int
+setup(struct ctx *c, const struct ra_ingest_opts *o, struct ra_err *err)
+{
+    memset(c, 0, sizeof *c);
+    c->o = o;
+    c->tzbase.year = o->year;
+    if (ra_tz_parse(o->tz, &c->tzbase) != 0)
+        return ra_err_set(err, RA_EUSAGE, "unknown time zone '%s'", o->tz);
+    if (ra_formats_load_all(&c->fmts, &c->nfmts, o->formats_dir, err))
+        return RA_ECONFIG;
+    if (o->format && strcmp(o->format, "auto")) {
+        struct ra_format *f = ra_formats_find(c->fmts, c->nfmts, o->format);
+        if (!f)
+            return ra_err_set(err, RA_EUSAGE, "unknown format '%s' (see "
+                                              "'relayaudit formats')",
+                              o->format);
+        if (o->source && f->source != o->source)
+            return ra_err_set(err, RA_EUSAGE, "format %s is a %s format, "
+                                              "not %s",
+                              f->name, ra_source_name(f->source),
+                              ra_source_name((enum ra_source)o->source));
+        c->given = f;
+    }
+    c->source = c->given ? c->given->source : o->source;
+    if (!(c->norm = ra_norm_load(err)))
+        return RA_ECONFIG;
+    if (o->username_rules)
+        return opt_in_username_rules(c, o->username_rules, err);
+    return 0;
+}
+
+static void
+teardown(struct ctx *c)
+{
+    ra_writer_close(c->w);
+    ra_norm_free(c->norm);
+    ra_formats_free(c->fmts, c->nfmts);
+}
+
+int
+ra_ingest_options_ok(const struct ra_ingest_opts *o, struct ra_err *err)
+{
+    struct ctx c;
+    int rc = setup(&c, o, err);
+    teardown(&c);
+    return rc;
+}
+
 int
 ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
               size_t npaths, struct ra_ingest_totals *t, struct ra_err *err)
 {
     struct ctx c;
     struct ra_walk w;
-    int rc = 0;
+    int rc;
 
-    memset(&c, 0, sizeof c);
     memset(t, 0, sizeof *t);
-    c.o = o;
-    c.tzbase.year = o->year;
-    if (ra_tz_parse(o->tz, &c.tzbase) != 0)
-        return ra_err_set(err, RA_EUSAGE, "unknown time zone '%s'", o->tz);
-    if (ra_formats_load_all(&c.fmts, &c.nfmts, o->formats_dir, err))
-        return RA_ECONFIG;
-    if (o->format && strcmp(o->format, "auto")) {
-        struct ra_format *f = ra_formats_find(c.fmts, c.nfmts, o->format);
-        if (!f) {
-            rc = ra_err_set(err, RA_EUSAGE, "unknown format '%s' (see "
-                                            "'relayaudit formats')",
-                            o->format);
-            goto out;
-        }
-        if (o->source && f->source != o->source) {
-            rc = ra_err_set(err, RA_EUSAGE, "format %s is a %s format, not "
-                                            "%s",
-                            f->name, ra_source_name(f->source),
-                            ra_source_name((enum ra_source)o->source));
-            goto out;
-        }
-        c.given = f;
-    }
-    c.source = c.given ? c.given->source : o->source;
-    if (!(c.norm = ra_norm_load(err))) {
-        rc = RA_ECONFIG;
-        goto out;
-    }
-    if (o->username_rules && (rc = opt_in_username_rules(&c, o->username_rules,
-                                                         err)))
+    if ((rc = setup(&c, o, err)))
         goto out;
     if (!(c.w = ra_writer_open(o->db_path, err)) ||
         stat(o->db_path, &c.db) != 0) {
@@ -1874,9 +1895,7 @@ ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
     free(gz);
     ra_walk_release(&w);
 out:
-    ra_writer_close(c.w);
-    ra_norm_free(c.norm);
-    ra_formats_free(c.fmts, c.nfmts);
+    teardown(&c);
     return rc;
 }
 

@@ -36,6 +36,11 @@ int ra_ingest_run(const struct ra_ingest_opts *o, char *const *paths,
                   size_t npaths, struct ra_ingest_totals *t,
                   struct ra_err *err);
 
+/* The options' checks ra_ingest_run makes before it reads a file (zone,
+ * formats, the format named for o->source, username rules), alone: 0, or
+ * RA_EUSAGE / RA_ECONFIG with err set. */
+int ra_ingest_options_ok(const struct ra_ingest_opts *o, struct ra_err *err);
+
 /* Parse one line (or CSV record) with format f and describe the canonical
  * record it gives as "name = value" lines appended to out. For a CSV format
  * header is its header row (or NULL). Returns 0, or -1 with the reason
