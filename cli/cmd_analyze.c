@@ -25,7 +25,7 @@ static const char help[] =
     "-24h\n"
     "                        (--until is exclusive)\n"
     "  --tz Z                zone for dates and zone-less times [UTC]\n"
-    "thresholds (durations as 90s, 15m, 1h):\n"
+    "thresholds (durations as 90s, 15m, 1h, 1h30m):\n"
     "  --window D            shared_account window [1h]\n"
     "  --max-callers N       callers per account when the map gives none "
     "[1]\n"
@@ -70,7 +70,8 @@ ra_analyze_option(int c, const char *arg, struct ra_params *p,
         return -1;
     }
     if (ra_parse_duration(arg, slot) || *slot <= 0)
-        return ra_usage_error(cmd, "bad duration '%s' (use 90s, 15m, 1h)",
+        return ra_usage_error(cmd, "bad duration '%s' (use 90s, 15m, 1h, "
+                                   "1h30m)",
                               arg);
     return 0;
 }

@@ -549,29 +549,37 @@ ra_parse_f64(const char *p, size_t n, double *out)
 int
 ra_parse_duration(const char *s, int64_t *ms)
 {
-    char *end;
-    double v;
+    static const struct {
+        const char *name;
+        double ms;
+    } unit[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000},
+                {"d", 86400000}};
+    double sum = 0;
+    const char *p = s;
 
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno || end == s || v < 0 || !isfinite(v))
-        return -1;
-    double mul;
-    if (!strcmp(end, "") || !strcmp(end, "s"))
-        mul = 1000;
-    else if (!strcmp(end, "ms"))
-        mul = 1;
-    else if (!strcmp(end, "m"))
-        mul = 60000;
-    else if (!strcmp(end, "h"))
-        mul = 3600000;
-    else if (!strcmp(end, "d"))
-        mul = 86400000;
-    else
-        return -1;
-    if (v * mul > 9e15)
-        return -1;
-    *ms = (int64_t)llround(v * mul);
+    do { /* terms: "90s", "1h30m"; a bare number is seconds, alone */
+        char *end;
+        errno = 0;
+        double v = strtod(p, &end);
+        if (errno || end == p || v < 0 || !isfinite(v))
+            return -1;
+        size_t u = 0, k = 0;
+        while (u < sizeof unit / sizeof *unit &&
+               strncmp(end, unit[u].name, k = strlen(unit[u].name)))
+            u++;
+        if (u < sizeof unit / sizeof *unit) {
+            sum += v * unit[u].ms;
+            p = end + k;
+        } else if (!*end && p == s) {
+            sum = v * 1000;
+            p = end;
+        } else {
+            return -1;
+        }
+        if (sum > 9e15)
+            return -1;
+    } while (*p);
+    *ms = (int64_t)llround(sum);
     return 0;
 }
 

@@ -322,8 +322,9 @@ int ra_parse_i64(const char *p, size_t n, int64_t *out);
 /* The same for a double (finite only). */
 int ra_parse_f64(const char *p, size_t n, double *out);
 
-/* Durations for thresholds: "90s", "15m", "1h", "2d", "500ms" or seconds.
- * Returns 0 and sets *ms, or -1. */
+/* Durations for thresholds: "90s", "15m", "1h", "2d", "500ms", terms
+ * together ("1h30m") or seconds alone ("90"). Returns 0 and sets *ms, or
+ * -1. */
 int ra_parse_duration(const char *s, int64_t *ms);
 
 /* Format UTC milliseconds as ISO-8601 "2026-11-24T10:15:02.113Z" (the

@@ -47,6 +47,30 @@ rnd(unsigned n)
 }
 
 /* common/json.c: trees in an arena, compact and pretty text. */
+/* Durations: one term, terms together, seconds alone; nothing else. */
+static void
+test_duration(void)
+{
+    static const struct {
+        const char *s;
+        int64_t ms; /* -1: refused */
+    } t[] = {{"90s", 90000}, {"15m", 900000}, {"1h", 3600000},
+             {"2d", 172800000}, {"500ms", 500}, {"90", 90000},
+             {"1.5h", 5400000}, {"1h30m", 5400000}, {"2m30s", 150000},
+             {"1d12h", 129600000}, {"1s500ms", 1500}, {"0s", 0},
+             {"", -1}, {"10x", -1}, {"1h30", -1}, {"h", -1}, {"-5m", -1},
+             {"1h-5m", -1}, {"30 m", -1}, {"inf", -1}, {"1e300d", -1},
+             {"5mx", -1}};
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        int64_t ms = -1;
+        int rc = ra_parse_duration(t[i].s, &ms);
+        if (t[i].ms < 0)
+            CHECK_INT(rc, -1);
+        else
+            CHECK_INT(ms, t[i].ms);
+    }
+}
+
 static void
 test_json(void)
 {
@@ -344,6 +368,7 @@ main(void)
     ra_sha256_memo_free();
     ra_sha256_memo_free(); /* twice is harmless */
 
+    test_duration();
     test_json();
     test_memo();
     test_env();
