@@ -1350,10 +1350,10 @@ run_note(const struct run *run, char *out, size_t cap, double left,
              left * now.busy / (double)now.read);
 }
 
-/* 1 when the file st (at path) is the database or one of its companions
- * (SQLite's -wal, -shm, -journal, the writer's -claims): a directory
- * walked may hold them, and read as logs they would put the database's
- * bytes into itself as rejects, more every night. */
+/* 1 when the file st (at path) is the database, 2 when one of its
+ * companions (SQLite's -wal, -shm, -journal, the writer's -claims): a
+ * directory walked may hold them, and read as logs they would put the
+ * database's bytes into itself as rejects, more every night. */
 static int
 own_file(const struct ctx *c, const char *path, const struct stat *st)
 {
@@ -1370,7 +1370,7 @@ own_file(const struct ctx *c, const char *path, const struct stat *st)
             int same = stat(b, &base) == 0 && base.st_dev == c->db.st_dev &&
                        base.st_ino == c->db.st_ino;
             free(b);
-            return same;
+            return same ? 2 : 0;
         }
     }
     return 0;
@@ -1423,8 +1423,13 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             t->failed++;
             return RA_EIO;
         }
-        if (own_file(c, path, &st)) {
-            note(c, "'%s' is this database's own file: skipped", path);
+        switch (own_file(c, path, &st)) {
+        case 1: /* one note for it and its companions, in every walk */
+            note(c, "'%s' is this database: skipped, with its -wal, -shm, "
+                    "-journal and -claims files",
+                 path);
+            return 0;
+        case 2:
             return 0;
         }
         if (c->source != RA_SRC_MAP &&
