@@ -395,7 +395,7 @@ ra_reader_peek(struct ra_reader *r, size_t n, const char **p,
 int
 ra_reader_skip(struct ra_reader *r, uint64_t n, struct ra_err *err)
 {
-    if (r->hole_bytes) { /* the leading hole's bytes before n were read */
+    if (r->hole_bytes && n > r->hole_at) { /* peek's hole, before n: read */
         uint64_t to = n < r->base ? n : r->base;
         r->hole_bytes -= to - r->hole_at;
         r->hole_at = to;
