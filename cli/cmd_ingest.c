@@ -11,7 +11,8 @@
 static const char help[] =
     "usage: relayaudit ingest [--db F] [--source gateway|proxy|map]\n"
     "                         [--format NAME|auto] [--year Y] [--tz Z]\n"
-    "                         [--formats-dir D] [--max-line N] PATH...\n"
+    "                         [--formats-dir D] [--max-line N]\n"
+    "                         [--username-rule R] PATH...\n"
     "\n"
     "PATH is a file, a .gz, a directory (read recursively, rotated files\n"
     "oldest first) or '-' for stdin. Files already ingested add nothing; a\n"
