@@ -1376,14 +1376,14 @@ own_file(const struct ctx *c, const char *path, const struct stat *st)
     return 0;
 }
 
-/* A file that starts with a hole, looked up as earlier relayaudits
- * fingerprinted it: by its first bytes, the hole's NULs included. The
- * ledger row found takes the fingerprint of its text when it is claimed. */
+/* A file whose text (peeked) follows a hole of `hole` NUL bytes, looked up
+ * as earlier relayaudits fingerprinted it: by its first bytes, the NULs
+ * included. The ledger row found takes the fingerprint of its text when
+ * it is claimed. */
 static int
-find_by_hole(struct ra_writer *w, struct ra_reader *r, const char *text,
-             size_t n, struct ra_ledger *l, struct ra_err *err)
+find_by_hole(struct ra_writer *w, uint64_t hole, const char *text, size_t n,
+             struct ra_ledger *l, struct ra_err *err)
 {
-    uint64_t at, hole = ra_reader_holes(r, &at);
     size_t nul = hole < RA_FP_PREFIX ? (size_t)hole : RA_FP_PREFIX;
     size_t keep = n < RA_FP_PREFIX - nul ? n : RA_FP_PREFIX - nul;
     char *raw = xcalloc(1, nul + keep);
@@ -1479,8 +1479,9 @@ process_file(struct ctx *c, const char *path, struct ra_ingest_totals *t,
             goto out;
         }
         found = ra_ledger_find(c->w, prefix, (size_t)plen, &fs.l, err);
-        if (!found && ra_reader_tell(r))
-            found = find_by_hole(c->w, r, prefix, (size_t)plen, &fs.l, err);
+        if (!found && ra_reader_tell(r)) /* peek skipped a hole */
+            found = find_by_hole(c->w, ra_reader_tell(r), prefix,
+                                 (size_t)plen, &fs.l, err);
         if (found < 0) {
             rc = RA_EDB;
             goto out;
