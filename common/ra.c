@@ -563,13 +563,12 @@ ra_parse_duration(const char *s, int64_t *ms)
         double v = strtod(p, &end);
         if (errno || end == p || v < 0 || !isfinite(v))
             return -1;
-        size_t u = 0, k = 0;
-        while (u < sizeof unit / sizeof *unit &&
-               strncmp(end, unit[u].name, k = strlen(unit[u].name)))
+        size_t u = 0, nu = sizeof unit / sizeof *unit; /* "ms" before "m" */
+        while (u < nu && strncmp(end, unit[u].name, strlen(unit[u].name)))
             u++;
-        if (u < sizeof unit / sizeof *unit) {
+        if (u < nu) {
             sum += v * unit[u].ms;
-            p = end + k;
+            p = end + strlen(unit[u].name);
         } else if (!*end && p == s) {
             sum = v * 1000;
             p = end;
