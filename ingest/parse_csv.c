@@ -147,18 +147,17 @@ ra_csv_frame(void *st, const char *line, size_t len, int cont)
 {
     struct csv_state *s = st;
 
-    if (!cont || !s->fr_ready) {
-        if (s->fr_ready)
-            csv_free(&s->fr);
+    if (!s->fr_ready) {
         s->fr_ready = csv_init(&s->fr, CSV_STRICT) == 0;
         if (!s->fr_ready)
             return RA_FRAME_BAD;
+    } else if (!cont) {
+        csv_fini(&s->fr, NULL, NULL, NULL); /* a record anew, buffer kept */
     }
     s->fr_ended = 0;
     if (csv_parse(&s->fr, line, len, NULL, on_frame_end, s) != len ||
         csv_parse(&s->fr, "\n", 1, NULL, on_frame_end, s) != 1) {
-        csv_free(&s->fr);
-        s->fr_ready = 0;
+        csv_fini(&s->fr, NULL, NULL, NULL);
         return RA_FRAME_BAD;
     }
     return s->fr_ended ? RA_FRAME_END : RA_FRAME_MORE;
